@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side run bookkeeping: start (lock), approval, decisions, finish (report).
+
+Runs in the controller process (no module is sent), so each of these tasks
+costs milliseconds. Approval is decided here from the journal's own record
+of the plan digest, never from a variable that claims it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.coworker.aws.plugins.module_utils.digest import token_matches
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.journal import (
+    Journal, journal_path, new_run_id, read_events, run_dir, run_state)
+from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.report import build_report, changelog_entry, render_markdown
+from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acquire, lock_path, release
+from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
+    controller_has_terminal, controller_path, failed)
+
+RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "interrupted", "note")
+ARGUMENT_SPEC = dict(
+    op=dict(type="str", required=True, choices=["start", "record", "approve", "finish"]),
+    plan=dict(type="str"),
+    plans_dir=dict(type="path"),
+    state_dir=dict(type="path", default=".coworker"),
+    run_id=dict(type="str"),
+    profile=dict(type="str"),
+    dry_run=dict(type="bool", default=False),
+    force_unlock=dict(type="str"),
+    answer=dict(type="str", no_log=False),
+    token=dict(type="str", no_log=False),
+    event=dict(type="str", choices=list(RECORDABLE)),
+    data=dict(type="dict", default={}),
+    outcome=dict(type="str", default="auto",
+                 choices=["auto", "refused", "not_approved", "aborted", "paused", "interrupted"]),
+)
+
+
+def _write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class ActionModule(ActionBase):
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
+        args["state_dir"] = controller_path(args["state_dir"])
+        args["plans_dir"] = controller_path(args["plans_dir"])
+        try:
+            return getattr(self, "_op_" + args["op"])(args, result)
+        except (CoworkerError, ValueError) as exc:
+            return failed(result, str(exc))
+
+    def _journal(self, args):
+        if not args["run_id"]:
+            raise ValueError("run_id is required for op=%s" % args["op"])
+        return journal_path(args["state_dir"], args["run_id"])
+
+    def _op_start(self, args, result):
+        loaded = load_plan(args["plan"], args["plans_dir"], verify=False)
+        plan = loaded["plan"]
+        run_id = args["run_id"] or new_run_id(plan["id"])
+        dry_run = bool(args["dry_run"] or self._task.check_mode)
+        note = None
+        if not dry_run:
+            lock = lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"])
+            note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
+        with Journal(journal_path(args["state_dir"], run_id), run_id) as journal:
+            journal.append("run_started", plan_id=plan["id"], plan_path=loaded["path"], sha256=loaded["sha256"],
+                           account_id=plan["target"]["account_id"], region=plan["target"]["region"],
+                           environment=plan["target"]["environment"],
+                           profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
+        result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=dry_run,
+                      interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"])
+        return result
+
+    def _op_record(self, args, result):
+        if not args["event"]:
+            raise ValueError("event is required for op=record")
+        with Journal(self._journal(args), args["run_id"]) as journal:
+            fields = dict(args["data"])
+            fields.pop("event", None)
+            fields.pop("ts", None)
+            journal.append(args["event"], **fields)
+        result["changed"] = False
+        return result
+
+    def _op_approve(self, args, result):
+        """Approval is a typed "yes" or a token that matches the digest this run started with."""
+        path = self._journal(args)
+        started = run_state(read_events(path))["started"]
+        if started is None:
+            raise ValueError("run %s has no journal" % args["run_id"])
+        digest = started["sha256"]
+        if args["token"]:
+            approved, how = token_matches(args["token"], digest), "token"
+        else:
+            approved, how = (args["answer"] or "").strip().lower() == "yes", "prompt"
+        with Journal(path, args["run_id"]) as journal:
+            journal.append("approved" if approved else "not_approved", sha256=digest, how=how)
+        result.update(changed=False, approved=approved)
+        if not approved:
+            reason = ("the approval token does not match the plan digest %s" % digest[:12] if how == "token"
+                      else "not approved")
+            return failed(result, "%s — no changes made" % reason)
+        return result
+
+    def _op_finish(self, args, result):
+        path = self._journal(args)
+        events = read_events(path)
+        state = run_state(events)
+        started = state["started"] or {}
+        loaded = load_plan(started.get("plan_path") or args["plan"], args["plans_dir"], verify=False)
+        dry_run = bool(started.get("dry_run"))
+        report = build_report(args["run_id"], loaded, events, args["outcome"], dry_run)
+        folder = run_dir(args["state_dir"], args["run_id"])
+        with Journal(path, args["run_id"]) as journal:
+            journal.append("run_finished", status=report["status"])
+        _write(os.path.join(folder, "report.json"), json.dumps(report, indent=2, sort_keys=True, default=str))
+        markdown = render_markdown(report)
+        _write(os.path.join(folder, "report.md"), markdown)
+        if not dry_run:
+            with open(os.path.join(args["state_dir"], "changelog.md"), "a", encoding="utf-8") as handle:
+                handle.write(changelog_entry(report))
+            plan = loaded["plan"]
+            release(lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"]),
+                    args["run_id"])
+        result.update(changed=False, report=report, report_text=markdown, status=report["status"],
+                      report_dir=folder)
+        return result

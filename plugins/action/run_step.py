@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The non-production guard around coworker.aws.run_step.
+
+Every task that names ``coworker.aws.run_step`` runs through this plugin,
+with the role or without it. On the controller it refuses, before the module
+is even sent: a non-local connection, a plan that is not approved for its
+digest or targets a class other than sandbox/development/test, a missing or
+malformed environments file, and a region the target class does not allow.
+The module then asks STS who its own session's credentials are and refuses
+unless the account and its class match the plan; this plugin checks the
+module's answer once more. Nothing here reads a task variable to decide.
+"""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.coworker.aws.plugins.module_utils.environments import (
+    EXECUTABLE, load_environments, region_allowed, resolve_path)
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
+from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
+from ansible_collections.coworker.aws.plugins.plugin_utils.controller import controller_path, failed, is_local
+
+ARGUMENT_SPEC = dict(
+    plan=dict(type="str", required=True),
+    plans_dir=dict(type="path"),
+    steps=dict(type="list", elements="str"),
+    mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
+    run_id=dict(type="str", required=True),
+    state_dir=dict(type="path", default=".coworker"),
+    profile=dict(type="str", aliases=["aws_profile"]),
+    environments_file=dict(type="path"),
+    retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
+    max_attempts=dict(type="int", default=5),
+    stop_on_unexpected=dict(type="bool", default=True),
+)
+
+
+def precheck(args):
+    """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
+    loaded = load_plan(args["plan"], args["plans_dir"], profile=args["profile"])
+    target = loaded["plan"]["target"]
+    config = load_environments(resolve_path(args["environments_file"]))
+    if target["environment"] not in EXECUTABLE:
+        raise CoworkerError("%s The plan targets %s." % (STOP, target["environment"]))
+    denied = [r for r in plan_regions(loaded["plan"]["steps"]) if not region_allowed(config, target["environment"], r)]
+    if denied:
+        raise CoworkerError("%s Region(s) %s are not allowed for %s; nothing was changed."
+                            % (STOP, ", ".join(sorted(denied)), target["environment"]))
+    return loaded
+
+
+def postcheck(module_result, loaded):
+    """The module must report the identity it verified, and it must be the plan's account."""
+    if module_result.get("failed"):
+        return None
+    identity = module_result.get("identity") or {}
+    environment = (module_result.get("environment") or {}).get("environment")
+    target = loaded["plan"]["target"]
+    if identity.get("account") != target["account_id"] or environment != target["environment"]:
+        return "%s run_step did not report a verified %s identity for account %s." % (
+            STOP, target["environment"], target["account_id"])
+    return None
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
+        args.pop("aws_profile", None)
+        if not is_local(self._connection):
+            return failed(result, "%s coworker.aws.run_step runs on the controller only (connection: local)." % STOP,
+                          refused=True)
+        for key in ("plans_dir", "state_dir", "environments_file"):
+            args[key] = controller_path(args[key])
+        args["environments_file"] = resolve_path(args["environments_file"])
+        try:
+            loaded = precheck(args)
+        except CoworkerError as exc:
+            return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
+                          unexpected_step=None)
+        args["plan"] = loaded["path"]
+        module_result = self._execute_module(module_name="coworker.aws.run_step", module_args=args,
+                                             task_vars=task_vars)
+        problem = postcheck(module_result, loaded)
+        if problem:
+            return failed(result, problem, refused=True)
+        result.update(module_result)
+        return result

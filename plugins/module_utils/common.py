@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every module of the collection shares: argument fragments and the missing-library check."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import missing_required_lib
+
+try:
+    import boto3  # noqa: F401  pylint: disable=unused-import
+    import botocore  # noqa: F401  pylint: disable=unused-import
+    HAS_AWS_LIBS = True
+except ImportError:
+    HAS_AWS_LIBS = False
+
+try:
+    import jmespath  # noqa: F401  pylint: disable=unused-import
+    HAS_JMESPATH = True
+except ImportError:
+    HAS_JMESPATH = False
+
+PLAN_ARGS = dict(
+    plan=dict(type="str", required=True),
+    plans_dir=dict(type="path"),
+)
+AWS_ARGS = dict(
+    profile=dict(type="str", aliases=["aws_profile"]),
+    environments_file=dict(type="path"),
+    retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
+    max_attempts=dict(type="int", default=5),
+)
+
+
+def require_libraries(module):
+    """Fail with a clear message when boto3/botocore/jmespath are missing."""
+    if not HAS_AWS_LIBS:
+        module.fail_json(msg=missing_required_lib("boto3 and botocore"))
+    if not HAS_JMESPATH:
+        module.fail_json(msg=missing_required_lib("jmespath"))

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One invocation of run_step: verify everything, then run a batch of steps or rollbacks.
+
+Order matters and is fixed here: plan and approval, environments file, STS
+identity of the session that will make the calls, the guard's verdict, the
+run's recorded approval; only then the first AWS call that can change
+anything.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.coworker.aws.plugins.module_utils.aws_session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.environments import load_environments, resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.guard import (
+    check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.journal import Journal, journal_path, read_events, run_state
+from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.step_runner import StepRunner
+
+
+def select_steps(loaded, ids):
+    """The named steps in plan order; unknown ids are a plan error."""
+    by_id = {s["id"]: s for s in loaded["plan"]["steps"]}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise PlanError(loaded["path"], [("steps", "no step %s in this plan" % ", ".join(map(repr, unknown)))])
+    wanted = set(ids)
+    return [s for s in loaded["plan"]["steps"] if s["id"] in wanted]
+
+
+def check_run_approval(state, digest, run_id, check_mode):
+    """A real run needs its journal to hold an approval of exactly this digest."""
+    started = state["started"]
+    if started is None:
+        raise GuardRefusal("run %s has no journal: start it with coworker.aws.run_journal first" % run_id)
+    if started.get("sha256") != digest:
+        raise GuardRefusal("the plan file changed during run %s (digest %s, the run started with %s); "
+                           "nothing was changed" % (run_id, digest[:12], str(started.get("sha256"))[:12]))
+    if not check_mode and digest not in state["approved"]:
+        raise GuardRefusal("run %s is not approved: no approval of digest %s is recorded; nothing was changed"
+                           % (run_id, digest[:12]))
+
+
+def steps_to_roll_back(state):
+    """Steps the journal says may have changed something and are not rolled back yet."""
+    return [sid for sid, entry in state["steps"].items()
+            if entry["changed"] and entry["status"] not in ("rolled_back", "planned")]
+
+
+class StepBatch:
+    """Everything one run_step invocation does."""
+
+    def __init__(self, params, check_mode):
+        self.params = params
+        self.check_mode = check_mode
+
+    def _verify(self, loaded, steps):
+        target = loaded["plan"]["target"]
+        config = load_environments(resolve_path(self.params["environments_file"]))
+        profile = self.params["profile"] or target["profile"]
+        aws = AwsContext(profile, target["region"], self.params["retry_mode"], self.params["max_attempts"])
+        identity = establish_identity(aws)
+        try:
+            classification = check_execution(config, identity, target, plan_regions(steps))
+        except GuardRefusal as exc:
+            exc.identity = identity
+            raise
+        return aws, identity, classification
+
+    def run(self):
+        params = self.params
+        loaded = load_plan(params["plan"], params["plans_dir"], profile=params["profile"])
+        path = journal_path(params["state_dir"], params["run_id"])
+        state = run_state(read_events(path))
+        if params["steps"] is None and params["mode"] == "rollback":
+            params["steps"] = steps_to_roll_back(state)
+        elif params["steps"] is None:
+            raise PlanError(loaded["path"], [("steps", "name the steps to execute")])
+        steps = select_steps(loaded, params["steps"])
+        check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode)
+        aws, identity, classification = self._verify(loaded, steps)
+        with Journal(path, params["run_id"]) as journal:
+            journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
+                           environment=classification["environment"], steps=params["steps"],
+                           mode=params["mode"], check_mode=self.check_mode)
+            context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
+            context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
+            runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
+            outcome = self._rollback(runner, steps) if params["mode"] == "rollback" else self._execute(runner, steps)
+        outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])
+        return outcome
+
+    def _execute(self, runner, steps):
+        results, completed = [], []
+        outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
+                   "changed": False}
+        for step in steps:
+            result = runner.execute(step)
+            results.append(result)
+            outcome["changed"] = outcome["changed"] or result["changed"]
+            if result["status"] == "failed":
+                outcome.update(failed=True, failed_step=step["id"], error=result["error"],
+                               msg="step %s failed\n%s" % (step["id"], result["error"].get("text", "")))
+                break
+            completed.append(step["id"])
+            if result["unexpected"] and self.params["stop_on_unexpected"]:
+                outcome["unexpected_step"] = step["id"]
+                break
+        return outcome
+
+    def _rollback(self, runner, steps):
+        records = [runner.rollback(step) for step in reversed(steps)]
+        manual = [r["manual"] for r in records if r.get("manual")]
+        return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
+                "rollback": records, "manual_cleanup": manual,
+                "changed": any(c["status"] == "done" for r in records for c in r["calls"])}

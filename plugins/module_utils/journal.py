@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The run journal: one JSON object a line, appended, flushed and fsynced.
+
+The journal is the source of truth of a run. Every mutating call is written
+as ``call_started`` before it is sent and as ``call_succeeded`` /
+``call_failed`` right after, so a run that dies half-way still says what may
+exist. A torn last line (a crash mid-write) is ignored when reading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from datetime import datetime, timezone
+
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+
+
+def utc_now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run_dir(state_dir, run_id):
+    if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id):
+        raise ValueError("invalid run id %r" % (run_id,))
+    return os.path.join(state_dir, "runs", run_id)
+
+
+def journal_path(state_dir, run_id):
+    return os.path.join(run_dir(state_dir, run_id), "journal.jsonl")
+
+
+class Journal:
+    """Append-only writer; each event reaches the disk before ``append`` returns."""
+
+    def __init__(self, path, run_id):
+        self.path = path
+        self.run_id = run_id
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._seal_torn_tail()
+
+    def _seal_torn_tail(self):
+        """A crash can leave a line without its newline; end it so the next event stands alone."""
+        size = os.fstat(self._fd).st_size
+        if size:
+            with open(self.path, "rb") as handle:
+                handle.seek(size - 1)
+                if handle.read(1) != b"\n":
+                    os.write(self._fd, b"\n")
+
+    def append(self, event, **fields):
+        record = {"ts": utc_now(), "run_id": self.run_id, "event": event}
+        record.update(fields)
+        line = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+        os.fsync(self._fd)
+        return record
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_events(path):
+    """Every whole event of a journal; a torn or garbled line is skipped, never fatal."""
+    events = []
+    try:
+        with open(path, "rb") as handle:
+            for raw in handle:
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    continue
+                if isinstance(record, dict) and "event" in record:
+                    events.append(record)
+    except FileNotFoundError:
+        return []
+    return events
+
+
+def new_run_id(plan_id):
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return "%s-%s-%s" % (stamp, plan_id, os.urandom(3).hex())
+
+
+def run_state(events):
+    """Fold a journal into what a run knows: approval, outputs, step outcomes.
+
+    ``steps`` maps a step id to ``{status, outputs, changed}`` where status is
+    the latest of ``started`` (sent, outcome unknown), ``succeeded``,
+    ``failed``, ``skipped``, ``planned``, ``rolled_back`` or ``rollback_failed``.
+    """
+    state = {"approved": set(), "steps": {}, "started": None, "finished": None, "environment": None}
+    for event in events:
+        kind = event["event"]
+        step_id = event.get("step")
+        if kind == "run_started":
+            state["started"] = event
+        elif kind == "run_finished":
+            state["finished"] = event
+        elif kind == "environment_verified":
+            state["environment"] = event
+        elif kind == "approved":
+            state["approved"].add(event.get("sha256"))
+        elif step_id and kind in _STEP_STATUS:
+            entry = state["steps"].setdefault(step_id, {"status": None, "outputs": {}, "changed": False})
+            if _STEP_STATUS[kind]:
+                entry["status"] = _STEP_STATUS[kind]
+            if event.get("outputs"):
+                entry["outputs"] = event["outputs"]
+            if kind in ("call_started", "call_succeeded") and event.get("mutating"):
+                entry["changed"] = True  # sent: it may have changed something
+            elif kind == "call_failed" and event.get("mutating") and not event.get("retry_of_started"):
+                entry["changed"] = bool(event.get("changed"))  # AWS answered with an error
+            if kind in ("rollback_succeeded", "rollback_failed"):
+                entry["rolled_back_at"] = event["ts"]
+    return state
+
+
+_STEP_STATUS = {
+    "call_started": "started", "call_succeeded": None, "call_failed": None, "step_succeeded": "succeeded", "step_failed": "failed",
+    "step_skipped": "skipped", "step_planned": "planned", "rollback_succeeded": "rolled_back",
+    "rollback_failed": "rollback_failed",
+}

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the completion report, its Markdown form and the change-log entry from the journal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
+               "step_planned": "planned", "rollback_succeeded": "rolled_back"}
+FORCED = {"refused": "refused", "not_approved": "not_approved", "aborted": "aborted", "paused": "partial",
+          "interrupted": "aborted"}
+
+
+def _steps(plan_steps, events):
+    rows = {s["id"]: {"id": s["id"], "phase": s["phase"], "index": s["index"], "cli": s["call"]["cli"],
+                      "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
+                      "status": "not_run", "validation": "not_run", "retries": 0, "error": None,
+                      "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}
+    for event in events:
+        row = rows.get(event.get("step"))
+        if row is None:
+            continue
+        kind = event["event"]
+        if kind == "call_started":
+            row["cli"] = event.get("cli", row["cli"])
+            row["status"] = "started"
+        if kind in STEP_EVENTS:
+            row["status"] = STEP_EVENTS[kind]
+        if kind == "validation":
+            row["validation"] = event.get("status")
+        if kind in ("step_succeeded", "step_failed"):
+            for key in ("before", "after", "outputs"):
+                if event.get(key) is not None:
+                    row[key] = event[key]
+            row["retries"] = event.get("retries", row["retries"])
+            row["error"] = event.get("error")
+        if kind in ("rollback_succeeded", "rollback_failed", "rollback_planned"):
+            row["rollback"] = {"status": kind.replace("rollback_", ""), "calls": event.get("calls", []),
+                               "reason": event.get("reason")}
+    for row in rows.values():
+        if row["status"] == "started":
+            row["status"] = "failed"  # sent but never answered: outcome unknown, treated as possibly done
+            row["error"] = row["error"] or {"kind": "interrupted", "text": "the run stopped while this call was "
+                                            "in flight; it may or may not have taken effect"}
+    return [rows[s["id"]] for s in plan_steps]
+
+
+def _rollback_summary(steps):
+    attempted = [s for s in steps if s["rollback"]]
+    if not attempted:
+        return {"status": "not_needed", "steps": [], "manual_cleanup": []}
+    failed = [s for s in attempted if s["rollback"]["status"] == "failed"]
+    manual = []
+    for step in failed:
+        bad = [c for c in step["rollback"]["calls"] if c.get("status") == "failed"]
+        manual.append("%s: %s" % (step["id"], step["rollback"].get("reason") or
+                                  "; ".join("%s (%s)" % (c["cli"], c.get("error")) for c in bad)))
+    planned = all(s["rollback"]["status"] == "planned" for s in attempted)
+    status = "planned" if planned else ("incomplete" if failed else "succeeded")
+    return {"status": status, "steps": [{"id": s["id"], **s["rollback"]} for s in attempted],
+            "manual_cleanup": manual}
+
+
+def overall_status(outcome, dry_run, steps, rollback):
+    if outcome in FORCED and not (dry_run and outcome == "aborted"):
+        return FORCED[outcome]
+    if dry_run:
+        return "dry_run"
+    if rollback["status"] == "succeeded":
+        return "rolled_back"
+    if rollback["status"] == "incomplete":
+        return "partial"
+    if any(s["status"] == "failed" for s in steps):
+        return "failed"
+    if all(s["status"] in ("succeeded", "skipped") for s in steps):
+        return "succeeded"
+    return "partial"
+
+
+def _next_steps(status, run_id, left):
+    if status in ("succeeded", "dry_run", "rolled_back"):
+        return [] if status != "dry_run" else ["run again without --check / dry_run to execute"]
+    if status in ("refused", "not_approved") and not left:
+        return ["nothing was changed"]
+    steps = []
+    if left:
+        steps.append("roll back what this run changed: ansible-playbook playbooks/rollback_run.yml -e run=%s" % run_id)
+        steps.append("or continue it: ansible-playbook playbooks/execute_nonprod.yml -e resume=%s" % run_id)
+    return steps
+
+
+def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
+    """The report dict (report.json) for a run."""
+    started = next((e for e in events if e["event"] == "run_started"), {})
+    env = next((e for e in reversed(events) if e["event"] in ("environment_verified", "guard_passed")), {})
+    plan = plan_info["plan"]
+    steps = _steps(plan["steps"], events)
+    rollback = _rollback_summary(steps)
+    status = overall_status(outcome, dry_run, steps, rollback)
+    left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed") and s["rollback"] is None
+            and s["status"] != "not_run"]
+    finished = events[-1]["ts"] if events else None
+    return {
+        "run_id": run_id, "status": status, "dry_run": dry_run,
+        "plan": {"id": plan["id"], "name": plan["name"], "path": plan_info["path"], "sha256": plan_info["sha256"],
+                 "created": plan["created"], "approval": plan.get("approval"),
+                 "guardrail": plan["guardrail"]["status"]},
+        "account_id": env.get("account") or started.get("account_id"),
+        "environment": env.get("environment") or plan["target"]["environment"],
+        "region": plan["target"]["region"], "profile": started.get("profile"),
+        "executor_arn": env.get("arn"), "started_at": started.get("ts"), "finished_at": finished,
+        "duration_s": _duration(started.get("ts"), finished),
+        "steps_total": len(steps), "steps_completed": sum(1 for s in steps if s["status"] == "succeeded"),
+        "steps": steps, "rollback": rollback,
+        "resources": [{"step": s["id"], "action": s["action"], "cli": s["cli"], "result": s["status"],
+                       "before": s["before"], "after": s["after"]} for s in steps if s["status"] != "not_run"],
+        "validation": {s["id"]: s["validation"] for s in steps},
+        "next_steps": _next_steps(status, run_id, left),
+    }
+
+
+def _duration(start, end):
+    try:
+        return round((_ts(end) - _ts(start)).total_seconds(), 3)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ts(text):
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def render_markdown(report):
+    lines = ["# Run %s: %s" % (report["run_id"], report["status"].upper().replace("_", " ")), "",
+             "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
+             "- Account: %s (%s), region %s, profile %s" % (report["account_id"], report["environment"],
+                                                            report["region"], report["profile"] or "default"),
+             "- Executor: %s" % (report["executor_arn"] or "unknown"),
+             "- Duration: %s s" % report["duration_s"],
+             "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), "",
+             "## Steps", "", "| # | step | phase | status | validation | retries | command |",
+             "|---|---|---|---|---|---|---|"]
+    for s in report["steps"]:
+        lines.append("| %d | %s | %s | %s | %s | %s | `%s` |" % (s["index"], s["id"], s["phase"], s["status"],
+                                                               s["validation"], s["retries"], s["cli"]))
+    lines += ["", "## Resources", ""]
+    for r in report["resources"]:
+        lines.append("- %s `%s`: %s; before: %s; after: %s" % (r["step"], r["action"], r["result"],
+                                                             _short(r["before"]), _short(r["after"])))
+    errors = [s for s in report["steps"] if s["error"]]
+    if errors:
+        lines += ["", "## Errors", ""] + ["- %s: %s" % (s["id"], (s["error"] or {}).get("text", "")) for s in errors]
+    rb = report["rollback"]
+    lines += ["", "## Rollback: %s" % rb["status"], ""]
+    for s in rb["steps"]:
+        lines.append("- %s: %s %s" % (s["id"], s["status"], ", ".join("`%s` %s" % (c.get("cli"), c.get("status"))
+                                                                      for c in s.get("calls", []))))
+    if rb["manual_cleanup"]:
+        lines += ["", "Needs manual clean-up:"] + ["- %s" % m for m in rb["manual_cleanup"]]
+    if report["next_steps"]:
+        lines += ["", "## Next steps", ""] + ["- %s" % n for n in report["next_steps"]]
+    return "\n".join(lines) + "\n"
+
+
+def _short(value):
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def changelog_entry(report):
+    touched = [r for r in report["resources"] if r["result"] not in ("planned", "not_run")]
+    lines = ["## %s %s: %s" % (report["finished_at"] or "", report["plan"]["id"], report["status"]), "",
+             "- Plan: %s (digest %s)" % (report["plan"]["name"], report["plan"]["sha256"][:12]),
+             "- Run: %s" % report["run_id"],
+             "- Executor: %s (profile %s)" % (report["executor_arn"] or "unknown", report["profile"] or "default"),
+             "- Account: %s (%s), region %s" % (report["account_id"], report["environment"], report["region"]),
+             "- Resources:"]
+    lines += ["  - %s `%s`: %s" % (r["step"], r["cli"], r["result"]) for r in touched] or ["  - none"]
+    return "\n".join(lines) + "\n\n"

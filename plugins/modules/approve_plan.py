@@ -1,0 +1,96 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Record a person's approval of a plan: write the approval block with the plan digest."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: approve_plan
+short_description: Approve an AWS change plan by writing its approval block and digest
+version_added: 0.1.0
+description:
+  - Validates the plan (every field, every call against botocore's model) and refuses to approve an
+    invalid plan or one whose guardrail status is C(FAIL).
+  - Writes C(approval) (C(approved_by), C(approved_at), C(plan_sha256), optional C(expires_at)) into the
+    plan file, replacing an earlier approval and leaving the rest of the file as it was.
+  - The digest is the SHA-256 of the canonical JSON of the plan without C(approval); any later edit
+    invalidates the approval.
+  - Use C(playbooks/approve_plan.yml), which shows the plan and asks for an explicit C(yes).
+  - Runs on the controller, where the plan file is (an action plugin of the same name).
+author:
+  - coworker.aws maintainers
+options:
+  plan:
+    description: Plan file path, plan id in O(plans_dir), or V(last).
+    type: str
+    required: true
+  plans_dir:
+    description: Directory searched when O(plan) is an id or V(last).
+    type: path
+  approved_by:
+    description: Who approves (an e-mail address or user name).
+    type: str
+    required: true
+  expires_in_days:
+    description: Days until the approval expires; no expiry when omitted.
+    type: int
+  confirm:
+    description: Must be V(true); the playbook sets it only after the person typed C(yes).
+    type: bool
+    required: true
+requirements:
+  - botocore
+  - jmespath
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Approve a plan after review
+  coworker.aws.approve_plan:
+    plan: plans/dev-logs.yml
+    approved_by: alice@example.com
+    expires_in_days: 7
+    confirm: true
+"""
+
+RETURN = r"""
+path:
+  description: The plan file written.
+  returned: always
+  type: str
+approval:
+  description: The approval block written.
+  returned: success
+  type: dict
+sha256:
+  description: The approved digest.
+  returned: success
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.plan_writer import approve
+
+ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
+                     approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
+                     confirm=dict(type="bool", required=True))
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = approve(module.params, module.check_mode, module._diff)
+    except CoworkerError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

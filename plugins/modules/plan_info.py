@@ -1,0 +1,123 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Load, validate and verify an approved plan; describe what it would do."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: plan_info
+short_description: Load, validate and verify an approved AWS change plan
+version_added: 0.1.0
+description:
+  - Finds a plan by path, by id in O(plans_dir), or V(last) (newest by C(created)).
+  - Parses it as data (no tags, no aliases, timestamps kept as text), validates every field of
+    the plan-v1 contract and every call against botocore's service model, resolves the shape of
+    every C(${...}) reference, infers destructive steps, and verifies the approval (digest, time,
+    expiry) and the guardrail status.
+  - Returns the plan with its digest, the steps flattened with phase and index, the aws CLI line of
+    every call, the destructive flags, the blast radius and the checkpoint segments.
+  - Makes no AWS call. Runs on the controller (an action plugin of the same name reads the file there).
+author:
+  - coworker.aws maintainers
+options:
+  plan:
+    description: Plan file path, plan id in O(plans_dir), or V(last).
+    type: str
+    required: true
+  plans_dir:
+    description: Directory searched when O(plan) is an id or V(last).
+    type: path
+  verify_approval:
+    description: Refuse a plan that is not approved for its digest (set V(false) only to review a draft).
+    type: bool
+    default: true
+  profile:
+    description: Profile shown in the rendered CLI lines (defaults to the plan's C(target.profile)).
+    type: str
+    aliases: [aws_profile]
+requirements:
+  - botocore
+  - jmespath
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Load the newest plan
+  coworker.aws.plan_info:
+    plan: last
+    plans_dir: plans/
+  register: loaded
+
+- name: Show its commands
+  ansible.builtin.debug:
+    msg: "{{ loaded.plan.steps | map(attribute='cli') | list }}"
+"""
+
+RETURN = r"""
+path:
+  description: Absolute path of the plan file.
+  returned: success
+  type: str
+sha256:
+  description: The plan digest (canonical JSON without C(approval)).
+  returned: success
+  type: str
+plan:
+  description:
+    - The normalised plan, C(id), C(name), C(created), C(target), C(guardrail), C(approval) and
+      C(steps), each step with C(index), C(phase), C(cli), C(call), C(validate), C(rollback),
+      C(destructive), C(mutating), C(skippable).
+  returned: success
+  type: dict
+warnings_list:
+  description: Guardrail WARN findings, shown to the person who approves.
+  returned: success
+  type: list
+  elements: str
+blast_radius:
+  description: Counts of calls by service and action, destructive and irreversible steps, regions.
+  returned: success
+  type: dict
+segments:
+  description: Runs of steps that need no prompt between them, each with its checkpoint reason.
+  returned: success
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH
+from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.plan import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.service_model import HAS_BOTOCORE
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
+                           verify_approval=dict(type="bool", default=True),
+                           profile=dict(type="str", aliases=["aws_profile"])),
+        supports_check_mode=True,
+    )
+    if not (HAS_BOTOCORE and HAS_JMESPATH):
+        from ansible.module_utils.basic import missing_required_lib
+        module.fail_json(msg=missing_required_lib("botocore and jmespath"))
+    try:
+        info = plan_info(module.params["plan"], module.params["plans_dir"],
+                         verify=module.params["verify_approval"], profile=module.params["profile"])
+    except PlanError as exc:
+        module.fail_json(msg="invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
+                         source=exc.source)
+    for warning in info["warnings_list"]:
+        module.warn(warning)
+    module.exit_json(changed=False, **info)
+
+
+if __name__ == "__main__":
+    main()

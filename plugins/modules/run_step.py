@@ -1,0 +1,189 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Execute steps of an approved plan (or roll them back) after verifying the account."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: run_step
+short_description: Run steps of an approved AWS change plan in a non-production account
+version_added: 0.1.0
+description:
+  - Runs one or more consecutive steps of an approved plan through boto3, or rolls steps back.
+  - Before the first call it asks STS who the credentials are, classifies the account with the
+    environments file and refuses unless the account is sandbox, development or test, equals the
+    plan's C(target.environment) and C(target.account_id), and every call's region is allowed.
+    The same boto3 session then makes every call, so the credentials that were checked are the
+    ones used.
+  - The guard action plugin of the same name checks the plan, its approval and the environments
+    file on the controller before this module is even sent; the module checks them again.
+  - Every call is written to the run journal before it is sent and after it returns.
+  - Each step registers outputs, checks C(expect), runs its waiter, runs its C(validate) calls and
+    describes the resource before and after. The batch stops at the first failure, and after a
+    step whose output was unexpected, so the caller can hold a checkpoint.
+  - In check mode no mutating call is made; read-only calls may run; the CLI lines are returned.
+author:
+  - coworker.aws maintainers
+options:
+  plan:
+    description: Plan file path, plan id in O(plans_dir), or V(last).
+    type: str
+    required: true
+  plans_dir:
+    description: Directory searched when O(plan) is an id or V(last).
+    type: path
+  steps:
+    description:
+      - Ids of the steps to run, in plan order. In O(mode=rollback) the steps to undo; they are
+        rolled back in reverse plan order. Required with O(mode=execute).
+      - In O(mode=rollback) without O(steps), every step the run journal shows as possibly
+        changed and not yet rolled back (a step sent but never answered counts as changed).
+    type: list
+    elements: str
+  mode:
+    description: V(execute) runs the steps; V(rollback) undoes them.
+    type: str
+    default: execute
+    choices: [execute, rollback]
+  run_id:
+    description: The run this invocation belongs to (from M(coworker.aws.run_journal) C(start)).
+    type: str
+    required: true
+  state_dir:
+    description: Directory holding C(runs/<run_id>/journal.jsonl).
+    type: path
+    default: .coworker
+  profile:
+    description: AWS profile; overrides the plan's C(target.profile).
+    type: str
+    aliases: [aws_profile]
+  environments_file:
+    description:
+      - The environments (account classification) file. Defaults to E(COWORKER_AWS_ENVIRONMENTS)
+        or C(~/.config/coworker-aws/environments.yml).
+    type: path
+  retry_mode:
+    description: botocore retry mode for throttling and 5xx errors.
+    type: str
+    default: standard
+    choices: [standard, adaptive]
+  max_attempts:
+    description: Total attempts per call, first one included (botocore C(total_max_attempts)).
+    type: int
+    default: 5
+  stop_on_unexpected:
+    description: Stop the batch after a step whose C(expect) or C(register) found unexpected output.
+    type: bool
+    default: true
+notes:
+  - Runs on the controller (connection C(local)); the guard refuses any other connection.
+  - Supports C(--diff) (before and after state of each resource).
+requirements:
+  - boto3
+  - botocore
+  - jmespath
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Create the logs bucket (steps of phase Storage)
+  coworker.aws.run_step:
+    plan: plans/dev-logs.yml
+    run_id: "{{ run.run_id }}"
+    steps: [create_bucket, enable_versioning]
+
+- name: Roll the same steps back
+  coworker.aws.run_step:
+    plan: plans/dev-logs.yml
+    run_id: "{{ run.run_id }}"
+    steps: [create_bucket, enable_versioning]
+    mode: rollback
+"""
+
+RETURN = r"""
+identity:
+  description: The caller identity the guard verified (account, arn, alias, profile).
+  returned: always
+  type: dict
+environment:
+  description: Classification of the account (environment, matched signals, reason).
+  returned: success
+  type: dict
+results:
+  description:
+    - One entry per step run, in order, with C(id), C(status) (succeeded, failed, planned),
+      C(cli), C(call), C(response), C(outputs), C(expect), C(unexpected), C(validation),
+      C(retries), C(duration_ms), C(before), C(after), C(error).
+  returned: always
+  type: list
+  elements: dict
+rollback:
+  description: In rollback mode, one entry per step undone, with each call and its outcome.
+  returned: when mode is rollback
+  type: list
+  elements: dict
+completed:
+  description: Ids of the steps that succeeded (or were planned in check mode) in this invocation.
+  returned: always
+  type: list
+  elements: str
+failed_step:
+  description: Id of the step that failed, if any.
+  returned: always
+  type: str
+unexpected_step:
+  description: Id of the step whose output was unexpected, if the batch stopped there.
+  returned: always
+  type: str
+error:
+  description: The classified error of the failed step (kind, code, message, request_id, hints, text).
+  returned: on failure
+  type: dict
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.coworker.aws.plugins.module_utils.common import AWS_ARGS, PLAN_ARGS, require_libraries
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.executor import StepBatch
+
+
+def main():
+    argument_spec = dict(
+        PLAN_ARGS, **AWS_ARGS,
+        steps=dict(type="list", elements="str"),
+        mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
+        run_id=dict(type="str", required=True),
+        state_dir=dict(type="path", default=".coworker"),
+        stop_on_unexpected=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    require_libraries(module)
+    params = dict(module.params, state_dir=os.path.abspath(module.params["state_dir"]))
+    try:
+        batch = StepBatch(params, check_mode=module.check_mode)
+        outcome = batch.run()
+    except CoworkerError as exc:
+        module.fail_json(msg=str(exc), refused=True, results=[], completed=[], failed_step=None,
+                         unexpected_step=None, identity=getattr(exc, "identity", None))
+    if module._diff:
+        outcome["diff"] = [{"before_header": "%s (before)" % r["id"], "after_header": "%s (after)" % r["id"],
+                            "before": r["before"] if r["before"] is not None else ABSENT_TEXT,
+                            "after": r["after"] if r["after"] is not None else ABSENT_TEXT}
+                           for r in outcome["results"] if r.get("mutating")]
+    if outcome.get("failed"):
+        module.fail_json(**outcome)
+    module.exit_json(**outcome)
+
+
+ABSENT_TEXT = "(not described: the step has no validate call)"
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who are these credentials, and may a plan change anything in this account?"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: verify_environment
+short_description: Identify the AWS account in use and classify it as sandbox, development, test, staging or production
+version_added: 0.1.0
+description:
+  - Calls C(sts get-caller-identity) with the profile in use and reads the IAM account alias
+    (an C(AccessDenied) on C(iam:ListAccountAliases) leaves the alias unknown, and says so).
+  - Classifies the account with the environments file (account ids, alias patterns, profile
+    patterns; the most restrictive match wins; no match is C(unknown_environment)).
+  - With O(plan), also checks that the plan may run here (class equals C(target.environment),
+    account equals C(target.account_id), every region allowed) and fails with a STOPPING message
+    if not. Without O(plan), fails when the account is not sandbox, development or test unless
+    O(fail_on_refusal=false).
+  - Only reads, so it runs in check mode too; a dry run still verifies the environment.
+author:
+  - coworker.aws maintainers
+options:
+  profile:
+    description: AWS profile to verify (default credentials chain when omitted).
+    type: str
+    aliases: [aws_profile]
+  region:
+    description: Region for the STS and IAM calls; defaults to the plan's target region.
+    type: str
+  environments_file:
+    description:
+      - The environments file. Defaults to E(COWORKER_AWS_ENVIRONMENTS) or
+        C(~/.config/coworker-aws/environments.yml).
+    type: path
+  plan:
+    description: Plan (path, id or V(last)) whose target must match this account.
+    type: str
+  plans_dir:
+    description: Directory searched when O(plan) is an id or V(last).
+    type: path
+  fail_on_refusal:
+    description: Fail when execution is not allowed. With V(false), report the verdict in RV(allowed).
+    type: bool
+    default: true
+requirements:
+  - boto3
+  - botocore
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Refuse anything but non-production
+  coworker.aws.verify_environment:
+    profile: dev-admin
+    plan: plans/dev-logs.yml
+  register: env
+
+- name: Just classify
+  coworker.aws.verify_environment:
+    profile: "{{ lookup('ansible.builtin.env', 'AWS_PROFILE') }}"
+    fail_on_refusal: false
+  register: env
+"""
+
+RETURN = r"""
+identity:
+  description: C(account), C(arn), C(user_id), C(profile), C(alias) and C(alias_status).
+  returned: always
+  type: dict
+environment:
+  description: The class (sandbox, development, test, staging, production).
+  returned: always
+  type: str
+matched:
+  description: Every signal that matched (signal, value, environment, pattern).
+  returned: always
+  type: list
+  elements: dict
+reason:
+  description: One line explaining the classification.
+  returned: always
+  type: str
+allowed:
+  description: Whether a plan (or, without O(plan), anything) may execute here.
+  returned: always
+  type: bool
+refusal:
+  description: The STOPPING message when not allowed.
+  returned: when not allowed
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.coworker.aws.plugins.module_utils.aws_session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.common import require_libraries
+from ansible_collections.coworker.aws.plugins.module_utils.environments import (
+    EXECUTABLE, classify, load_environments, resolve_path)
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.guard import (
+    STOP, ADVICE, check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
+
+
+def verdict(params, aws, config, loaded):
+    """Return (result, refusal text or None)."""
+    identity = establish_identity(aws)
+    classification = classify(config, identity["account"], identity["alias"], identity["profile"])
+    result = dict(identity=identity, environment=classification["environment"],
+                  matched=classification["matched"], reason=classification["reason"], allowed=True)
+    refusal = None
+    if loaded:
+        try:
+            check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
+        except GuardRefusal as exc:
+            refusal = str(exc)
+    elif classification["environment"] not in EXECUTABLE:
+        refusal = "%s Detected environment: %s (account %s, %s). %s" % (
+            STOP, classification["environment"], identity["account"], classification["reason"], ADVICE)
+    if refusal:
+        result.update(allowed=False, refusal=refusal)
+    return result, refusal
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
+                           environments_file=dict(type="path"), plan=dict(type="str"),
+                           plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True)),
+        supports_check_mode=True,
+    )
+    require_libraries(module)
+    params = module.params
+    try:
+        config = load_environments(resolve_path(params["environments_file"]))
+        loaded = load_plan(params["plan"], params["plans_dir"]) if params["plan"] else None
+        region = params["region"] or (loaded["plan"]["target"]["region"] if loaded else None)
+        profile = params["profile"] or (loaded["plan"]["target"]["profile"] if loaded else None)
+        result, refusal = verdict(params, AwsContext(profile, region), config, loaded)
+    except (ConfigError, PlanError, GuardRefusal) as exc:
+        module.fail_json(msg=str(exc), allowed=False, refusal=str(exc))
+    if refusal and params["fail_on_refusal"]:
+        module.fail_json(msg=refusal, **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side helpers shared by the collection's action plugins."""
+
+from __future__ import annotations
+
+import os
+
+LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
+
+
+def controller_path(value):
+    """Paths given to the collection are relative to where ansible-playbook was started."""
+    return os.path.abspath(os.path.expanduser(value)) if value else value
+
+
+def is_local(connection):
+    return getattr(connection, "transport", None) in LOCAL_CONNECTIONS or \
+        getattr(connection, "_load_name", None) in LOCAL_CONNECTIONS
+
+
+def controller_has_terminal():
+    """Whether ansible-playbook itself reads a terminal, i.e. a person can answer a prompt.
+
+    Workers run with stdin on /dev/null, so look at the parent's stdin; where
+    /proc is missing, fall back to whether a controlling terminal exists.
+    """
+    try:
+        target = os.readlink("/proc/%d/fd/0" % os.getppid())
+        return target.startswith(("/dev/pts/", "/dev/tty"))
+    except OSError:
+        pass
+    try:
+        with open("/dev/tty", "rb"):
+            return True
+    except OSError:
+        return False
+
+
+def failed(result, msg, **extra):
+    """Report a failure the way Ansible expects from an action: a result dict, not an exception."""
+    result.update(failed=True, msg=msg, **extra)
+    return result
+
+
+def absolute_paths(args, keys):
+    """Resolve the named path arguments on the controller (modules run in a temporary directory)."""
+    for key in keys:
+        if args.get(key):
+            args[key] = controller_path(args[key])
+    return args
+
+
+def plan_reference(value):
+    """A plan given as a path is made absolute; an id or ``last`` is left to the plans_dir lookup."""
+    if value and os.path.exists(os.path.expanduser(value)):
+        return controller_path(value)
+    return value
