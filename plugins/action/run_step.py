@@ -3,13 +3,15 @@
 """The non-production guard around coworker.aws.run_step.
 
 Every task that names ``coworker.aws.run_step`` runs through this plugin,
-with the role or without it. On the controller it refuses, before the module
-is even sent: a non-local connection, a plan that is not approved for its
-digest or targets a class other than sandbox/development/test, a missing or
-malformed environments file, and a region the target class does not allow.
-The module then asks STS who its own session's credentials are and refuses
-unless the account and its class match the plan; this plugin checks the
-module's answer once more. Nothing here reads a task variable to decide.
+with the role or without it. It refuses, before any AWS call: a non-local
+connection, a plan that is not approved for its digest or targets a class
+other than sandbox/development/test, a missing or malformed environments
+file, and a region the target class does not allow. It then runs the
+module's code in this process (boto3 was imported once, when the play
+loaded this plugin, and every forked worker inherits it): that code asks STS
+who its own session's credentials are and refuses unless the account and its
+class match the plan, and this plugin checks that answer once more. Nothing
+here reads a task variable to decide.
 """
 
 from __future__ import annotations
@@ -18,24 +20,11 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.coworker.aws.plugins.module_utils.environments import (
     EXECUTABLE, load_environments, region_allowed, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
+from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import controller_path, failed, is_local
-
-ARGUMENT_SPEC = dict(
-    plan=dict(type="str", required=True),
-    plans_dir=dict(type="path"),
-    steps=dict(type="list", elements="str"),
-    mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
-    run_id=dict(type="str", required=True),
-    state_dir=dict(type="path", default=".coworker"),
-    profile=dict(type="str", aliases=["aws_profile"]),
-    environments_file=dict(type="path"),
-    retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
-    max_attempts=dict(type="int", default=5),
-    stop_on_unexpected=dict(type="bool", default=True),
-)
-
 
 def precheck(args):
     """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
@@ -65,6 +54,7 @@ def postcheck(module_result, loaded):
 
 
 class ActionModule(ActionBase):
+    _requires_connection = False  # the guard checks the task's connection itself
     _supports_check_mode = True
     _supports_async = False
 
@@ -73,7 +63,7 @@ class ActionModule(ActionBase):
         del tmp
         args = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
         args.pop("aws_profile", None)
-        if not is_local(self._connection):
+        if not is_local(self._play_context):
             return failed(result, "%s coworker.aws.run_step runs on the controller only (connection: local)." % STOP,
                           refused=True)
         for key in ("plans_dir", "state_dir", "environments_file"):
@@ -85,8 +75,11 @@ class ActionModule(ActionBase):
             return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
                           unexpected_step=None)
         args["plan"] = loaded["path"]
-        module_result = self._execute_module(module_name="coworker.aws.run_step", module_args=args,
-                                             task_vars=task_vars)
+        try:
+            module_result = run_batch(args, self._task.check_mode, self._task.diff)
+        except CoworkerError as exc:
+            return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
+                          unexpected_step=None, identity=getattr(exc, "identity", None))
         problem = postcheck(module_result, loaded)
         if problem:
             return failed(result, problem, refused=True)

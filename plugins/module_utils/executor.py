@@ -116,3 +116,24 @@ class StepBatch:
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
                 "rollback": records, "manual_cleanup": manual,
                 "changed": any(c["status"] == "done" for r in records for c in r["calls"])}
+
+
+def diff_of(results):
+    """Before/after of every changing step, in the shape Ansible's --diff shows."""
+    return [{"before_header": "%s (before)" % r["id"], "after_header": "%s (after)" % r["id"],
+             "before": r["before"] if r["before"] is not None else NOT_DESCRIBED,
+             "after": r["after"] if r["after"] is not None else NOT_DESCRIBED}
+            for r in results if r.get("mutating")]
+
+
+NOT_DESCRIBED = "(not described: the step has no validate call)"
+
+
+def run_batch(params, check_mode, diff=False):
+    """Run one invocation and return the task result (the module and the action plugin share this)."""
+    outcome = StepBatch(params, check_mode=check_mode).run()
+    if diff:
+        outcome["diff"] = diff_of(outcome["results"])
+    if outcome.get("failed"):
+        outcome.setdefault("msg", "a step failed")
+    return outcome

@@ -14,7 +14,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.approval import verif
 from ansible_collections.coworker.aws.plugins.module_utils.aws_cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import find_plan, read_document
-from ansible_collections.coworker.aws.plugins.module_utils.plan_schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan_schema import MAX_STEPS, validate_document
 
 
 def _render(call, profile):
@@ -62,7 +62,7 @@ def segments(steps):
     return result
 
 
-def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None):
+def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS):
     """Return the verified plan as JSON-safe data.
 
     Keys: ``path``, ``document`` (as written), ``sha256``, ``plan`` (normalised,
@@ -71,7 +71,7 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None):
     """
     path = find_plan(ref, plans_dir)
     document = read_document(path)
-    plan = validate_document(document, path)
+    plan = validate_document(document, path, max_steps)
     digest = plan_digest(document)
     warnings = verify_approval(document, plan, digest, path, now) if verify else []
     _add_cli(plan["steps"], profile or plan["target"]["profile"])

@@ -30,6 +30,7 @@ STEP_KEYS = {"id", "description", "action", "command", "params", "region", "regi
              "validate", "rollback", "destructive", "skippable"}
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
 VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
+MAX_STEPS = 1000
 
 
 class _Checker:
@@ -351,8 +352,23 @@ def _guardrail(doc, check):
             "findings": [f for f in findings if isinstance(f, dict)]}
 
 
-def validate_document(doc, source):
-    """Check ``doc`` and return its normalised form; raise PlanError listing every problem."""
+def _count_steps(doc):
+    phases = doc.get("phases")
+    if not isinstance(phases, list):
+        return 0
+    return sum(len(p["steps"]) for p in phases if isinstance(p, dict) and isinstance(p.get("steps"), list))
+
+
+def validate_document(doc, source, max_steps=MAX_STEPS):
+    """Check ``doc`` and return its normalised form; raise PlanError listing every problem.
+
+    A plan with more than ``max_steps`` steps is refused before anything else is
+    looked at: its blast radius is too large to review, and it is cheap to say so.
+    """
+    count = _count_steps(doc)
+    if max_steps and count > max_steps:
+        raise PlanError(source, [("phases", "the plan has %d steps, more than the %d a run may have; split it "
+                                  "into smaller plans" % (count, max_steps))])
     check = _Checker(source)
     check.keys(doc, TOP_KEYS, "")
     fmt = doc.get("format")

@@ -109,6 +109,7 @@ class StepRunner:
                 record.update(error=error["code"], message=error["message"], failed_expect=[])
                 continue
             body = response_body(response)
+            record["state"] = body
             record["failed_expect"] = [e for e in call["expect"] if not _search(e, body)]
             record.pop("error", None)
             if not record["failed_expect"]:
@@ -123,9 +124,11 @@ class StepRunner:
             return {"status": "not_run", "calls": [{"cli": self._cli(c, self._resolve(c["params"])),
                                                     "status": "planned"} for c in step["validate"]]}
         calls = [self._validate_call(call) for call in step["validate"]]
+        states = [c.pop("state", None) for c in calls]
         status = "passed" if all(c["status"] == "passed" for c in calls) else "failed"
         self.journal.append("validation", step=step["id"], status=status, calls=calls)
-        return {"status": status, "calls": calls}
+        # the first validate call describes the resource: its answer is the "after" state
+        return {"status": status, "calls": calls, "state": states[0] if calls[0]["status"] == "passed" else None}
 
     # -- one step ----------------------------------------------------------
     def _result(self, step):
@@ -217,7 +220,8 @@ class StepRunner:
     def _finish(self, step, result):
         result["validation"] = self.validate(step)
         if step["mutating"]:
-            result["after"] = self.describe(step)
+            state = result["validation"].pop("state", None)
+            result["after"] = state if state is not None else self.describe(step)
         if result["validation"]["status"] == "failed":
             failed = [c for c in result["validation"]["calls"] if c["status"] != "passed"]
             text = "VALIDATION FAILED: %s" % "; ".join(

@@ -18,7 +18,9 @@ description:
     The same boto3 session then makes every call, so the credentials that were checked are the
     ones used.
   - The guard action plugin of the same name checks the plan, its approval and the environments
-    file on the controller before this module is even sent; the module checks them again.
+    file on the controller first, then runs this module's code in the controller process (where
+    boto3 is imported once for the whole play), so no task reaches AWS without the guard. Run
+    outside Ansible's action mechanism, the module enforces the very same checks itself.
   - Every call is written to the run journal before it is sent and after it returns.
   - Each step registers outputs, checks C(expect), runs its waiter, runs its C(validate) calls and
     describes the resource before and after. The batch stops at the first failure, and after a
@@ -152,38 +154,31 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import AWS_ARGS, PLAN_ARGS, require_libraries
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
-from ansible_collections.coworker.aws.plugins.module_utils.executor import StepBatch
+from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
+
+ARGUMENT_SPEC = dict(
+    PLAN_ARGS, **AWS_ARGS,
+    steps=dict(type="list", elements="str"),
+    mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
+    run_id=dict(type="str", required=True),
+    state_dir=dict(type="path", default=".coworker"),
+    stop_on_unexpected=dict(type="bool", default=True),
+)
 
 
 def main():
-    argument_spec = dict(
-        PLAN_ARGS, **AWS_ARGS,
-        steps=dict(type="list", elements="str"),
-        mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
-        run_id=dict(type="str", required=True),
-        state_dir=dict(type="path", default=".coworker"),
-        stop_on_unexpected=dict(type="bool", default=True),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_libraries(module)
     params = dict(module.params, state_dir=os.path.abspath(module.params["state_dir"]))
     try:
-        batch = StepBatch(params, check_mode=module.check_mode)
-        outcome = batch.run()
+        outcome = run_batch(params, module.check_mode, module._diff)
     except CoworkerError as exc:
         module.fail_json(msg=str(exc), refused=True, results=[], completed=[], failed_step=None,
                          unexpected_step=None, identity=getattr(exc, "identity", None))
-    if module._diff:
-        outcome["diff"] = [{"before_header": "%s (before)" % r["id"], "after_header": "%s (after)" % r["id"],
-                            "before": r["before"] if r["before"] is not None else ABSENT_TEXT,
-                            "after": r["after"] if r["after"] is not None else ABSENT_TEXT}
-                           for r in outcome["results"] if r.get("mutating")]
     if outcome.get("failed"):
         module.fail_json(**outcome)
     module.exit_json(**outcome)
 
-
-ABSENT_TEXT = "(not described: the step has no validate call)"
 
 if __name__ == "__main__":
     main()

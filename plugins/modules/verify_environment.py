@@ -20,6 +20,7 @@ description:
     if not. Without O(plan), fails when the account is not sandbox, development or test unless
     O(fail_on_refusal=false).
   - Only reads, so it runs in check mode too; a dry run still verifies the environment.
+  - The action plugin of the same name runs this module's code in the controller process.
 author:
   - coworker.aws maintainers
 options:
@@ -98,56 +99,21 @@ refusal:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.coworker.aws.plugins.module_utils.aws_session import AwsContext
 from ansible_collections.coworker.aws.plugins.module_utils.common import require_libraries
-from ansible_collections.coworker.aws.plugins.module_utils.environments import (
-    EXECUTABLE, classify, load_environments, resolve_path)
-from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal, PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.guard import (
-    STOP, ADVICE, check_execution, establish_identity, plan_regions)
-from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.verification import verify_environment
 
-
-def verdict(params, aws, config, loaded):
-    """Return (result, refusal text or None)."""
-    identity = establish_identity(aws)
-    classification = classify(config, identity["account"], identity["alias"], identity["profile"])
-    result = dict(identity=identity, environment=classification["environment"],
-                  matched=classification["matched"], reason=classification["reason"], allowed=True)
-    refusal = None
-    if loaded:
-        try:
-            check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
-        except GuardRefusal as exc:
-            refusal = str(exc)
-    elif classification["environment"] not in EXECUTABLE:
-        refusal = "%s Detected environment: %s (account %s, %s). %s" % (
-            STOP, classification["environment"], identity["account"], classification["reason"], ADVICE)
-    if refusal:
-        result.update(allowed=False, refusal=refusal)
-    return result, refusal
+ARGUMENT_SPEC = dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
+                     environments_file=dict(type="path"), plan=dict(type="str"),
+                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True))
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
-                           environments_file=dict(type="path"), plan=dict(type="str"),
-                           plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True)),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_libraries(module)
-    params = module.params
-    try:
-        config = load_environments(resolve_path(params["environments_file"]))
-        loaded = load_plan(params["plan"], params["plans_dir"]) if params["plan"] else None
-        region = params["region"] or (loaded["plan"]["target"]["region"] if loaded else None)
-        profile = params["profile"] or (loaded["plan"]["target"]["profile"] if loaded else None)
-        result, refusal = verdict(params, AwsContext(profile, region), config, loaded)
-    except (ConfigError, PlanError, GuardRefusal) as exc:
-        module.fail_json(msg=str(exc), allowed=False, refusal=str(exc))
-    if refusal and params["fail_on_refusal"]:
-        module.fail_json(msg=refusal, **result)
-    module.exit_json(changed=False, **result)
+    result = verify_environment(module.params)
+    if result.get("failed"):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

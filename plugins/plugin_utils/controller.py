@@ -14,9 +14,9 @@ def controller_path(value):
     return os.path.abspath(os.path.expanduser(value)) if value else value
 
 
-def is_local(connection):
-    return getattr(connection, "transport", None) in LOCAL_CONNECTIONS or \
-        getattr(connection, "_load_name", None) in LOCAL_CONNECTIONS
+def is_local(play_context):
+    """The task's connection is the controller itself (``connection: local``)."""
+    return getattr(play_context, "connection", None) in LOCAL_CONNECTIONS
 
 
 def controller_has_terminal():
