@@ -16,8 +16,10 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.coworker.aws.plugins.module_utils.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.journal import (
-    Journal, journal_path, new_run_id, read_events, run_dir, run_state)
+    Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
+from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import read_document
 from ansible_collections.coworker.aws.plugins.module_utils.report import build_report, changelog_entry, render_markdown
 from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
@@ -25,7 +27,8 @@ from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "interrupted", "note")
 ARGUMENT_SPEC = dict(
-    op=dict(type="str", required=True, choices=["start", "record", "approve", "finish"]),
+    op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "finish"]),
+    purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
@@ -88,6 +91,30 @@ class ActionModule(ActionBase):
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=dry_run,
                       interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"])
+        return result
+
+    def _op_open(self, args, result):
+        """Reopen a past run to resume it or roll it back; its plan file must be unchanged."""
+        run_id = find_run(args["state_dir"], args["run_id"] or "last")
+        path = journal_path(args["state_dir"], run_id)
+        state = run_state(read_events(path))
+        started = state["started"]
+        if started is None or started.get("dry_run"):
+            raise ValueError("run %s %s" % (run_id, "is a dry run: nothing to %s" % args["purpose"]
+                                            if started else "has no run_started event"))
+        document = read_document(started["plan_path"])
+        digest = plan_digest(document)
+        if digest != started["sha256"]:
+            raise ValueError("refused: the plan file %s changed since run %s (digest now %s, the run used %s); "
+                             "nothing was changed" % (started["plan_path"], run_id, digest[:12], started["sha256"][:12]))
+        lock = lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"])
+        note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
+        with Journal(path, run_id) as journal:
+            journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
+        result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
+                      interactive=controller_has_terminal(), lock_note=note, sha256=digest,
+                      plan_path=started["plan_path"], done=done_steps(state),
+                      rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"))
         return result
 
     def _op_record(self, args, result):

@@ -15,7 +15,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.environments import l
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard import (
     check_execution, establish_identity, plan_regions)
-from ansible_collections.coworker.aws.plugins.module_utils.journal import Journal, journal_path, read_events, run_state
+from ansible_collections.coworker.aws.plugins.module_utils.journal import (
+    Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.step_runner import StepRunner
 
@@ -41,12 +42,6 @@ def check_run_approval(state, digest, run_id, check_mode):
     if not check_mode and digest not in state["approved"]:
         raise GuardRefusal("run %s is not approved: no approval of digest %s is recorded; nothing was changed"
                            % (run_id, digest[:12]))
-
-
-def steps_to_roll_back(state):
-    """Steps the journal says may have changed something and are not rolled back yet."""
-    return [sid for sid, entry in state["steps"].items()
-            if entry["changed"] and entry["status"] not in ("rolled_back", "planned")]
 
 
 class StepBatch:
@@ -81,6 +76,11 @@ class StepBatch:
         steps = select_steps(loaded, params["steps"])
         check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode)
         aws, identity, classification = self._verify(loaded, steps)
+        other = state["accounts"] - {identity["account"]}
+        if other:
+            raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
+                               "nothing was changed" % (params["run_id"], ", ".join(sorted(other)),
+                                                       identity["account"]))
         with Journal(path, params["run_id"]) as journal:
             journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
                            environment=classification["environment"], steps=params["steps"],

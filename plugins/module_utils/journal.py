@@ -89,6 +89,34 @@ def read_events(path):
     return events
 
 
+def find_run(state_dir, ref):
+    """A run id, or ``last`` (the run started most recently), to an existing run id."""
+    runs = os.path.join(state_dir, "runs")
+    if ref != "last":
+        if not os.path.isfile(journal_path(state_dir, ref)):
+            raise ValueError("no run %r under %s" % (ref, runs))
+        return ref
+    try:
+        names = [n for n in os.listdir(runs) if os.path.isfile(os.path.join(runs, n, "journal.jsonl"))]
+    except OSError:
+        names = []
+    started = [(e[0]["ts"], n) for n in names for e in [read_events(journal_path(state_dir, n))[:1]] if e]
+    if not started:
+        raise ValueError("no runs under %s" % runs)
+    return max(started)[1]
+
+
+def done_steps(state):
+    """Steps a resumed run must not run again."""
+    return [sid for sid, entry in state["steps"].items() if entry["status"] in ("succeeded", "skipped")]
+
+
+def steps_to_roll_back(state):
+    """Steps that may have changed something and are not rolled back yet (sent but unanswered counts)."""
+    return [sid for sid, entry in state["steps"].items()
+            if entry["changed"] and entry["status"] not in ("rolled_back", "planned")]
+
+
 def new_run_id(plan_id):
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     return "%s-%s-%s" % (stamp, plan_id, os.urandom(3).hex())
@@ -101,16 +129,22 @@ def run_state(events):
     the latest of ``started`` (sent, outcome unknown), ``succeeded``,
     ``failed``, ``skipped``, ``planned``, ``rolled_back`` or ``rollback_failed``.
     """
-    state = {"approved": set(), "steps": {}, "started": None, "finished": None, "environment": None}
+    state = {"approved": set(), "steps": {}, "started": None, "finished": None, "environment": None,
+             "accounts": set(), "resumed": None}
     for event in events:
         kind = event["event"]
         step_id = event.get("step")
         if kind == "run_started":
             state["started"] = event
+        elif kind == "run_resumed":
+            state["approved"] = set()  # a resumed run or a later rollback needs its own approval
+            state["resumed"] = event
         elif kind == "run_finished":
             state["finished"] = event
         elif kind == "environment_verified":
             state["environment"] = event
+        elif kind == "guard_passed":
+            state["accounts"].add(event.get("account"))
         elif kind == "approved":
             state["approved"].add(event.get("sha256"))
         elif step_id and kind in _STEP_STATUS:
