@@ -25,7 +25,8 @@ try:
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
     HAS_BOTOCORE = False
 
-# Where the CLI's service name differs from botocore's (awscli renames these commands).
+# Where the CLI's service name differs from botocore's (awscli renames these commands). The botocore
+# names ``config`` and ``codedeploy`` are accepted too; ``s3`` is not: in the CLI it is the high-level set.
 CLI_SERVICES = {"s3api": "s3", "configservice": "config", "deploy": "codedeploy",
                 "runtime.sagemaker": "sagemaker-runtime"}
 BOTOCORE_TO_CLI = {"s3": "s3api", "config": "configservice", "codedeploy": "deploy"}
@@ -115,15 +116,20 @@ def _services():
 
 
 @functools.lru_cache(maxsize=None)
+def _service_model(service):
+    return _session().get_service_model(service)
+
+
+@functools.lru_cache(maxsize=None)
 def _operations(service):
     """``{cli operation name: botocore operation name}`` for one service."""
-    return {cli_operation_name(name): name for name in _session().get_service_model(service).operation_names}
+    return {cli_operation_name(name): name for name in _service_model(service).operation_names}
 
 
 @functools.lru_cache(maxsize=None)
 def _arguments(service, operation):
     """``{option without --: (member, shape, flag)}``; flag is True/False for a boolean switch, else None."""
-    shape = _session().get_service_model(service).operation_model(operation).input_shape
+    shape = _service_model(service).operation_model(operation).input_shape
     members = shape.members if shape is not None else {}
     table = {xform_name(name, "-"): (name, member, True if member.type_name == "boolean" else None)
              for name, member in members.items()}
@@ -146,7 +152,11 @@ def _hint(word, choices):
 
 # -- parsing ------------------------------------------------------------------------------------------------------
 def parse_command(command: str, source: str = "<plan>", field: str = "command") -> tuple[str, str, dict]:
-    """``aws <service> <operation> --option value ...`` -> ``(service, operation, params)``, or a PlanError."""
+    """``aws <service> <operation> --option value ...`` -> ``(service, operation, params)``, or a PlanError.
+
+    A value that is exactly one ``${...}`` reference is kept as text whatever the parameter's type (a list
+    parameter given one reference word becomes a one-item list); every problem names ``field``.
+    """
     try:
         return _parse(command)
     except _Invalid as exc:
@@ -205,9 +215,10 @@ def _params(service, operation, words):
         if equals and values:
             raise _Invalid("unexpected value %r after --%s" % (values[0], name))
         if name not in table:
+            options = ["--" + option for option in sorted(table)]
             raise _Invalid("unknown option --%s for 'aws %s %s'%s; valid options: %s" % (
-                name, cli_service_name(service), cli_operation_name(operation), _hint(name, table),
-                ", ".join("--" + option for option in sorted(table)) or "none"))
+                name, cli_service_name(service), cli_operation_name(operation), _hint("--" + name, options),
+                ", ".join(options) or "none"))
         member, shape, flag = table[name]
         if member in params:
             raise _Invalid("--%s: %s is given more than once" % (name, member))
