@@ -95,8 +95,9 @@ class StepBatch:
     def _execute(self, runner, steps):
         results, completed = [], []
         outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
-                   "changed": False}
-        for step in steps:
+                   "changed": False, "not_run": []}
+        for position, step in enumerate(steps):
+            outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
             result = runner.execute(step)
             results.append(result)
             outcome["changed"] = outcome["changed"] or result["changed"]
@@ -108,6 +109,8 @@ class StepBatch:
             if result["unexpected"] and self.params["stop_on_unexpected"]:
                 outcome["unexpected_step"] = step["id"]
                 break
+        else:
+            outcome["not_run"] = []
         return outcome
 
     def _rollback(self, runner, steps):

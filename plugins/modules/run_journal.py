@@ -16,8 +16,10 @@ description:
   - V(start) takes the lock for (account, region, plan id), creates C(runs/<run_id>/journal.jsonl) and
     writes C(run_started) with the plan digest. It also tells whether a person can answer prompts
     (RV(interactive)).
-  - V(approve) records the approval of this run: O(answer) must be C(yes), or O(token) must be the plan
+  - V(approve) records the approval of this run. O(answer) must be C(yes), or O(token) must be the plan
     digest this run started with (or its first 12 or more hex characters). Fails otherwise.
+  - V(open) reopens a past run (O(run_id) or V(last)) to resume it or roll it back (O(purpose)); it refuses a
+    plan file whose digest differs from the one the run started with, and takes the lock again.
     M(coworker.aws.run_step) refuses to change anything in a run without this record.
   - V(record) appends a decision (checkpoint answer, skip, failure choice) to the journal.
   - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
@@ -29,7 +31,12 @@ options:
     description: What to do.
     type: str
     required: true
-    choices: [start, record, approve, finish]
+    choices: [start, open, record, approve, finish]
+  purpose:
+    description: For V(open), why the run is reopened.
+    type: str
+    default: resume
+    choices: [resume, rollback]
   plan:
     description: The plan (path, id or V(last)); required for V(start).
     type: str

@@ -143,6 +143,11 @@ unexpected_step:
   description: Id of the step whose output was unexpected, if the batch stopped there.
   returned: always
   type: str
+not_run:
+  description: Ids of the steps of this batch after the failed or unexpected step, which were not run.
+  returned: always
+  type: list
+  elements: str
 error:
   description: The classified error of the failed step (kind, code, message, request_id, hints, text).
   returned: on failure
