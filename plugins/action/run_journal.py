@@ -9,7 +9,6 @@ of the plan digest, never from a variable that claims it.
 
 from __future__ import annotations
 
-import json
 import os
 
 from ansible.plugins.action import ActionBase
@@ -20,7 +19,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.journal import (
 from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import read_document
-from ansible_collections.coworker.aws.plugins.module_utils.report import build_report, changelog_entry, render_markdown
+from ansible_collections.coworker.aws.plugins.module_utils.report import changelog_entry, write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     controller_has_terminal, controller_path, failed)
@@ -43,15 +42,6 @@ ARGUMENT_SPEC = dict(
     outcome=dict(type="str", default="auto",
                  choices=["auto", "refused", "not_approved", "aborted", "paused", "interrupted"]),
 )
-
-
-def _write(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 class ActionModule(ActionBase):
@@ -155,13 +145,10 @@ class ActionModule(ActionBase):
         started = state["started"] or {}
         loaded = load_plan(started.get("plan_path") or args["plan"], args["plans_dir"], verify=False)
         dry_run = bool(started.get("dry_run"))
-        report = build_report(args["run_id"], loaded, events, args["outcome"], dry_run)
         folder = run_dir(args["state_dir"], args["run_id"])
+        report, markdown = write_report(folder, args["run_id"], loaded, events, args["outcome"], dry_run)
         with Journal(path, args["run_id"]) as journal:
             journal.append("run_finished", status=report["status"])
-        _write(os.path.join(folder, "report.json"), json.dumps(report, indent=2, sort_keys=True, default=str))
-        markdown = render_markdown(report)
-        _write(os.path.join(folder, "report.md"), markdown)
         if not dry_run:
             with open(os.path.join(args["state_dir"], "changelog.md"), "a", encoding="utf-8") as handle:
                 handle.write(changelog_entry(report))

@@ -21,6 +21,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.environments import (
     EXECUTABLE, load_environments, region_allowed, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
+from ansible_collections.coworker.aws.plugins.module_utils.journal import journal_path, read_events, run_dir
+from ansible_collections.coworker.aws.plugins.module_utils.report import write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
@@ -38,6 +40,12 @@ def precheck(args):
         raise CoworkerError("%s Region(s) %s are not allowed for %s; nothing was changed."
                             % (STOP, ", ".join(sorted(denied)), target["environment"]))
     return loaded
+
+
+def refresh_report(args, loaded):
+    """Keep report.md current after every batch, so an interrupted run still has a report."""
+    events = read_events(journal_path(args["state_dir"], args["run_id"]))
+    write_report(run_dir(args["state_dir"], args["run_id"]), args["run_id"], loaded, events, provisional=True)
 
 
 def postcheck(module_result, loaded):
@@ -80,6 +88,8 @@ class ActionModule(ActionBase):
         except CoworkerError as exc:
             return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
                           unexpected_step=None, identity=getattr(exc, "identity", None))
+        if not self._task.check_mode:
+            refresh_report(args, loaded)
         problem = postcheck(module_result, loaded)
         if problem:
             return failed(result, problem, refused=True)

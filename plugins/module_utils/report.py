@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
@@ -181,3 +182,30 @@ def changelog_entry(report):
              "- Resources:"]
     lines += ["  - %s `%s`: %s" % (r["step"], r["cli"], r["result"]) for r in touched] or ["  - none"]
     return "\n".join(lines) + "\n\n"
+
+
+def _write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+PROVISIONAL_NOTE = ("written while the run was in progress: if the run was interrupted (Ctrl-C, a crash), this is "
+                    "its last known state and the journal beside it has every call")
+
+
+def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=False, provisional=False):
+    """Write report.json and report.md into the run folder; return (report, markdown)."""
+    report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
+    if provisional:
+        report.update(provisional=True, note=PROVISIONAL_NOTE)
+        report["next_steps"] = _next_steps("aborted", run_id, True)
+    markdown = render_markdown(report)
+    if provisional:
+        markdown += "\n_%s._\n" % PROVISIONAL_NOTE
+    _write(os.path.join(folder, "report.json"), json.dumps(report, indent=2, sort_keys=True, default=str))
+    _write(os.path.join(folder, "report.md"), markdown)
+    return report, markdown
