@@ -14,18 +14,19 @@ from ansible_collections.coworker.aws.plugins.module_utils.approval import verif
 from ansible_collections.coworker.aws.plugins.module_utils.aws_cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import find_plan, read_document
+from ansible_collections.coworker.aws.plugins.module_utils.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan_schema import MAX_STEPS, validate_document
 
 
-def _render(call, profile):
-    return render_cli(call["service"], call["operation"], call["params"], region=call["region"], profile=profile)
-
-
-def _add_cli(steps, profile):
+def _add_cli(steps, target, profile):
+    """Render every call as an aws CLI line; target values filled in, later outputs as <step.name>."""
+    context = {"target": {"account_id": target["account_id"], "region": target["region"]}}
     for number, step in enumerate(steps, start=1):
         step["index"] = number
         for call in [step["call"]] + step["validate"] + step["rollback"]:
-            call["cli"] = _render(call, profile)
+            params = resolve(call["params"], context, placeholder=True)
+            call["cli"] = render_cli(call["service"], call["operation"], params, region=call["region"],
+                                     profile=profile)
 
 
 def blast_radius(steps):
@@ -74,7 +75,7 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     plan = validate_document(document, path, max_steps)
     digest = plan_digest(document)
     warnings = verify_approval(document, plan, digest, path, now) if verify else []
-    _add_cli(plan["steps"], profile or plan["target"]["profile"])
+    _add_cli(plan["steps"], plan["target"], profile or plan["target"]["profile"])
     plan["approval"] = document.get("approval")
     return {"path": path, "document": document, "sha256": digest, "plan": plan, "warnings": warnings,
             "blast_radius": blast_radius(plan["steps"]), "segments": segments(plan["steps"])}
