@@ -30,7 +30,7 @@ from ansible_collections.coworker.aws.plugins.plugin_utils.controller import con
 
 def precheck(args):
     """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
-    loaded = load_plan(args["plan"], args["plans_dir"], profile=args["profile"])
+    loaded = load_plan(args["plan"], args["plans_dir"], profile=args["profile"], render=False)
     target = loaded["plan"]["target"]
     config = load_environments(resolve_path(args["environments_file"]))
     if target["environment"] not in EXECUTABLE:
@@ -84,7 +84,7 @@ class ActionModule(ActionBase):
                           unexpected_step=None)
         args["plan"] = loaded["path"]
         try:
-            module_result = run_batch(args, self._task.check_mode, self._task.diff)
+            module_result = run_batch(args, self._task.check_mode, self._task.diff, loaded)
         except CoworkerError as exc:
             return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
                           unexpected_step=None, identity=getattr(exc, "identity", None))

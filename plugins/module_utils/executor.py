@@ -47,9 +47,10 @@ def check_run_approval(state, digest, run_id, check_mode):
 class StepBatch:
     """Everything one run_step invocation does."""
 
-    def __init__(self, params, check_mode):
+    def __init__(self, params, check_mode, loaded=None):
         self.params = params
         self.check_mode = check_mode
+        self.loaded = loaded
 
     def _verify(self, loaded, steps):
         target = loaded["plan"]["target"]
@@ -66,7 +67,8 @@ class StepBatch:
 
     def run(self):
         params = self.params
-        loaded = load_plan(params["plan"], params["plans_dir"], profile=params["profile"])
+        loaded = self.loaded or load_plan(params["plan"], params["plans_dir"], profile=params["profile"],
+                                          render=False)
         path = journal_path(params["state_dir"], params["run_id"])
         state = run_state(read_events(path))
         if params["steps"] is None and params["mode"] == "rollback":
@@ -132,9 +134,13 @@ def diff_of(results):
 NOT_DESCRIBED = "(not described: the step has no validate call)"
 
 
-def run_batch(params, check_mode, diff=False):
-    """Run one invocation and return the task result (the module and the action plugin share this)."""
-    outcome = StepBatch(params, check_mode=check_mode).run()
+def run_batch(params, check_mode, diff=False, loaded=None):
+    """Run one invocation and return the task result (the module and the action plugin share this).
+
+    ``loaded`` is the plan the guard plugin has just loaded and verified in this
+    process; the module, run on its own, loads and verifies it itself.
+    """
+    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded).run()
     if diff:
         outcome["diff"] = diff_of(outcome["results"])
     if outcome.get("failed"):

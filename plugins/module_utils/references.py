@@ -16,7 +16,6 @@ import json
 import re
 
 _TOKEN_RE = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BUILTIN = {"target": ("account_id", "region"), "run": ("id",)}
 
 
@@ -27,7 +26,8 @@ class ReferenceProblem(ValueError):
 def parse_reference(text):
     """Split ``a.b`` into ``(a, b)``; refuse anything else."""
     parts = text.split(".")
-    if len(parts) != 2 or not all(_NAME_RE.match(p) for p in parts):
+    if len(parts) != 2 or not (parts[0].isidentifier() and parts[1].isidentifier() and parts[0].isascii()
+                               and parts[1].isascii()):
         raise ReferenceProblem("malformed reference ${%s}: use ${step_id.name}, ${target.account_id}, "
                                "${target.region} or ${run.id} (write $${ for a literal ${)" % text)
     return parts[0], parts[1]
@@ -47,6 +47,8 @@ def iter_strings(value, path=""):
 
 def references_in(text):
     """The ``(scope, name)`` pairs referenced by one string."""
+    if "${" not in text:
+        return []
     return [parse_reference(m.group(1)) for m in _TOKEN_RE.finditer(text) if m.group(1) is not None]
 
 
@@ -74,6 +76,8 @@ def _as_text(value):
 
 def resolve_string(text, context, placeholder=False):
     """Resolve the references of one string (typed when it is exactly one)."""
+    if "${" not in text:
+        return text
     exact = exact_reference(text)
     if exact:
         return _lookup(exact[0], exact[1], context, placeholder)

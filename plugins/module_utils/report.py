@@ -15,7 +15,7 @@ FORCED = {"refused": "refused", "not_approved": "not_approved", "aborted": "abor
 
 
 def _steps(plan_steps, events):
-    rows = {s["id"]: {"id": s["id"], "phase": s["phase"], "index": s["index"], "cli": s["call"]["cli"],
+    rows = {s["id"]: {"id": s["id"], "phase": s["phase"], "index": s["index"], "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "status": "not_run", "validation": "not_run", "retries": 0, "error": None,
                       "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}

@@ -134,7 +134,7 @@ class StepRunner:
     def _result(self, step):
         return {"id": step["id"], "index": step["index"], "phase": step["phase"], "status": "failed",
                 "changed": False, "destructive": step["destructive"], "skippable": step["skippable"],
-                "mutating": step["mutating"], "call": None, "cli": step["call"]["cli"], "response": None,
+                "mutating": step["mutating"], "call": None, "cli": step["call"].get("cli"), "response": None,
                 "outputs": {}, "expect": [], "unexpected": [], "validation": {"status": "not_run", "calls": []},
                 "retries": 0, "duration_ms": 0, "before": None, "after": None, "error": None}
 
@@ -243,7 +243,8 @@ class StepRunner:
         record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
         if not step["rollback"]:
             record["status"] = "no_rollback"
-            record["manual"] = "step %s has no rollback calls: clean up %s by hand" % (step["id"], step["call"]["cli"])
+            record["manual"] = "step %s has no rollback calls: clean up after %s:%s by hand" % (
+                step["id"], step["call"]["service"], step["call"]["operation"])
             self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
             return record
         for call in step["rollback"]:
@@ -262,7 +263,7 @@ class StepRunner:
         try:
             params = resolve(call["params"], self.context, placeholder=self.check_mode)
         except ReferenceProblem as exc:
-            return {"cli": call["cli"], "status": "failed", "error": "cannot resolve: %s" % exc}
+            return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
         cli = self._cli(call, params)
         if self.check_mode:
             return {"cli": cli, "status": "planned"}
