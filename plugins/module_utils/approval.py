@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.plan_schema import parse_time
+from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 CLOCK_SKEW = timedelta(minutes=5)

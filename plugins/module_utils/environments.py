@@ -43,11 +43,7 @@ import re
 import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
-
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader
+from ansible_collections.coworker.aws.plugins.module_utils.safe_yaml import load_yaml
 
 CLASSES = ("sandbox", "development", "test", "staging", "production")
 EXECUTABLE = frozenset({"sandbox", "development", "test"})
@@ -60,28 +56,6 @@ TOP_KEYS = ("environments", "unknown_environment")
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
 NOT_FOUND = ("environments file not found; create it from examples/environments.yml "
              "or set environments_file / %s" % ENV_VAR)
-
-
-class _Loader(_BaseLoader):  # pylint: disable=too-many-ancestors
-    """Safe loader that refuses duplicate and non-string keys (YAML would keep the last duplicate)."""
-
-
-def _construct_mapping(loader, node):
-    loader.flatten_mapping(node)
-    result = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
-                None, None, "mapping key %r is not a string (quote it)" % (key,), key_node.start_mark)
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, "duplicate key %r" % (key,), key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def resolve_path(explicit: str | None) -> str:
@@ -102,7 +76,7 @@ def _read(path):
 
 def _parse(path, text):
     try:
-        return yaml.load(text, Loader=_Loader)  # nosec B506 - _Loader is a SafeLoader
+        return load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = "line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else "unknown position"

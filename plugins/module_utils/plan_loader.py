@@ -14,58 +14,40 @@ import json
 import os
 import re
 
-import yaml
-
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-
-try:  # libyaml is ~10x faster; a 10,000-step plan must load in well under a second
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader
+from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
+from ansible_collections.coworker.aws.plugins.module_utils.safe_yaml import YAMLError, load_yaml, yaml_events
 
 PLAN_SUFFIXES = (".yml", ".yaml", ".json")
 PLAN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_PLAN_BYTES = 32 * 1024 * 1024
 
 
-class _PlanLoader(_BaseLoader):  # pylint: disable=too-many-ancestors
-    """Safe loader without the timestamp resolver."""
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
+_PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
 
 
-def _construct_mapping(loader, node):
-    loader.flatten_mapping(node)
-    result = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
-                None, None, "mapping key %r is not a string (quote it)" % (key,), key_node.start_mark)
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, "duplicate key %r" % key, key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-_PlanLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _reject_shared_nodes(data, source):
-    """YAML aliases build shared containers; refuse them (no billion laughs)."""
-    seen = set()
+def _check_plain_data(data, source):
+    """Only JSON's types: an explicit YAML tag (!!binary, !!set, !!timestamp) builds something else."""
     stack = [data]
     while stack:
         item = stack.pop()
-        if isinstance(item, (dict, list)):
-            if id(item) in seen:
-                raise PlanError(source, [("", "YAML anchors and aliases are not allowed in a plan")])
-            seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
+        if not isinstance(item, _PLAIN_TYPES):
+            raise PlanError(source, [("", "a value of type %s (an explicit YAML tag?) is not plain data"
+                                      % type(item).__name__)])
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _reject_aliases(text, source):
+    """Anchors and aliases are refused outright (no billion laughs, no hidden sharing)."""
+    if "&" not in text and "*" not in text:
+        return
+    for event in yaml_events(text):
+        if event.__class__.__name__ == "AliasEvent" or getattr(event, "anchor", None):
+            raise PlanError(source, [("", "YAML anchors and aliases are not allowed in a plan (line %d)"
+                                      % (event.start_mark.line + 1))])
 
 
 def _json_object(pairs):
@@ -84,15 +66,18 @@ def parse_document(text, source):
         if str(source).endswith(".json") or stripped.startswith("{"):
             data = json.loads(text, object_pairs_hook=_json_object)
         else:
-            data = yaml.load(text, Loader=_PlanLoader)  # nosec B506 - safe loader subclass
-    except yaml.YAMLError as exc:
+            _reject_aliases(text, source)
+            data = load_yaml(text)
+    except YAMLError as exc:
         raise PlanError(source, [("", "not valid YAML: %s" % " ".join(str(exc).split()))]) from None
     except ValueError as exc:
         raise PlanError(source, [("", "not valid JSON: %s" % exc)]) from None
+    except RecursionError:
+        raise PlanError(source, [("", "nested too deeply to be a plan")]) from None
     if not isinstance(data, dict):
         raise PlanError(source, [("", "a plan must be a mapping at the top level, got %s"
                                   % type(data).__name__)])
-    _reject_shared_nodes(data, source)
+    _check_plain_data(data, source)
     return data
 
 
@@ -145,7 +130,8 @@ def find_plan(ref, plans_dir=None):
     found = [(path, _peek(path)) for path in _candidates(plans_dir)]
     found = [(path, meta) for path, meta in found if meta is not None]
     if ref == "last":
-        dated = [(str(meta[1]), path) for path, meta in found if isinstance(meta[1], str)]
+        dated = [(parse_time(meta[1]), path) for path, meta in found if isinstance(meta[1], str)]
+        dated = [(when, path) for when, path in dated if when is not None]
         if not dated:
             raise PlanError(plans_dir, [("plan", "'last' found no readable plan with a 'created' time")])
         return os.path.abspath(max(dated)[1])

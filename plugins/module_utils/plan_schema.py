@@ -11,12 +11,12 @@ as ``{service, operation, params, region, ...}``.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from ansible_collections.coworker.aws.plugins.module_utils import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.aws_cli import parse_command
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import PLAN_ID_RE
+from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 from ansible_collections.coworker.aws.plugins.module_utils.references import (
     BUILTIN, ReferenceProblem, iter_strings, references_in)
 
@@ -88,18 +88,6 @@ def _as_tuple(kinds):
 def _kind_names(kinds):
     names = {str: "a string", int: "an integer", bool: "true or false", dict: "a mapping", list: "a list"}
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kinds))
-
-
-def parse_time(value):
-    """An aware datetime from an ISO 8601 string (naive means UTC), or None."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
-        return None
-    if parsed.tzinfo is None:
-        from datetime import timezone
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
 
 
 def _jmespath_problems(expressions, path, check):
@@ -227,6 +215,8 @@ def _step(raw, path, phase, phase_index, check):
         return None
     check.keys(raw, STEP_KEYS, path)
     step_id = check.text(raw, "id", path, pattern=STEP_ID_RE)
+    if step_id in BUILTIN:
+        check.add(path + ".id", "%r is reserved for ${%s.*} references; choose another step id" % (step_id, step_id))
     call_raw = {k: raw[k] for k in ("action", "command", "params", "region") if k in raw}
     call = _call(call_raw, path, check, CALL_KEYS)
     if call is not None:
@@ -255,6 +245,10 @@ def _check_step_references(step, path, order, registers, check):
     """Main-call references must point at earlier steps; others may also name the step itself."""
     own = order[step["id"]]
     parts = [("", step["call"]["params"] if step["call"] else {}, False)]
+    if step["call"]:
+        parts.append((".expect", step["call"]["expect"], True))
+    for i, call in enumerate(step["validate"]):
+        parts.append((".validate[%d].expect" % i, call["expect"], True))
     if step["wait"]:
         parts.append((".wait.params", step["wait"]["params"], True))
     for key in ("validate", "rollback"):

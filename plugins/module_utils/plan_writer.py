@@ -23,7 +23,7 @@ def _strip_yaml_approval(text):
     """Remove a top-level ``approval:`` section (up to the next top-level key)."""
     out, skipping = [], False
     for line in text.splitlines(keepends=True):
-        if _TOP_KEY.match(line):
+        if _TOP_KEY.match(line) or line.startswith("#"):
             skipping = line.startswith("approval:")
         if not skipping:
             out.append(line)

@@ -105,3 +105,22 @@ def resolve(value, context, placeholder=False):
     if isinstance(value, list):
         return [resolve(item, context, placeholder) for item in value]
     return value
+
+
+def resolve_expression(expression, context, placeholder=False):
+    """Substitute references inside a JMESPath ``expect`` as text.
+
+    Values land inside the author's quotes (``VpcId == '${create_vpc.vpc_id}'``), so a
+    quote in a value is escaped and cannot end the literal early (JMESPath raw strings
+    unescape only ``\\'``).
+    """
+    if "${" not in expression:
+        return expression
+
+    def substitute(match):
+        if match.group(1) is None:
+            return "${"
+        scope, name = parse_reference(match.group(1))
+        return _as_text(_lookup(scope, name, context, placeholder)).replace("'", "\\'")
+
+    return _TOKEN_RE.sub(substitute, expression)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import functools
 
-from ansible_collections.coworker.aws.plugins.module_utils.references import exact_reference, references_in
+from ansible_collections.coworker.aws.plugins.module_utils.references import (
+    ReferenceProblem, exact_reference, references_in)
 
 try:
     import botocore.session
@@ -87,9 +88,14 @@ def _check_reference_string(value, shape, path, problems):
 
 def check_shape(value, shape, path, problems):
     """Validate ``value`` against a botocore shape; collect ``(path, message)`` problems."""
-    if isinstance(value, str) and references_in(value):
-        _check_reference_string(value, shape, path, problems)
-        return
+    if isinstance(value, str) and "${" in value:
+        try:
+            if references_in(value):
+                _check_reference_string(value, shape, path, problems)
+                return
+        except ReferenceProblem as exc:
+            problems.append((path, str(exc)))
+            return
     kind = shape.type_name
     if kind == "structure":
         _check_structure(value, shape, path, problems)

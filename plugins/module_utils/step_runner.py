@@ -21,7 +21,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws_errors import (
 from ansible_collections.coworker.aws.plugins.module_utils.aws_session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.references import (
-    ReferenceProblem, iter_strings, references_in, resolve)
+    ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 
 try:
     import jmespath
@@ -52,6 +52,9 @@ class StepRunner:
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
         return resolve(params, self.context, placeholder=self.check_mode)
+
+    def _expression(self, expression):
+        return resolve_expression(expression, self.context, placeholder=self.check_mode)
 
     def _cli(self, call, params):
         return render_cli(call["service"], call["operation"], params, region=call["region"], profile=self.aws.profile)
@@ -110,7 +113,7 @@ class StepRunner:
                 continue
             body = response_body(response)
             record["state"] = body
-            record["failed_expect"] = [e for e in call["expect"] if not _search(e, body)]
+            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
             record.pop("error", None)
             if not record["failed_expect"]:
                 record["status"] = "passed"
@@ -195,7 +198,8 @@ class StepRunner:
         result["outputs"] = outputs
         result["unexpected"] += ["register %s: %r found nothing" % (n, step["register"][n])
                                  for n, v in outputs.items() if v is None]
-        result["expect"] = [{"expression": e, "ok": bool(_search(e, body))} for e in step["call"]["expect"]]
+        result["expect"] = [{"expression": e, "ok": bool(_search(self._expression(e), body))}
+                            for e in step["call"]["expect"]]
         result["unexpected"] += ["expect %r did not hold" % e["expression"] for e in result["expect"] if not e["ok"]]
         self.context[step["id"]] = outputs
 
