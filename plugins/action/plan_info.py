@@ -4,32 +4,20 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan import plan_info
-from ansible_collections.coworker.aws.plugins.plugin_utils.controller import controller_path, failed, plan_reference
-
-ARGUMENT_SPEC = dict(
-    plan=dict(type="str", required=True),
-    plans_dir=dict(type="path"),
-    verify_approval=dict(type="bool", default=True),
-    profile=dict(type="str", aliases=["aws_profile"]),
-)
+from ansible_collections.coworker.aws.plugins.modules.plan_info import ARGUMENT_SPEC
+from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
 
 
-class ActionModule(ActionBase):
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    PATH_ARGS = ("plans_dir",)
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
+    def act(self, args, result):
         try:
-            info = plan_info(plan_reference(args["plan"]), controller_path(args["plans_dir"]),
-                             args["verify_approval"], args["profile"])
+            info = plan_info(plan_reference(args["plan"]), args["plans_dir"], args["verify_approval"], args["profile"])
         except PlanError as exc:
             return failed(result, "invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                           source=exc.source)

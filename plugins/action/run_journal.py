@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.coworker.aws.plugins.module_utils.digest import token_matches
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.journal import (
     Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
@@ -22,7 +20,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import re
 from ansible_collections.coworker.aws.plugins.module_utils.report import changelog_entry, write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
-    controller_has_terminal, controller_path, failed)
+    ControllerAction, controller_has_terminal, failed)
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "interrupted", "note")
 ARGUMENT_SPEC = dict(
@@ -44,20 +42,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    PATH_ARGS = ("state_dir", "plans_dir")
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
-        args["state_dir"] = controller_path(args["state_dir"])
-        args["plans_dir"] = controller_path(args["plans_dir"])
+    def act(self, args, result):
         try:
             return getattr(self, "_op_" + args["op"])(args, result)
-        except (CoworkerError, ValueError) as exc:
+        except ValueError as exc:
             return failed(result, str(exc))
 
     def _journal(self, args):

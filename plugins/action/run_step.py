@@ -16,29 +16,29 @@ here reads a task variable to decide.
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.coworker.aws.plugins.module_utils.environments import (
     EXECUTABLE, load_environments, region_allowed, resolve_path)
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
+from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
 from ansible_collections.coworker.aws.plugins.module_utils.journal import journal_path, read_events, run_dir
+from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.report import write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
-from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
-from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
-from ansible_collections.coworker.aws.plugins.plugin_utils.controller import controller_path, failed, is_local
+from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
+
 
 def precheck(args):
     """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
     loaded = load_plan(args["plan"], args["plans_dir"], profile=args["profile"], render=False)
     target = loaded["plan"]["target"]
-    config = load_environments(resolve_path(args["environments_file"]))
+    config = load_environments(args["environments_file"])
     if target["environment"] not in EXECUTABLE:
-        raise CoworkerError("%s The plan targets %s." % (STOP, target["environment"]))
+        raise GuardRefusal("%s The plan targets %s." % (STOP, target["environment"]))
     denied = [r for r in plan_regions(loaded["plan"]["steps"]) if not region_allowed(config, target["environment"], r)]
     if denied:
-        raise CoworkerError("%s Region(s) %s are not allowed for %s; nothing was changed."
-                            % (STOP, ", ".join(sorted(denied)), target["environment"]))
+        raise GuardRefusal("%s Region(s) %s are not allowed for %s; nothing was changed."
+                           % (STOP, ", ".join(sorted(denied)), target["environment"]))
     return loaded
 
 
@@ -49,7 +49,7 @@ def refresh_report(args, loaded):
 
 
 def postcheck(module_result, loaded):
-    """The module must report the identity it verified, and it must be the plan's account."""
+    """The executor must report the identity it verified, and it must be the plan's account."""
     if module_result.get("failed"):
         return None
     identity = module_result.get("identity") or {}
@@ -61,33 +61,20 @@ def postcheck(module_result, loaded):
     return None
 
 
-class ActionModule(ActionBase):
-    _requires_connection = False  # the guard checks the task's connection itself
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    PATH_ARGS = ("plans_dir", "state_dir", "environments_file")
+    LOCAL_ONLY = True
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
-        args.pop("aws_profile", None)
-        if not is_local(self._play_context):
-            return failed(result, "%s coworker.aws.run_step runs on the controller only (connection: local)." % STOP,
-                          refused=True)
-        for key in ("plans_dir", "state_dir", "environments_file"):
-            args[key] = controller_path(args[key])
+    def failure_fields(self, exc):
+        return dict(refused=True, results=[], completed=[], not_run=[], failed_step=None, unexpected_step=None,
+                    identity=getattr(exc, "identity", None))
+
+    def act(self, args, result):
         args["environments_file"] = resolve_path(args["environments_file"])
-        try:
-            loaded = precheck(args)
-        except CoworkerError as exc:
-            return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
-                          unexpected_step=None)
+        loaded = precheck(args)
         args["plan"] = loaded["path"]
-        try:
-            module_result = run_batch(args, self._task.check_mode, self._task.diff, loaded)
-        except CoworkerError as exc:
-            return failed(result, str(exc), refused=True, results=[], completed=[], failed_step=None,
-                          unexpected_step=None, identity=getattr(exc, "identity", None))
+        module_result = run_batch(args, self._task.check_mode, self._task.diff, loaded)
         if not self._task.check_mode:
             refresh_report(args, loaded)
         problem = postcheck(module_result, loaded)

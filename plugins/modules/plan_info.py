@@ -98,13 +98,13 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan import plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.service_model import HAS_BOTOCORE
 
 
+ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
+                     verify_approval=dict(type="bool", default=True),
+                     profile=dict(type="str", aliases=["aws_profile"]))
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
-                           verify_approval=dict(type="bool", default=True),
-                           profile=dict(type="str", aliases=["aws_profile"])),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     if not (HAS_BOTOCORE and HAS_JMESPATH):
         from ansible.module_utils.basic import missing_required_lib
         module.fail_json(msg=missing_required_lib("botocore and jmespath"))

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 
+from ansible.plugins.action import ActionBase
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
 
 
@@ -56,3 +59,41 @@ def plan_reference(value):
     if value and os.path.exists(os.path.expanduser(value)):
         return controller_path(value)
     return value
+
+
+class ControllerAction(ActionBase):
+    """An action whose work happens in the controller process.
+
+    Subclasses set ``ARGUMENT_SPEC`` and implement ``act(args, result)``; an
+    error of ours becomes a failed result (with ``failure_fields``), never a
+    traceback.
+    """
+
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+    ARGUMENT_SPEC = {}
+    PATH_ARGS = ()
+    LOCAL_ONLY = False
+
+    def failure_fields(self, exc):  # pylint: disable=unused-argument
+        return {}
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        if self.LOCAL_ONLY and not is_local(self._play_context):
+            return failed(result, "%s runs on the controller only (connection: local)" % self._task.action,
+                          refused=True)
+        args = dict(self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1])
+        for name, spec in self.ARGUMENT_SPEC.items():
+            for alias in spec.get("aliases", ()):
+                args.pop(alias, None)
+        absolute_paths(args, self.PATH_ARGS)
+        try:
+            return self.act(args, result)
+        except CoworkerError as exc:
+            return failed(result, str(exc), **self.failure_fields(exc))
+
+    def act(self, args, result):
+        raise NotImplementedError
