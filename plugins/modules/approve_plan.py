@@ -21,14 +21,9 @@ description:
   - Runs on the controller, where the plan file is (an action plugin of the same name).
 author:
   - coworker.aws maintainers
+extends_documentation_fragment:
+  - coworker.aws.plan
 options:
-  plan:
-    description: Plan file path, plan id in O(plans_dir), or V(last).
-    type: str
-    required: true
-  plans_dir:
-    description: Directory searched when O(plan) is an id or V(last).
-    type: path
   approved_by:
     description: Who approves (an e-mail address or user name).
     type: str

@@ -21,14 +21,9 @@ description:
   - Makes no AWS call. Runs on the controller (an action plugin of the same name reads the file there).
 author:
   - coworker.aws maintainers
+extends_documentation_fragment:
+  - coworker.aws.plan
 options:
-  plan:
-    description: Plan file path, plan id in O(plans_dir), or V(last).
-    type: str
-    required: true
-  plans_dir:
-    description: Directory searched when O(plan) is an id or V(last).
-    type: path
   verify_approval:
     description: Refuse a plan that is not approved for its digest (set V(false) only to review a draft).
     type: bool

@@ -28,14 +28,9 @@ description:
   - In check mode no mutating call is made; read-only calls may run; the CLI lines are returned.
 author:
   - coworker.aws maintainers
+extends_documentation_fragment:
+  - coworker.aws.plan
 options:
-  plan:
-    description: Plan file path, plan id in O(plans_dir), or V(last).
-    type: str
-    required: true
-  plans_dir:
-    description: Directory searched when O(plan) is an id or V(last).
-    type: path
   steps:
     description:
       - Ids of the steps to run, in plan order. In O(mode=rollback) the steps to undo; they are

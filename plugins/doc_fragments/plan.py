@@ -1,0 +1,18 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options shared by every plugin that takes a plan."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:  # pylint: disable=too-few-public-methods
+    DOCUMENTATION = r"""
+options:
+  plan:
+    description: Plan file path, plan id in O(plans_dir), or V(last) (the newest plan by C(created)).
+    type: str
+    required: true
+  plans_dir:
+    description: Directory searched when O(plan) is an id or V(last).
+    type: path
+"""
