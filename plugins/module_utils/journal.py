@@ -155,8 +155,11 @@ def run_state(events):
                 entry["outputs"] = event["outputs"]
             if kind in ("call_started", "call_succeeded") and event.get("mutating"):
                 entry["changed"] = True  # sent: it may have changed something
-            elif kind == "call_failed" and event.get("mutating") and not event.get("retry_of_started"):
-                entry["changed"] = bool(event.get("changed"))  # AWS answered with an error
+            elif kind == "call_failed" and event.get("mutating"):
+                # AWS answered with an error: this attempt changed nothing, but an earlier one may have
+                entry["changed"] = entry.get("attempt_changed", False) or bool(event.get("changed"))
+            if kind == "call_succeeded" and event.get("mutating"):
+                entry["attempt_changed"] = True
             if kind in ("rollback_succeeded", "rollback_failed"):
                 entry["rolled_back_at"] = event["ts"]
     return state

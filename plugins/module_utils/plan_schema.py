@@ -255,7 +255,8 @@ def _check_step_references(step, path, order, registers, check):
         parts.extend((".%s[%d].params" % (key, i), c["params"], True) for i, c in enumerate(step[key]))
     for prefix, params, self_ok in parts:
         for where, text in iter_strings(params):
-            field = "%s%s%s" % (path, prefix or ".params", "." + where if where else "")
+            suffix = where if where.startswith("[") else ("." + where if where else "")
+            field = "%s%s%s" % (path, prefix or ".params", suffix)
             try:
                 refs = references_in(text)
             except ReferenceProblem as exc:
@@ -384,6 +385,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS):
             if call and not call["region"]:
                 call["region"] = plan["target"]["region"]
     if check.problems:
-        raise PlanError(source, check.problems)
+        # a malformed reference is seen by both the shape check and the reference check
+        raise PlanError(source, list(dict.fromkeys(check.problems)))
     plan["steps"] = steps
     return plan
