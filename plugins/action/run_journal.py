@@ -38,7 +38,7 @@ ARGUMENT_SPEC = dict(
     event=dict(type="str", choices=list(RECORDABLE)),
     data=dict(type="dict", default={}),
     outcome=dict(type="str", default="auto",
-                 choices=["auto", "refused", "not_approved", "aborted", "paused", "interrupted"]),
+                 choices=["auto", "rollback", "refused", "not_approved", "aborted", "paused", "interrupted"]),
 )
 
 

@@ -65,6 +65,9 @@ def _rollback_summary(steps):
 
 
 def overall_status(outcome, dry_run, steps, rollback):
+    if outcome == "rollback":  # a rollback run: done when nothing is left to undo
+        return "rolled_back" if rollback["status"] in ("succeeded", "not_needed") else (
+            "dry_run" if dry_run else "partial")
     if outcome in FORCED and not (dry_run and outcome == "aborted"):
         return FORCED[outcome]
     if dry_run:

@@ -169,7 +169,8 @@ class StepRunner:
                             params=params, mutating=step["mutating"], attempt_after=earlier.get("status"))
         response, error = self._send(call, params)
         if error:
-            self._call_failed(step, result, error, earlier)
+            if self._call_failed(step, result, error, earlier) and self._wait(step, result):
+                self._finish(step, result)
             return
         result["retries"] = retry_attempts(response)
         body = response_body(response)
@@ -182,16 +183,25 @@ class StepRunner:
         self._finish(step, result)
 
     def _call_failed(self, step, result, error, earlier):
-        """A failed call changed nothing, unless an earlier attempt of this run made the resource."""
-        ours = is_already_exists(error["code"]) and earlier.get("changed")
+        """A failed call changed nothing, unless an earlier attempt of this run made the resource.
+
+        Returns True when the step may go on: the resource exists from an earlier
+        attempt of this very run (a retry, or a resume after a crash) and the step
+        registers nothing, so its validation decides.
+        """
+        ours = bool(is_already_exists(error["code"]) and earlier.get("changed"))
+        self.journal.append("call_failed", step=step["id"], error=error, mutating=step["mutating"], changed=ours)
+        if ours and not step["register"]:
+            result.update(changed=True, recovered="the resource already exists from an earlier attempt of this run")
+            self.context[step["id"]] = earlier.get("outputs") or {}
+            return True
         if ours:
-            error["hints"] = ["the resource was created by an earlier attempt of this very run; it is kept "
-                              "and will be rolled back with this step"]
+            error["hints"] = ["the resource was created by an earlier attempt of this very run, but its outputs "
+                              "were not journaled; it is kept and will be rolled back with this step"]
             error["text"] = explain(error)
-        result.update(error=error, retries=error["retries"], changed=bool(ours))
-        self.journal.append("call_failed", step=step["id"], error=error, mutating=step["mutating"],
-                            changed=bool(ours))
+        result.update(error=error, retries=error["retries"], changed=ours)
         self.journal.append("step_failed", step=step["id"], error=error)
+        return False
 
     def _register(self, step, result, body):
         outputs = {name: _search(expr, body) for name, expr in step["register"].items()}

@@ -77,10 +77,11 @@ options:
   outcome:
     description:
       - For V(finish), what ended the run when it was not the steps themselves; V(auto) derives the
-        status from the journal.
+        status from the journal; V(rollback) finishes a rollback run (C(rolled_back) when nothing is
+        left to undo).
     type: str
     default: auto
-    choices: [auto, refused, not_approved, aborted, paused, interrupted]
+    choices: [auto, rollback, refused, not_approved, aborted, paused, interrupted]
 attributes:
   check_mode:
     support: full
