@@ -22,7 +22,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acqui
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 
-RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "interrupted", "note")
+RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "refused", "interrupted", "note")
 ARGUMENT_SPEC = dict(
     op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "finish"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),

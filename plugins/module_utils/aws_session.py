@@ -21,9 +21,10 @@ class AwsContext:
     """
 
     def __init__(self, profile=None, region=None, retry_mode="standard", max_attempts=5):
-        self.profile = profile or None
         self.region = region
-        self.session = boto3.Session(profile_name=self.profile, region_name=region)
+        self.session = boto3.Session(profile_name=profile or None, region_name=region)
+        # the profile really in use, also when it comes from AWS_PROFILE: it is a classification signal
+        self.profile = profile or self.session._session.get_config_variable("profile") or None
         self.config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
                              user_agent_extra="coworker.aws")
         self._clients = {}

@@ -98,7 +98,9 @@ def _next_steps(status, run_id, left):
 def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     """The report dict (report.json) for a run."""
     started = next((e for e in events if e["event"] == "run_started"), {})
-    env = next((e for e in reversed(events) if e["event"] in ("environment_verified", "guard_passed")), {})
+    env = next((e for e in reversed(events) if e["event"] in ("environment_verified", "guard_passed", "refused")
+                and e.get("account")), {})
+    refusal = next((e.get("reason") for e in reversed(events) if e["event"] == "refused"), None)
     plan = plan_info["plan"]
     steps = _steps(plan["steps"], events)
     rollback = _rollback_summary(steps)
@@ -122,6 +124,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
                        "before": s["before"], "after": s["after"]} for s in steps if s["status"] != "not_run"],
         "validation": {s["id"]: s["validation"] for s in steps},
         "next_steps": _next_steps(status, run_id, left),
+        "refusal": refusal,
     }
 
 
@@ -143,8 +146,10 @@ def render_markdown(report):
                                                             report["region"], report["profile"] or "default"),
              "- Executor: %s" % (report["executor_arn"] or "unknown"),
              "- Duration: %s s" % report["duration_s"],
-             "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), "",
-             "## Steps", "", "| # | step | phase | status | validation | retries | command |",
+             "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
+    if report.get("refusal"):
+        lines += ["## Refused", "", report["refusal"], ""]
+    lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",
              "|---|---|---|---|---|---|---|"]
     for s in report["steps"]:
         lines.append("| %d | %s | %s | %s | %s | %s | `%s` |" % (s["index"], s["id"], s["phase"], s["status"],

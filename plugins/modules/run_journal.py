@@ -69,7 +69,7 @@ options:
   event:
     description: For V(record), the event name.
     type: str
-    choices: [checkpoint, decision, step_skipped, environment_verified, interrupted, note]
+    choices: [checkpoint, decision, step_skipped, environment_verified, refused, interrupted, note]
   data:
     description: For V(record), the event's fields.
     type: dict
