@@ -24,7 +24,7 @@ from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "refused", "interrupted", "note")
 ARGUMENT_SPEC = dict(
-    op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "finish"]),
+    op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "finish", "release"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
     plans_dir=dict(type="path"),
@@ -77,6 +77,10 @@ class ActionModule(ControllerAction):
 
     def _op_open(self, args, result):
         """Reopen a past run to resume it or roll it back; its plan file must be unchanged."""
+        if args["dry_run"] or self._task.check_mode:
+            # a dry run would journal "planned" steps into the real run and hide what it changed
+            raise ValueError("a dry run of %s is not available: the %s plan is shown before the approval prompt; "
+                             "answer no there to stop — nothing was changed" % (args["purpose"], args["purpose"]))
         run_id = find_run(args["state_dir"], args["run_id"] or "last")
         path = journal_path(args["state_dir"], run_id)
         state = run_state(read_events(path))
@@ -97,6 +101,18 @@ class ActionModule(ControllerAction):
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
                       plan_path=started["plan_path"], done=done_steps(state),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"))
+        return result
+
+    def _op_release(self, args, result):
+        """Leave a reopened run as it was (its report untouched) and give its lock back."""
+        path = self._journal(args)
+        started = run_state(read_events(path))["started"] or {}
+        with Journal(path, args["run_id"]) as journal:
+            journal.append("run_released", outcome=args["outcome"])
+        if started:
+            release(lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"]),
+                    args["run_id"])
+        result["changed"] = False
         return result
 
     def _op_record(self, args, result):

@@ -49,7 +49,8 @@ def describe_resource(params):
 def _hints(kind, service, operation, profile, resource, retries):
     who = "profile %s" % profile if profile else "the default credentials"
     if kind == "access_denied":
-        return ["%s lacks permission for %s:%s (check its IAM policies)" % (who, service, operation),
+        return ["%s %s permission for %s:%s (check its IAM policies)" % (who, "lacks" if profile else "lack",
+                                                                       service, operation),
                 "a service control policy (SCP) of the organisation blocks %s:%s" % (service, operation),
                 "a resource policy (bucket, key, role trust) denies this caller"]
     if kind == "not_found":

@@ -116,7 +116,7 @@ class StepBatch:
         return outcome
 
     def _rollback(self, runner, steps):
-        records = [runner.rollback(step) for step in steps]
+        records = [runner.rollback(step) for step in reversed(steps)]  # undo in reverse plan order
         manual = [r["manual"] for r in records if r.get("manual")]
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
                 "rollback": records, "manual_cleanup": manual,

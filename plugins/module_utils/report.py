@@ -24,9 +24,12 @@ def _steps(plan_steps, events):
         if row is None:
             continue
         kind = event["event"]
+        if kind in ("call_started", "step_planned") and event.get("cli"):
+            row["cli"] = event["cli"]  # the resolved call, as sent (or as it would be)
         if kind == "call_started":
-            row["cli"] = event.get("cli", row["cli"])
             row["status"] = "started"
+        if kind == "step_planned" and event.get("before") is not None:
+            row["before"] = event["before"]
         if kind in STEP_EVENTS:
             row["status"] = STEP_EVENTS[kind]
         if kind == "validation":

@@ -30,6 +30,8 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
     BotoCoreError = ClientError = WaiterError = Exception
 
 ABSENT = "absent"
+# after these, a validate call that finds nothing confirms the step: the resource is gone
+REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
 
 
 def _search(expression, data):
@@ -100,7 +102,7 @@ class StepRunner:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
         return response_body(response)
 
-    def _validate_call(self, call):
+    def _validate_call(self, call, expect_absent=False):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
         for attempt in range(int(call.get("retries") or 0) + 1):
@@ -108,6 +110,9 @@ class StepRunner:
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
             response, error = self._send(call, params)
+            if error and expect_absent and error["kind"] == "not_found":
+                record.update(status="passed", absent=True, failed_expect=[])
+                break
             if error:
                 record.update(error=error["code"], message=error["message"], failed_expect=[])
                 continue
@@ -126,12 +131,15 @@ class StepRunner:
         if self.check_mode and step["mutating"]:
             return {"status": "not_run", "calls": [{"cli": self._cli(c, self._resolve(c["params"])),
                                                     "status": "planned"} for c in step["validate"]]}
-        calls = [self._validate_call(call) for call in step["validate"]]
+        gone = step["call"]["operation"].startswith(REMOVING_PREFIXES)
+        calls = [self._validate_call(call, expect_absent=gone) for call in step["validate"]]
         states = [c.pop("state", None) for c in calls]
         status = "passed" if all(c["status"] == "passed" for c in calls) else "failed"
         self.journal.append("validation", step=step["id"], status=status, calls=calls)
         # the first validate call describes the resource: its answer is the "after" state
-        return {"status": status, "calls": calls, "state": states[0] if calls[0]["status"] == "passed" else None}
+        first = calls[0]
+        state = ABSENT if first.get("absent") else (states[0] if first["status"] == "passed" else None)
+        return {"status": status, "calls": calls, "state": state}
 
     # -- one step ----------------------------------------------------------
     def _result(self, step):
@@ -186,14 +194,16 @@ class StepRunner:
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
 
         Returns True when the step may go on: the resource exists from an earlier
-        attempt of this very run (a retry, or a resume after a crash) and the step
-        registers nothing, so its validation decides.
+        attempt of this very run (a retry, or a resume after a crash) and every
+        output the step registers was journaled then, so its validation decides.
         """
         ours = bool(is_already_exists(error["code"]) and earlier.get("changed"))
         self.journal.append("call_failed", step=step["id"], error=error, mutating=step["mutating"], changed=ours)
-        if ours and not step["register"]:
-            result.update(changed=True, recovered="the resource already exists from an earlier attempt of this run")
-            self.context[step["id"]] = earlier.get("outputs") or {}
+        known = earlier.get("outputs") or {}
+        if ours and set(step["register"]) <= set(known):
+            result.update(changed=True, outputs=known,
+                          recovered="the resource already exists from an earlier attempt of this run")
+            self.context[step["id"]] = known
             return True
         if ours:
             error["hints"] = ["the resource was created by an earlier attempt of this very run, but its outputs "

@@ -19,8 +19,11 @@ description:
   - V(approve) records the approval of this run. O(answer) must be C(yes), or O(token) must be the plan
     digest this run started with (or its first 12 or more hex characters). Fails otherwise.
   - V(open) reopens a past run (O(run_id) or V(last)) to resume it or roll it back (O(purpose)); it refuses a
-    plan file whose digest differs from the one the run started with, and takes the lock again.
+    plan file whose digest differs from the one the run started with, and takes the lock again. A dry run
+    of a resume or a rollback is refused (it would mark steps of the real run as planned).
     M(coworker.aws.run_step) refuses to change anything in a run without this record.
+  - V(release) gives back the lock of a reopened run that was refused or not approved, leaving its
+    report as it was.
   - V(record) appends a decision (checkpoint answer, skip, failure choice) to the journal.
   - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
     C(state_dir/changelog.md) (not for dry runs) and releases the lock.
@@ -31,7 +34,7 @@ options:
     description: What to do.
     type: str
     required: true
-    choices: [start, open, record, approve, finish]
+    choices: [start, open, record, approve, finish, release]
   purpose:
     description: For V(open), why the run is reopened.
     type: str
