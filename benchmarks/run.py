@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""How close does a plan run by this collection come to the speed of raw boto3?
+
+    .venv/bin/python benchmarks/run.py [--steps 10,50,200] [--kind s3,ec2] [--skip-cli] [--repeat 1]
+
+Starts its own moto server on 127.0.0.1 (never real AWS), then for every kind and step
+count runs the same N create+validate steps through: our playbook, raw boto3 in one
+process, the aws CLI (one process per call), our playbook in --check mode, and a full
+rollback. moto is reset between runs and every real run is checked (N resources after
+the run, none after the rollback), so a broken run cannot produce a fast number.
+Results: a table on stdout and benchmarks/results/latest.json. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "collections")]
+from moto_harness import AwsEnv, ansible_bin, start_moto_server  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan  # noqa: E402
+
+PROFILE, ACCOUNT = "sandbox-bench", "123456789012"
+CLI_SAMPLE_STEPS = 10  # above 50 steps the CLI is timed on 10 steps (20 calls) and extrapolated
+RSS_METHOD = ("ru_maxrss from os.wait4() on the ansible-playbook process: the largest single "
+              "process of its tree (controller, forked worker or module), not their sum")
+ENVIRONMENTS = {
+    "environments": {
+        "sandbox": {"account_ids": [ACCOUNT], "account_aliases": ["*-sandbox"],
+                    "profiles": ["sandbox-*"], "regions": ["*"]},
+        "development": {"account_aliases": ["*-dev"], "profiles": ["dev-*"]},
+        "test": {"account_aliases": ["*-test", "*-qa"], "profiles": ["test-*", "qa-*"]},
+        "staging": {"account_aliases": ["*-staging"], "profiles": ["staging-*"]},
+        "production": {"account_aliases": ["*-prod"], "profiles": ["prod-*"]},
+    },
+    "unknown_environment": "staging",
+}
+
+# ----------------------------------------------------------------- the two kinds of step
+
+
+def s3_step(step_id: str, name: str) -> dict:
+    return {"id": step_id, "description": f"Create bucket {name}", "action": "s3:CreateBucket",
+            "params": {"Bucket": name},
+            "validate": {"action": "s3:HeadBucket", "params": {"Bucket": name}},
+            "rollback": [{"action": "s3:DeleteBucket", "params": {"Bucket": name}}]}
+
+
+def ec2_step(step_id: str, name: str) -> dict:
+    group_id = "${%s.group_id}" % step_id  # no VpcId: the group lands in the default VPC
+    return {"id": step_id, "description": f"Create security group {name}",
+            "action": "ec2:CreateSecurityGroup",
+            "params": {"GroupName": name, "Description": "benchmark"},
+            "register": {"group_id": "GroupId"},
+            "validate": {"action": "ec2:DescribeSecurityGroups", "params": {"GroupIds": [group_id]}},
+            "rollback": [{"action": "ec2:DeleteSecurityGroup", "params": {"GroupId": group_id}}]}
+
+
+# The same calls in raw boto3 (run in a fresh interpreter, so the import can be timed too).
+RAW_CALLS = {
+    "s3": "c.create_bucket(Bucket=n); c.head_bucket(Bucket=n)",
+    "ec2": "g = c.create_security_group(GroupName=n, Description='benchmark')['GroupId']; "
+           "c.describe_security_groups(GroupIds=[g])",
+}
+RAW_SCRIPT = """
+import json, sys, time
+start = time.perf_counter()
+import boto3
+imported = time.perf_counter()
+c = boto3.Session().client({service!r})
+for n in json.loads(sys.argv[1]):
+    {calls}
+done = time.perf_counter()
+print(json.dumps({{"import_s": imported - start, "calls_s": done - imported}}))
+"""
+
+
+def cli_calls(kind: str, name: str, run_cli) -> None:
+    """One create and one validate, each its own aws CLI process."""
+    if kind == "s3":
+        run_cli(["s3api", "create-bucket", "--bucket", name])
+        run_cli(["s3api", "head-bucket", "--bucket", name])
+    else:
+        group_id = run_cli(["ec2", "create-security-group", "--group-name", name,
+                            "--description", "benchmark", "--query", "GroupId", "--output", "text"])
+        run_cli(["ec2", "describe-security-groups", "--group-ids", group_id.strip()])
+
+
+def count_resources(session, kind: str, prefix: str) -> int:
+    if kind == "s3":
+        names = [b["Name"] for b in session.client("s3").list_buckets().get("Buckets", [])]
+    else:
+        pages = session.client("ec2").get_paginator("describe_security_groups").paginate()
+        names = [g["GroupName"] for page in pages for g in page["SecurityGroups"]]
+    return sum(name.startswith(prefix) for name in names)
+
+
+# ------------------------------------------------------------------------- the bench
+
+
+class Bench:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.server = start_moto_server(workdir / "moto")
+        self.aws = AwsEnv(self.server.url, workdir)
+        # A sandbox profile with moto's default-account keys, as scripts/demo.sh writes it.
+        with open(self.aws.config_file, "a") as config:
+            config.write(f"\n[profile {PROFILE}]\nregion = us-east-1\n"
+                         f"endpoint_url = {self.server.url}\n")
+        with open(self.aws.credentials_file, "a") as credentials:
+            credentials.write(f"\n[{PROFILE}]\naws_access_key_id = testing\n"
+                              "aws_secret_access_key = testing\n")
+        environments = workdir / "environments.yml"
+        environments.write_text(yaml.safe_dump(ENVIRONMENTS))
+        self.env = self.aws.env(profile=PROFILE, COWORKER_AWS_ENVIRONMENTS=str(environments))
+        self.session = self.aws.boto3_session()
+
+    def fresh(self, kind: str, steps: int, label: str) -> tuple[str, Path]:
+        """Reset moto; a name prefix unique to this run and a scratch directory."""
+        self.server.reset()
+        prefix = f"bench-{secrets.token_hex(3)}-{kind}{steps}-"
+        return prefix, Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.workdir))
+
+    def expect(self, kind: str, prefix: str, wanted: int, after: str) -> None:
+        found = count_resources(self.session, kind, prefix)
+        if found != wanted:
+            raise SystemExit(f"BROKEN RUN: {found} {kind} resources after {after}, expected {wanted}")
+
+    def playbook(self, args: list, log: Path) -> tuple[float, float]:
+        """Run ansible-playbook; (wall seconds, peak RSS MiB). Fails loudly on a non-zero exit."""
+        with open(log, "w") as out:
+            start = time.perf_counter()
+            process = subprocess.Popen([str(ansible_bin()), *map(str, args)], env=self.env,
+                                       cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise SystemExit(f"{args[0]} exited {process.returncode}; log: {log}")
+        return wall, usage.ru_maxrss / 1024
+
+    def write_plan(self, kind: str, steps: int, prefix: str, where: Path) -> tuple[Path, str]:
+        """An approved one-phase plan of `steps` steps; its path and digest."""
+        make_step = s3_step if kind == "s3" else ec2_step
+        doc = {"format": "coworker.aws/plan-v1", "id": prefix.rstrip("-"),
+               "name": f"Benchmark {kind} x{steps}", "created": "2026-01-01T00:00:00Z",
+               "target": {"environment": "sandbox", "account_id": ACCOUNT,
+                          "region": "us-east-1", "profile": PROFILE},
+               "guardrail": {"status": "PASS", "validated_at": "2026-01-01T00:00:00Z",
+                             "findings": []},
+               "phases": [{"name": "Benchmark", "steps": [
+                   make_step(f"step_{i:05d}", f"{prefix}{i:05d}") for i in range(steps)]}]}
+        doc["approval"] = approval_block(doc, "benchmark@example.com")
+        path = where / "plan.yml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return path, doc["approval"]["plan_sha256"]
+
+    def ours(self, kind: str, steps: int) -> dict:
+        """(a) the real run and (e) its rollback, then (d) a --check run on a fresh moto."""
+        prefix, tmp = self.fresh(kind, steps, "ours")
+        plan, digest = self.write_plan(kind, steps, prefix, tmp)
+        approved, state = ["-e", f"plan={plan}", "-e", f"approve={digest}"], f"state_dir={tmp / 'state'}"
+        wall, rss = self.playbook(["playbooks/execute_nonprod.yml", *approved, "-e", state],
+                                  tmp / "run.log")
+        self.expect(kind, prefix, steps, "our run")
+        rollback, _ = self.playbook(["playbooks/rollback_run.yml", "-e", "run=last",
+                                     "-e", f"approve={digest}", "-e", state], tmp / "rollback.log")
+        self.expect(kind, prefix, 0, "our rollback")
+        self.server.reset()
+        check, _ = self.playbook(["playbooks/execute_nonprod.yml", "--check", *approved,
+                                  "-e", f"state_dir={tmp / 'check-state'}"], tmp / "check.log")
+        self.expect(kind, prefix, 0, "our --check run")
+        return {"ours_s": wall, "peak_rss_mib": rss, "rollback_s": rollback, "check_s": check}
+
+    def raw_boto3(self, kind: str, steps: int) -> dict:
+        """(b) the same create+validate calls in one fresh Python process."""
+        prefix, _ = self.fresh(kind, steps, "raw")
+        names = json.dumps([f"{prefix}{i:05d}" for i in range(steps)])
+        script = RAW_SCRIPT.format(service=kind, calls=RAW_CALLS[kind])
+        out = subprocess.run([sys.executable, "-c", script, names], env=self.env, check=True,
+                             capture_output=True, text=True).stdout
+        timing = json.loads(out)
+        self.expect(kind, prefix, steps, "raw boto3")
+        return {"boto3_s": timing["calls_s"], "boto3_import_s": timing["calls_s"] + timing["import_s"]}
+
+    def aws_cli(self, kind: str, steps: int) -> dict:
+        """(c) the same calls through the aws CLI, one process per call."""
+        aws = str(Path(sys.executable).parent / "aws")
+        if not Path(aws).exists():
+            return {}
+        sample = steps if steps <= 50 else CLI_SAMPLE_STEPS
+        prefix, _ = self.fresh(kind, steps, "cli")
+
+        def run_cli(args):
+            return subprocess.run([aws, *args], env=self.env, check=True,
+                                  capture_output=True, text=True).stdout
+
+        start = time.perf_counter()
+        for i in range(sample):
+            cli_calls(kind, f"{prefix}{i:05d}", run_cli)
+        elapsed = time.perf_counter() - start
+        self.expect(kind, prefix, sample, "aws CLI")
+        return {"cli_s": elapsed * steps / sample, "cli_extrapolated_from_calls": (
+            2 * sample if sample < steps else None)}
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+# ---------------------------------------------------------------- plan load, reporting
+
+
+def plan_load(bench: Bench, steps: int = 10_000) -> dict:
+    """Load+validation time of a big plan: benchmarks/plan_load.py if present, else inline."""
+    script = REPO / "benchmarks" / "plan_load.py"
+    if script.exists():  # it prints "N steps: X ms" (best of 3)
+        done = subprocess.run([sys.executable, str(script), str(steps)], cwd=REPO,
+                              capture_output=True, text=True, timeout=600)
+        found = re.search(r"(\d+) steps: ([\d.]+) ms", done.stdout)
+        if done.returncode == 0 and found and int(found[1]) == steps:
+            return {"source": "benchmarks/plan_load.py (best of 3)", "steps": steps,
+                    "seconds": float(found[2]) / 1000}
+    tmp = Path(tempfile.mkdtemp(prefix="plan-load-", dir=bench.workdir))
+    path, _ = bench.write_plan("s3", steps, "bench-load-", tmp)
+    start = time.perf_counter()
+    loaded = load_plan(str(path), max_steps=None)
+    seconds = time.perf_counter() - start
+    assert len(loaded["plan"]["steps"]) == steps
+    return {"source": "inline, one run", "steps": steps, "seconds": seconds}
+
+
+def derive(row: dict) -> dict:
+    n, ours = row["steps"], row["ours_s"]
+    row["ours_ms_per_step"] = ours / n * 1000
+    row["ours_over_boto3"] = ours / row["boto3_s"]
+    row["ours_over_boto3_import"] = ours / row["boto3_import_s"]
+    row["overhead_s"] = ours - row["boto3_s"]
+    row["overhead_ms_per_step"] = row["overhead_s"] / n * 1000
+    if "cli_s" in row:
+        row["cli_over_ours"] = row["cli_s"] / ours
+    return row
+
+
+def fmt(value, spec=".2f", suffix=""):
+    return "-" if value is None else f"{value:{spec}}{suffix}"
+
+
+def print_tables(rows: list, growth: dict, load: dict) -> None:
+    print("\nWall time (s). ours = playbooks/execute_nonprod.yml; boto3 = client + calls; "
+          "+import adds `import boto3`; CLI = one aws process per call (* extrapolated)")
+    print(f"{'kind':4} {'N':>4} {'ours':>7} {'ms/step':>8} {'--check':>8} {'rollback':>8} "
+          f"{'boto3':>7} {'+import':>8} {'aws CLI':>9}")
+    for r in rows:
+        star = "*" if r.get("cli_extrapolated_from_calls") else ""
+        print(f"{r['kind']:4} {r['steps']:>4} {r['ours_s']:>7.2f} {r['ours_ms_per_step']:>8.1f} "
+              f"{r['check_s']:>8.2f} {r['rollback_s']:>8.2f} {r['boto3_s']:>7.2f} "
+              f"{r['boto3_import_s']:>8.2f} {fmt(r.get('cli_s'), '8.2f', star):>9}")
+    print(f"\n{'kind':4} {'N':>4} {'CLI/ours':>9} {'ours/boto3':>11} {'ours/(b3+imp)':>14} "
+          f"{'overhead s':>11} {'ovh ms/step':>12} {'peak RSS MiB':>13}")
+    for r in rows:
+        print(f"{r['kind']:4} {r['steps']:>4} {fmt(r.get('cli_over_ours'), '.1f', 'x'):>9} "
+              f"{r['ours_over_boto3']:>10.1f}x {r['ours_over_boto3_import']:>13.1f}x "
+              f"{r['overhead_s']:>11.2f} {r['overhead_ms_per_step']:>12.1f} {r['peak_rss_mib']:>13.0f}")
+    for kind, g in growth.items():
+        print(f"\nGrowth {kind} N={g['large']}/N={g['small']}: wall x{g['wall_ratio']:.2f} "
+              f"(linear = x{g['large'] / g['small']:.0f}), per step x{g['per_step_ratio']:.2f} "
+              f"(1.00 = linear); one more step costs {g['marginal_ms_per_step']['ours']:.0f} ms "
+              f"(boto3: {g['marginal_ms_per_step']['boto3']:.0f} ms)", end="")
+    print(f"\n\nPeak RSS: {RSS_METHOD}.")
+    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s) for "
+          "ours/boto3, one for the CLI: a busy machine makes every number noisy."
+          % (*os.getloadavg(), os.cpu_count(), rows[0]["repeat"] if rows else 1))
+    print(f"Plan load+validation, load_plan(path, max_steps=None), {load['steps']:,} steps: "
+          f"{load['seconds']:.2f} s = {load['seconds'] / load['steps'] * 1e6:.0f} us/step "
+          f"({load['source']})")
+
+
+def growth_of(rows: list) -> dict:
+    growth = {}
+    for kind in dict.fromkeys(r["kind"] for r in rows):
+        by_n = {r["steps"]: r for r in rows if r["kind"] == kind}
+        small, large = (50, 200) if {50, 200} <= set(by_n) else (min(by_n), max(by_n))
+        if small == large:
+            continue
+        lo, hi = by_n[small], by_n[large]
+        growth[kind] = {"small": small, "large": large, "wall_ratio": hi["ours_s"] / lo["ours_s"],
+                        "per_step_ratio": hi["ours_ms_per_step"] / lo["ours_ms_per_step"],
+                        # the cost of one more step, fixed start-up costs excluded
+                        "marginal_ms_per_step": {what: (hi[f"{what}_s"] - lo[f"{what}_s"])
+                                                 / (large - small) * 1000
+                                                 for what in ("ours", "boto3")}}
+    return growth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", default="10,50,200", help="comma-separated step counts")
+    parser.add_argument("--kind", default="s3,ec2", help="s3, ec2 or both")
+    parser.add_argument("--skip-cli", action="store_true", help="do not time the aws CLI")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run playbook and boto3 measurements R times, keep the fastest")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.steps.split(",")]
+    kinds = [k for k in args.kind.split(",") if k]
+    if not set(kinds) <= {"s3", "ec2"}:
+        parser.error("--kind takes s3 and/or ec2")
+    if not (REPO / "collections" / "ansible_collections" / "coworker" / "aws").exists():
+        raise SystemExit("run `bash scripts/setup.sh` first (it links the collection)")
+
+    bench = Bench(Path(tempfile.mkdtemp(prefix="coworker-bench-")))
+    rows = []
+    try:
+        for kind in kinds:
+            for n in counts:
+                print(f"{kind} x{n}: playbook, rollback, --check, boto3"
+                      f"{'' if args.skip_cli else ', aws CLI'} ...", flush=True)
+                runs = [{**bench.ours(kind, n), **bench.raw_boto3(kind, n)}
+                        for _ in range(args.repeat)]
+                row = {"kind": kind, "steps": n, "repeat": args.repeat,
+                       **{key: min(run[key] for run in runs) for key in runs[0]}}
+                if not args.skip_cli:
+                    row.update(bench.aws_cli(kind, n))
+                rows.append(derive(row))
+        load = plan_load(bench)
+    finally:
+        bench.stop()
+
+    growth = growth_of(rows)
+    print_tables(rows, growth, load)
+    results = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "python": platform.python_version(), "cpus": os.cpu_count(),
+               "load_average": os.getloadavg(), "peak_rss_method": RSS_METHOD,
+               "runs": rows, "growth": growth, "plan_load": load, "workdir": str(bench.workdir)}
+    out = REPO / "benchmarks" / "results" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"Results: {out.relative_to(REPO)} (logs and plans under {bench.workdir})")
+
+
+if __name__ == "__main__":
+    main()
