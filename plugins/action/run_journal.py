@@ -17,7 +17,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.journal import (
 from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import read_document
-from ansible_collections.coworker.aws.plugins.module_utils.report import changelog_entry, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
@@ -71,6 +71,9 @@ class ActionModule(ControllerAction):
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
                            environment=plan["target"]["environment"],
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
+        if not dry_run:  # an interrupted run has a report from its first second on
+            write_report(run_dir(args["state_dir"], run_id), run_id, loaded,
+                         read_events(journal_path(args["state_dir"], run_id)), provisional=True)
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=dry_run,
                       interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"])
         return result
@@ -158,8 +161,7 @@ class ActionModule(ControllerAction):
         with Journal(path, args["run_id"]) as journal:
             journal.append("run_finished", status=report["status"])
         if not dry_run:
-            with open(os.path.join(args["state_dir"], "changelog.md"), "a", encoding="utf-8") as handle:
-                handle.write(changelog_entry(report))
+            append_changelog(args["state_dir"], report)
             plan = loaded["plan"]
             release(lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"]),
                     args["run_id"])

@@ -16,14 +16,17 @@ here reads a task variable to decide.
 
 from __future__ import annotations
 
+import os
+import signal
+
 from ansible_collections.coworker.aws.plugins.module_utils.environments import (
     EXECUTABLE, load_environments, region_allowed, resolve_path)
-from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted
 from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
 from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
 from ansible_collections.coworker.aws.plugins.module_utils.journal import journal_path, read_events, run_dir
 from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.report import write_report
+from ansible_collections.coworker.aws.plugins.module_utils.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 
@@ -45,7 +48,40 @@ def precheck(args):
 def refresh_report(args, loaded):
     """Keep report.md current after every batch, so an interrupted run still has a report."""
     events = read_events(journal_path(args["state_dir"], args["run_id"]))
-    write_report(run_dir(args["state_dir"], args["run_id"]), args["run_id"], loaded, events, provisional=True)
+    return write_report(run_dir(args["state_dir"], args["run_id"]), args["run_id"], loaded, events,
+                        provisional=True)[0]
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted("interrupted by signal %d" % signum)
+
+
+def run_interruptibly(work, on_interrupt):
+    """Run ``work()``; on Ctrl-C or SIGTERM stop it and run ``on_interrupt`` before dying.
+
+    ansible-playbook passes SIGINT (or SIGTERM) to its workers, whose own handler exits at
+    once; during a batch we stop instead, and record what was done with further signals
+    ignored (the controller sends a SIGTERM right after), so the journal and the report
+    are whole.
+    """
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in signals}
+    try:
+        return work()
+    except Interrupted as exc:
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
+        on_interrupt(exc)
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def parent_alive():
+    """A check that the ansible-playbook process this worker was forked from still runs."""
+    parent = os.getppid()
+    return lambda: os.getppid() == parent
 
 
 def postcheck(module_result, loaded):
@@ -74,7 +110,15 @@ class ActionModule(ControllerAction):
         args["environments_file"] = resolve_path(args["environments_file"])
         loaded = precheck(args)
         args["plan"] = loaded["path"]
-        module_result = run_batch(args, self._task.check_mode, self._task.diff, loaded)
+        def record(_exc):
+            if not self._task.check_mode:
+                append_changelog(args["state_dir"], refresh_report(args, loaded))
+
+        try:
+            module_result = run_interruptibly(
+                lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive()), record)
+        except Interrupted as exc:
+            return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
         if not self._task.check_mode:
             refresh_report(args, loaded)
         problem = postcheck(module_result, loaded)

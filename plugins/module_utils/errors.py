@@ -40,3 +40,11 @@ class ConfigError(CoworkerError):
 
 class GuardRefusal(CoworkerError):
     """The non-production guard refuses to let a call run."""
+
+
+class Interrupted(BaseException):
+    """The run was stopped from outside (Ctrl-C, SIGTERM, the controller process died).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the
+    way (botocore's, ours) swallows it while a step is being sent.
+    """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws_session import AwsContext
 from ansible_collections.coworker.aws.plugins.module_utils.environments import load_environments, resolve_path
-from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard import (
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.journal import (
@@ -47,10 +47,17 @@ def check_run_approval(state, digest, run_id, check_mode):
 class StepBatch:
     """Everything one run_step invocation does."""
 
-    def __init__(self, params, check_mode, loaded=None):
+    def __init__(self, params, check_mode, loaded=None, keep_going=None):
         self.params = params
         self.check_mode = check_mode
         self.loaded = loaded
+        self.keep_going = keep_going or (lambda: True)
+
+    def _check_alive(self, journal, step):
+        """Stop between steps once the controller is gone: nobody would see what happens next."""
+        if not self.keep_going():
+            journal.append("interrupted", step=step["id"], reason="the controller process is gone")
+            raise Interrupted("interrupted before step %s: the controller process is gone" % step["id"])
 
     def _verify(self, loaded, steps):
         target = loaded["plan"]["target"]
@@ -90,16 +97,18 @@ class StepBatch:
             context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
             runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
-            outcome = self._rollback(runner, steps) if params["mode"] == "rollback" else self._execute(runner, steps)
+            work = self._rollback if params["mode"] == "rollback" else self._execute
+            outcome = work(runner, steps, journal)
         outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])
         return outcome
 
-    def _execute(self, runner, steps):
+    def _execute(self, runner, steps, journal):
         results, completed = [], []
         outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
                    "changed": False, "not_run": []}
         for position, step in enumerate(steps):
             outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
+            self._check_alive(journal, step)
             result = runner.execute(step)
             results.append(result)
             outcome["changed"] = outcome["changed"] or result["changed"]
@@ -115,8 +124,11 @@ class StepBatch:
             outcome["not_run"] = []
         return outcome
 
-    def _rollback(self, runner, steps):
-        records = [runner.rollback(step) for step in reversed(steps)]  # undo in reverse plan order
+    def _rollback(self, runner, steps, journal):
+        records = []
+        for step in reversed(steps):  # undo in reverse plan order
+            self._check_alive(journal, step)
+            records.append(runner.rollback(step))
         manual = [r["manual"] for r in records if r.get("manual")]
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
                 "rollback": records, "manual_cleanup": manual,
@@ -134,13 +146,13 @@ def diff_of(results):
 NOT_DESCRIBED = "(not described: the step has no validate call)"
 
 
-def run_batch(params, check_mode, diff=False, loaded=None):
+def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None):
     """Run one invocation and return the task result (the module and the action plugin share this).
 
     ``loaded`` is the plan the guard plugin has just loaded and verified in this
     process; the module, run on its own, loads and verifies it itself.
     """
-    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded).run()
+    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded, keep_going=keep_going).run()
     if diff:
         outcome["diff"] = diff_of(outcome["results"])
     if outcome.get("failed"):

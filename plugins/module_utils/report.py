@@ -220,3 +220,8 @@ def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=Fals
     _write(os.path.join(folder, "report.json"), json.dumps(report, indent=2, sort_keys=True, default=str))
     _write(os.path.join(folder, "report.md"), markdown)
     return report, markdown
+
+
+def append_changelog(state_dir, report):
+    with open(os.path.join(state_dir, "changelog.md"), "a", encoding="utf-8") as handle:
+        handle.write(changelog_entry(report))

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One run at a time per (account, region, plan id).
 
-The lock is a file created with O_EXCL holding who, when, pid, host and run
-id. A lock whose process is gone (same host, pid not alive) is stale and is
+The lock is a file created atomically holding who, when, pid, host and run
+id; the same run reopened by a second live process (a rollback while its
+resume waits at a prompt) is refused like any other holder. A lock whose process is gone (same host, pid not alive) is stale and is
 taken over, and the caller is told so; ``force_unlock=<run id>`` takes over
 any other lock of that run.
 """
@@ -56,11 +57,20 @@ def _is_stale(holder):
 
 
 def _write_exclusive(path, record):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    """Create the lock whole or not at all: write a private file, then link it into place.
+
+    ``os.link`` fails if the lock exists, like O_EXCL, but a crash can never leave an
+    empty lock file behind.
+    """
+    tmp = "%s.%d.%s.tmp" % (path, os.getpid(), os.urandom(4).hex())
+    with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(record, handle, sort_keys=True)
         handle.flush()
         os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
 
 
 def acquire(path, run_id, pid, force_unlock=None):
@@ -76,9 +86,6 @@ def acquire(path, run_id, pid, force_unlock=None):
             if exc.errno != errno.EEXIST:
                 raise
         holder = read_holder(path)
-        if holder and holder.get("run_id") == run_id:
-            os.unlink(path)
-            continue
         if _is_stale(holder) or (force_unlock and holder and holder.get("run_id") == force_unlock):
             note = ("took over the %s lock of run %s (pid %s on %s, since %s)"
                     % ("stale" if _is_stale(holder) else "forcibly released", holder.get("run_id"),
