@@ -748,3 +748,21 @@ def _tables(dynamodb) -> dict:
         tables[name] = {"status": table["TableStatus"], "keys": table["KeySchema"],
                         "billing": table.get("BillingModeSummary", {}).get("BillingMode")}
     return dict(sorted(tables.items()))
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below pid (children first found through /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found

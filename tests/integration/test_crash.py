@@ -35,8 +35,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.journal import read_e
 from ansible_collections.coworker.aws.plugins.module_utils.run_lock import read_holder
 from fault_proxy import FaultProxy
 from moto_harness import (
-    REPO_ROOT, AwsEnv, account_snapshot, ansible_bin, mutating_calls, output_of, require_local_endpoint,
-    run_playbook, spawn_playbook)
+    REPO_ROOT, AwsEnv, account_snapshot, ansible_bin, descendants, mutating_calls, output_of,
+    require_local_endpoint, run_playbook, spawn_playbook)
 
 pytestmark = pytest.mark.integration
 
@@ -263,20 +263,8 @@ def check(condition: bool, detail) -> None:
 # ------------------------------------------------------------------------------ killing
 
 def process_tree(root: int) -> list[int]:
-    """root and every live process below it, found through /proc."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [root], [root]
-    while frontier:
-        frontier = [pid for pid, parent in parents.items() if parent in frontier]
-        found += frontier
-    return found
+    """root and every live process below it."""
+    return [root] + descendants(root)
 
 
 def crash(pid: int) -> None:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block
-from moto_harness import REPO_ROOT, AwsEnv, account_snapshot, run_playbook, spawn_playbook
+from moto_harness import REPO_ROOT, AwsEnv, account_snapshot, descendants, run_playbook, spawn_playbook
 
 ACCOUNT = "210987654321"
 PROFILE = "sandbox-wf"
@@ -223,24 +223,6 @@ def expect(child, pattern, timeout: float = TIMEOUT) -> int:
     except (pexpect.TIMEOUT, pexpect.EOF) as error:
         raise AssertionError(f"did not see {pattern!r}; transcript:\n"
                              f"{child.logfile_read.getvalue()}") from error
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below pid (children first found through /proc)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
 
 
 def kill_tree(child) -> None:
