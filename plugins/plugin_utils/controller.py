@@ -86,7 +86,7 @@ class ControllerAction(ActionBase):
             return failed(result, "%s runs on the controller only (connection: local)" % self._task.action,
                           refused=True)
         args = dict(self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1])
-        for name, spec in self.ARGUMENT_SPEC.items():
+        for spec in self.ARGUMENT_SPEC.values():
             for alias in spec.get("aliases", ()):
                 args.pop(alias, None)
         absolute_paths(args, self.PATH_ARGS)
