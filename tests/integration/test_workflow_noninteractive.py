@@ -119,11 +119,17 @@ def test_a_failure_rolls_back_every_step_that_changed_something(workflow, on_fai
         {"put_a", "put_b"} if cause is put_c_already_exists else {"put_a", "put_b", "put_c"})
 
 
-def test_abort_keeps_earlier_steps_and_resume_runs_only_the_rest_of_the_unchanged_plan(workflow):
+def aborted_at_put_c(workflow):
+    """A run of the four-step plan that put_c's pre-existing parameter stops under on_failure=abort."""
     plan = workflow.write_plan("wf", four_steps())
     workflow.block_put_c()
     aborted = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "on_failure=abort")
-    assert aborted.returncode != 0
+    assert aborted.returncode != 0, output_of(aborted)
+    return plan
+
+
+def test_abort_keeps_earlier_steps_and_resume_runs_only_the_rest_of_the_unchanged_plan(workflow):
+    plan = aborted_at_put_c(workflow)
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep"}
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "failed"
@@ -152,10 +158,7 @@ def test_abort_keeps_earlier_steps_and_resume_runs_only_the_rest_of_the_unchange
 
 
 def test_a_refused_resume_leaves_the_runs_report_as_it_was(workflow):
-    plan = workflow.write_plan("wf", four_steps())
-    workflow.block_put_c()
-    aborted = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "on_failure=abort")
-    assert aborted.returncode != 0
+    aborted_at_put_c(workflow)
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "failed"
 
@@ -197,10 +200,7 @@ def test_a_dry_run_shows_every_call_changes_nothing_and_asks_nothing(workflow, d
 
 
 def test_a_dry_run_of_a_resume_changes_nothing(workflow):
-    plan = workflow.write_plan("wf", four_steps())
-    workflow.block_put_c()
-    aborted = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "on_failure=abort")
-    assert aborted.returncode != 0
+    plan = aborted_at_put_c(workflow)
     run_id = workflow.only_run()
     workflow.unblock_put_c()
 
