@@ -107,7 +107,6 @@ class StepBatch:
         outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
                    "changed": False, "not_run": []}
         for position, step in enumerate(steps):
-            outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
             self._check_alive(journal, step)
             result = runner.execute(step)
             results.append(result)
@@ -115,13 +114,13 @@ class StepBatch:
             if result["status"] == "failed":
                 outcome.update(failed=True, failed_step=step["id"], error=result["error"],
                                msg="step %s failed\n%s" % (step["id"], result["error"].get("text", "")))
+            else:
+                completed.append(step["id"])
+                if result["unexpected"] and self.params["stop_on_unexpected"]:
+                    outcome["unexpected_step"] = step["id"]
+            if outcome.get("failed") or outcome["unexpected_step"]:
+                outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
                 break
-            completed.append(step["id"])
-            if result["unexpected"] and self.params["stop_on_unexpected"]:
-                outcome["unexpected_step"] = step["id"]
-                break
-        else:
-            outcome["not_run"] = []
         return outcome
 
     def _rollback(self, runner, steps, journal):
