@@ -21,23 +21,29 @@ from ansible_collections.coworker.aws.plugins.module_utils.safe_yaml import YAML
 PLAN_SUFFIXES = (".yml", ".yaml", ".json")
 PLAN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_PLAN_BYTES = 32 * 1024 * 1024
+# A plan, params included, is a few levels deep; past this it is an attack or a mistake.
+# Whichever layer notices first (libyaml's own limit, Python's recursion limit, or this
+# walk), the person gets the same message.
+MAX_NESTING = 100
+TOO_DEEP = "nested too deeply to be a plan (more than %d levels)" % MAX_NESTING
 
 
 _PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
 
 
 def _check_plain_data(data, source):
-    """Only JSON's types: an explicit YAML tag (!!binary, !!set, !!timestamp) builds something else."""
-    stack = [data]
+    """Only JSON's types (an explicit YAML tag such as !!binary, !!set, !!timestamp builds something
+    else), and no deeper than MAX_NESTING."""
+    stack = [(data, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if not isinstance(item, _PLAIN_TYPES):
             raise PlanError(source, [("", "a value of type %s (an explicit YAML tag?) is not plain data"
                                       % type(item).__name__)])
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth >= MAX_NESTING:
+            raise PlanError(source, [("", TOO_DEEP)])
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _reject_aliases(text, source):
@@ -69,11 +75,13 @@ def parse_document(text, source):
             _reject_aliases(text, source)
             data = load_yaml(text)
     except YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml (PyYAML >= 6.0.2) stops deep flow nesting itself
+            raise PlanError(source, [("", TOO_DEEP)]) from None
         raise PlanError(source, [("", "not valid YAML: %s" % " ".join(str(exc).split()))]) from None
     except ValueError as exc:
         raise PlanError(source, [("", "not valid JSON: %s" % exc)]) from None
     except RecursionError:
-        raise PlanError(source, [("", "nested too deeply to be a plan")]) from None
+        raise PlanError(source, [("", TOO_DEEP)]) from None
     if not isinstance(data, dict):
         raise PlanError(source, [("", "a plan must be a mapping at the top level, got %s"
                                   % type(data).__name__)])
