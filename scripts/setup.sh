@@ -8,10 +8,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.coworker-requirements
-wanted=$(cat requirements.txt requirements-test.txt | sha256sum | cut -d' ' -f1)
+wanted=$(cat requirements.txt requirements-test.txt constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-test.txt
   echo "$wanted" > "$stamp"
 fi
 mkdir -p collections/ansible_collections/coworker
