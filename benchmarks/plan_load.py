@@ -32,9 +32,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "collections"))
-from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block  # noqa: E402
-from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan  # noqa: E402
-from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import parse_document  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import parse_document  # noqa: E402
 
 DEFAULT_STEPS = (1000, 10_000)
 RUNS = 3

@@ -30,8 +30,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "collections")]
 from moto_harness import AwsEnv, ansible_bin, start_moto_server  # noqa: E402
-from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block  # noqa: E402
-from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan  # noqa: E402
 
 PROFILE, ACCOUNT = "sandbox-bench", "123456789012"
 CLI_SAMPLE_STEPS = 10  # above 50 steps the CLI is timed on 10 steps (20 calls) and extrapolated

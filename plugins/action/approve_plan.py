@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.plan_writer import approve
+from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
 from ansible_collections.coworker.aws.plugins.modules.approve_plan import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, plan_reference
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.utils.display import Display
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.plan import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
 from ansible_collections.coworker.aws.plugins.modules.plan_info import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
 

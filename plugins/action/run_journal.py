@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.coworker.aws.plugins.module_utils.digest import token_matches
-from ansible_collections.coworker.aws.plugins.module_utils.journal import (
+from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
-from ansible_collections.coworker.aws.plugins.module_utils.digest import plan_digest
-from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.plan_loader import read_document
-from ansible_collections.coworker.aws.plugins.module_utils.report import append_changelog, write_report
-from ansible_collections.coworker.aws.plugins.module_utils.run_lock import acquire, lock_path, release
+from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import read_document
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 

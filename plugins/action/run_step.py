@@ -19,14 +19,14 @@ from __future__ import annotations
 import os
 import signal
 
-from ansible_collections.coworker.aws.plugins.module_utils.environments import (
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, load_environments, region_allowed, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted
-from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
-from ansible_collections.coworker.aws.plugins.module_utils.guard import STOP, plan_regions
-from ansible_collections.coworker.aws.plugins.module_utils.journal import journal_path, read_events, run_dir
-from ansible_collections.coworker.aws.plugins.module_utils.plan import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.report import append_changelog, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.executor import run_batch
+from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import STOP, plan_regions
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import journal_path, read_events, run_dir
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 

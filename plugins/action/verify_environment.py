@@ -9,8 +9,8 @@ directory.
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.environments import resolve_path
-from ansible_collections.coworker.aws.plugins.module_utils.verification import verify_environment
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.guard.verification import verify_environment
 from ansible_collections.coworker.aws.plugins.modules.verify_environment import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, plan_reference
 

@@ -71,7 +71,7 @@ sha256:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
-from ansible_collections.coworker.aws.plugins.module_utils.plan_writer import approve
+from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
 
 ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                      approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),

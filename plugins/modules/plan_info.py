@@ -89,8 +89,8 @@ segments:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.plan import plan_info
-from ansible_collections.coworker.aws.plugins.module_utils.service_model import HAS_BOTOCORE
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
 
 
 ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),

@@ -154,7 +154,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import AWS_ARGS, PLAN_ARGS, require_libraries
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
-from ansible_collections.coworker.aws.plugins.module_utils.executor import run_batch
+from ansible_collections.coworker.aws.plugins.module_utils.run.executor import run_batch
 
 ARGUMENT_SPEC = dict(
     PLAN_ARGS, **AWS_ARGS,

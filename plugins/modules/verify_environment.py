@@ -100,7 +100,7 @@ refusal:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import require_libraries
-from ansible_collections.coworker.aws.plugins.module_utils.verification import verify_environment
+from ansible_collections.coworker.aws.plugins.module_utils.guard.verification import verify_environment
 
 ARGUMENT_SPEC = dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
                      environments_file=dict(type="path"), plan=dict(type="str"),

@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block
-from ansible_collections.coworker.aws.plugins.module_utils.journal import read_events
-from ansible_collections.coworker.aws.plugins.module_utils.run_lock import read_holder
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
+from ansible_collections.coworker.aws.plugins.module_utils.run.lock import read_holder
 from fault_proxy import FaultProxy
 from moto_harness import (
     REPO_ROOT, AwsEnv, account_snapshot, ansible_bin, descendants, mutating_calls, output_of,

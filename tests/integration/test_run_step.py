@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import (
     DEFAULT_ACCOUNT_ID, REPO_ROOT, account_snapshot, mutating_calls, output_of, run_playbook)
 

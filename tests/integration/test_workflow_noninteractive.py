@@ -13,7 +13,7 @@ import socket
 import pytest
 import yaml
 
-from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import REPO_ROOT, mutating_calls, output_of
 from workflow_support import (
     ALL_FOUR, APPROVAL_PROMPT, APPROVAL_WAITING, PROFILE, delete_param, expect, finish, four_steps, kill_tree,

@@ -19,7 +19,7 @@ import pexpect
 import pytest
 import yaml
 
-from ansible_collections.coworker.aws.plugins.module_utils.approval import approval_block
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import REPO_ROOT, AwsEnv, account_snapshot, descendants, run_playbook, spawn_playbook
 
 ACCOUNT = "210987654321"

@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Classify an AWS account as sandbox, development, test, staging or production.
+
+The classification comes only from the user's environments file (YAML)::
+
+    environments:
+      sandbox:    {account_ids: [], account_aliases: ["*-sandbox"], profiles: ["sandbox-*"], regions: ["*"]}
+      production: {account_ids: ["111111111111"], account_aliases: ["*-prod"], profiles: ["prod-*"]}
+    unknown_environment: staging
+
+Rules:
+
+* Every signal that matches counts: the account id from STS (exact string
+  compare), the IAM account alias and the profile name (case-sensitive
+  ``fnmatchcase`` patterns). An alias or profile of ``None`` (unknown or
+  default credentials) contributes no signal.
+* The most restrictive matched class wins (production > staging > test >
+  development > sandbox). No match means ``unknown_environment`` (``staging``
+  when the key is absent).
+* Only sandbox, development and test may execute (``EXECUTABLE``).
+* ``regions`` lists the regions allowed for a class (``fnmatchcase``
+  patterns). When the key is absent, sandbox, development and test allow every
+  region (``["*"]``): the account classification is the guard, regions only
+  narrow it. Staging and production never allow a region, whatever is listed.
+* Classes missing from the file simply have no signals.
+
+The file is validated strictly and every problem fails closed with a
+``ConfigError`` naming the file and the key. Account ids must be quoted
+12-digit strings: unquoted, YAML reads a number, dropping a leading zero (and
+``012345670123`` is even octal, 1402433619), so integers are refused rather
+than guessed at. The same account id in two classes is ambiguous and refused.
+
+No Ansible imports: this runs inside module zips and in controller plugins.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+
+import yaml
+
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import load_yaml
+
+CLASSES = ("sandbox", "development", "test", "staging", "production")
+EXECUTABLE = frozenset({"sandbox", "development", "test"})
+DEFAULT_PATH = "~/.config/coworker-aws/environments.yml"
+ENV_VAR = "COWORKER_AWS_ENVIRONMENTS"
+DEFAULT_UNKNOWN = "staging"
+
+LIST_KEYS = ("account_ids", "account_aliases", "profiles", "regions")
+TOP_KEYS = ("environments", "unknown_environment")
+ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
+NOT_FOUND = ("environments file not found; create it from examples/environments.yml "
+             "or set environments_file / %s" % ENV_VAR)
+
+
+def resolve_path(explicit: str | None) -> str:
+    """The explicit path if given, else ``$COWORKER_AWS_ENVIRONMENTS``, else ``DEFAULT_PATH``."""
+    path = explicit or os.environ.get(ENV_VAR) or DEFAULT_PATH
+    return os.path.expanduser(path)
+
+
+def _read(path):
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ConfigError(path, "", NOT_FOUND) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "", "cannot read the environments file: %s" % exc) from None
+
+
+def _parse(path, text):
+    try:
+        return load_yaml(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = "line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else "unknown position"
+        raise ConfigError(path, "", "invalid YAML at %s: %s" % (where, exc.problem or exc)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, "", "invalid YAML: %s" % exc) from None
+
+
+def _string_list(path, field, value):
+    if not isinstance(value, list):
+        raise ConfigError(path, field, "must be a list of strings (use [] for none), got %s"
+                          % type(value).__name__)
+    for index, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, (str, int)) or item == "":
+            raise ConfigError(path, "%s[%d]" % (field, index), "must be a non-empty string, got %r" % (item,))
+    return value
+
+
+def _account_ids(path, field, value):
+    for index, item in enumerate(value):
+        where = "%s[%d]" % (field, index)
+        if isinstance(item, int):
+            raise ConfigError(path, where, "account id %r must be quoted (\"...\"): YAML reads an unquoted "
+                              "number and drops leading zeros" % (item,))
+        if not ACCOUNT_ID_RE.fullmatch(item):
+            raise ConfigError(path, where, "account id %r is not a 12-digit string" % (item,))
+    return list(dict.fromkeys(value))
+
+
+def _patterns(path, field, value):
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ConfigError(path, "%s[%d]" % (field, index), "must be a non-empty string, got %r" % (item,))
+    return list(value)
+
+
+def _class_entry(path, cls, entry):
+    field = "environments.%s" % cls
+    if entry is None:
+        entry = {}
+    if not isinstance(entry, dict):
+        raise ConfigError(path, field, "must be a mapping with keys %s" % ", ".join(LIST_KEYS))
+    unknown = sorted(str(key) for key in entry if key not in LIST_KEYS)
+    if unknown:
+        raise ConfigError(path, "%s.%s" % (field, unknown[0]),
+                          "unknown key (allowed: %s)" % ", ".join(LIST_KEYS))
+    result = {}
+    for key in LIST_KEYS:
+        sub = "%s.%s" % (field, key)
+        if key not in entry:
+            result[key] = ["*"] if key == "regions" and cls in EXECUTABLE else []
+            continue
+        value = _string_list(path, sub, entry[key])
+        result[key] = _account_ids(path, sub, value) if key == "account_ids" else _patterns(path, sub, value)
+    return result
+
+
+def _check_unique_accounts(path, environments):
+    owner = {}
+    for cls in CLASSES:
+        for account in environments[cls]["account_ids"]:
+            if account in owner:
+                raise ConfigError(path, "environments.%s.account_ids" % cls,
+                                  "account id %s is also listed under %s; an account belongs to exactly "
+                                  "one class" % (account, owner[account]))
+            owner[account] = cls
+
+
+def _environments(path, data):
+    if "environments" not in data:
+        raise ConfigError(path, "environments", "missing (a mapping of class name to signals)")
+    raw = data["environments"]
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "environments", "must be a mapping of class name to signals")
+    for name in raw:
+        if name not in CLASSES:
+            raise ConfigError(path, "environments.%s" % (name,),
+                              "unknown environment class (allowed: %s)" % ", ".join(CLASSES))
+    environments = {cls: _class_entry(path, cls, raw.get(cls)) for cls in CLASSES}
+    _check_unique_accounts(path, environments)
+    return environments
+
+
+def _unknown_environment(path, data):
+    value = data.get("unknown_environment", DEFAULT_UNKNOWN)
+    if value not in CLASSES:
+        raise ConfigError(path, "unknown_environment", "%r is not one of %s" % (value, ", ".join(CLASSES)))
+    return value
+
+
+def load_environments(path: str) -> dict:
+    """Read, validate and normalise the environments file at ``path``; ``ConfigError`` on any problem."""
+    data = _parse(path, _read(path))
+    if not isinstance(data, dict):
+        raise ConfigError(path, "", "the top level must be a mapping with keys %s" % ", ".join(TOP_KEYS))
+    unknown = sorted(str(key) for key in data if key not in TOP_KEYS)
+    if unknown:
+        raise ConfigError(path, unknown[0], "unknown key (allowed: %s)" % ", ".join(TOP_KEYS))
+    return {"environments": _environments(path, data),
+            "unknown_environment": _unknown_environment(path, data),
+            "source": path}
+
+
+def _first_match(value, patterns):
+    return next((pattern for pattern in patterns if fnmatch.fnmatchcase(value, pattern)), None)
+
+
+def _signal_matches(config, signal, value, key):
+    matches = []
+    for cls in CLASSES:
+        entries = config["environments"].get(cls, {}).get(key, [])
+        if key == "account_ids":
+            pattern = value if value in entries else None
+        else:
+            pattern = _first_match(value, entries)
+        if pattern is not None:
+            matches.append({"signal": signal, "value": value, "environment": cls, "pattern": pattern})
+    return matches
+
+
+def classify(config: dict, account_id: str, alias: str | None, profile: str | None) -> dict:
+    """Classify one identity; the most restrictive matched class wins."""
+    matched = []
+    for signal, value, key in (("account id", account_id, "account_ids"), ("alias", alias, "account_aliases"),
+                               ("profile", profile, "profiles")):
+        if value is not None and value != "":
+            matched.extend(_signal_matches(config, signal, str(value), key))
+    if matched:
+        environment = max((m["environment"] for m in matched), key=CLASSES.index)
+        reason = "matched: " + ", ".join("%s %s (%s)" % (m["signal"], m["value"], m["environment"])
+                                         for m in matched)
+    else:
+        environment = config.get("unknown_environment", DEFAULT_UNKNOWN)
+        reason = "no signal matched; unknown_environment is %s" % environment
+    return {"environment": environment, "matched": matched, "reason": reason,
+            "executable": environment in EXECUTABLE}
+
+
+def region_allowed(config: dict, environment: str, region: str) -> bool:
+    """Whether ``region`` may be used in ``environment``; staging and production never."""
+    if environment not in EXECUTABLE or not region:
+        return False
+    patterns = config["environments"].get(environment, {}).get("regions", ["*"])
+    return _first_match(region, patterns) is not None
+
+
+def describe_signals(matched: list) -> str:
+    """Short text for refusals, e.g. ``matched: account id, alias acme-prod`` ("" when nothing matched).
+
+    The account id itself is left out (the refusal shows it already). When the
+    signals point at different classes, each is followed by its class.
+    """
+    if not matched:
+        return ""
+    mixed = len({m["environment"] for m in matched}) > 1
+    parts = []
+    for m in matched:
+        text = m["signal"] if m["signal"] == "account id" else "%s %s" % (m["signal"], m["value"])
+        parts.append("%s (%s)" % (text, m["environment"]) if mixed else text)
+    return "matched: " + ", ".join(dict.fromkeys(parts))

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""verify_environment: identify the account, classify it, and say whether a plan may run there."""
+
+from __future__ import annotations
+
+from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
+    EXECUTABLE, classify, load_environments, resolve_path)
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
+    ADVICE, STOP, check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+
+
+def _verdict(aws, config, loaded):
+    identity = establish_identity(aws)
+    classification = classify(config, identity["account"], identity["alias"], identity["profile"])
+    result = dict(changed=False, identity=identity, environment=classification["environment"],
+                  matched=classification["matched"], reason=classification["reason"], allowed=True)
+    refusal = None
+    if loaded:
+        try:
+            check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
+        except GuardRefusal as exc:
+            refusal = str(exc)
+    elif classification["environment"] not in EXECUTABLE:
+        refusal = "%s Detected environment: %s (account %s, %s). %s" % (
+            STOP, classification["environment"], identity["account"], classification["reason"], ADVICE)
+    if refusal:
+        result.update(allowed=False, refusal=refusal)
+    return result
+
+
+def verify_environment(params):
+    """The task result of verify_environment (``failed`` set when refused and fail_on_refusal)."""
+    try:
+        config = load_environments(resolve_path(params.get("environments_file")))
+        loaded = load_plan(params["plan"], params.get("plans_dir")) if params.get("plan") else None
+        target = loaded["plan"]["target"] if loaded else {}
+        region = params.get("region") or target.get("region")
+        profile = params.get("profile") or target.get("profile")
+        result = _verdict(AwsContext(profile, region), config, loaded)
+    except CoworkerError as exc:
+        return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
+    if result.get("refusal") and params.get("fail_on_refusal", True):
+        result.update(failed=True, msg=result["refusal"])
+    return result

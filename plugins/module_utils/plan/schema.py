@@ -1,0 +1,391 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate a plan document against the plan-v1 contract and normalise it.
+
+Every problem is collected with the path of its field, so one run tells the
+planner everything that is wrong. The result is plain JSON-safe data: the
+target, the guardrail, and the steps flattened in execution order, each call
+as ``{service, operation, params, region, ...}``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import parse_command
+from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
+from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
+    BUILTIN, ReferenceProblem, iter_strings, references_in)
+
+FORMAT = "coworker.aws/plan-v1"
+EXECUTABLE_ENVIRONMENTS = ("sandbox", "development", "test")
+STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "guardrail", "risk", "phases", "approval"}
+STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
+             "validate", "rollback", "destructive", "skippable"}
+CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
+VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
+MAX_STEPS = 1000
+
+
+class _Checker:
+    """Collects problems while walking the document."""
+
+    def __init__(self, source):
+        self.source = source
+        self.problems = []
+
+    def add(self, path, message):
+        self.problems.append((path, message))
+
+    def keys(self, obj, allowed, path):
+        for key in obj:
+            if key not in allowed:
+                self.add("%s.%s" % (path, key) if path else key,
+                         "unknown field (allowed: %s)" % ", ".join(sorted(allowed)))
+
+    def get(self, obj, key, kinds, path, required=True, default=None):
+        where = "%s.%s" % (path, key) if path else key
+        if key not in obj or obj[key] is None:
+            if required:
+                self.add(where, "required field is missing")
+            return default
+        value = obj[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
+            self.add(where, "must be %s, got %s" % (_kind_names(kinds), type(value).__name__))
+            return default
+        return value
+
+    def text(self, obj, key, path, required=True, pattern=None, choices=None):
+        value = self.get(obj, key, str, path, required)
+        where = "%s.%s" % (path, key) if path else key
+        if value is None:
+            return None
+        if not value.strip():
+            self.add(where, "must not be empty")
+        elif pattern is not None and not pattern.match(value):
+            self.add(where, "%r does not match %s" % (value, pattern.pattern))
+        elif choices is not None and value not in choices:
+            self.add(where, "must be one of %s, got %r" % (", ".join(choices), value))
+        return value
+
+    def timestamp(self, obj, key, path, required=True):
+        value = self.text(obj, key, path, required)
+        if value and parse_time(value) is None:
+            self.add("%s.%s" % (path, key) if path else key, "%r is not an ISO 8601 time" % value)
+        return value
+
+
+def _as_tuple(kinds):
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _kind_names(kinds):
+    names = {str: "a string", int: "an integer", bool: "true or false", dict: "a mapping", list: "a list"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kinds))
+
+
+def _jmespath_problems(expressions, path, check):
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+    for where, expr in expressions:
+        try:
+            jmespath.compile(expr)
+        except JMESPathError as exc:
+            check.add("%s.%s" % (path, where), "not a valid JMESPath expression: %s" % " ".join(str(exc).split()))
+
+
+def _call(raw, path, check, keys):
+    """Normalise one call (``action`` + ``params`` or ``command``)."""
+    if not isinstance(raw, dict):
+        check.add(path, "a call must be a mapping with 'action' or 'command'")
+        return None
+    check.keys(raw, keys, path)
+    if ("action" in raw) == ("command" in raw):
+        check.add(path, "give exactly one of 'action' (service:Operation) or 'command' (aws ...)")
+        return None
+    region = check.text(raw, "region", path, required=False, pattern=REGION_RE)
+    if "command" in raw:
+        command = check.text(raw, "command", path)
+        if command is None:
+            return None
+        if "params" in raw:
+            check.add(path + ".params", "'params' cannot be combined with 'command'")
+        try:
+            service, operation, params = parse_command(command, check.source, path + ".command")
+        except PlanError as exc:
+            check.problems.extend(exc.problems)
+            return None
+    else:
+        action = check.text(raw, "action", path)
+        params = check.get(raw, "params", dict, path, required=False, default={})
+        if not action:
+            return None
+        if action.count(":") != 1:
+            check.add(path + ".action", "%r must be service:Operation, e.g. ec2:CreateVpc" % action)
+            return None
+        service, operation = action.split(":")
+        try:
+            service_model.operation_model(service, operation)
+        except ValueError as exc:
+            check.add(path + ".action", str(exc))
+            return None
+        if params is None:
+            return None
+    check.problems.extend(service_model.check_params(service, operation, params, path + ".params"))
+    expect = _expressions(raw, "expect", path, check)
+    return {"service": service, "operation": operation, "params": params, "region": region,
+            "expect": expect, "description": raw.get("description") or ""}
+
+
+def _expressions(raw, key, path, check):
+    values = check.get(raw, key, list, path, required=False, default=[])
+    good = []
+    for index, expr in enumerate(values):
+        if not isinstance(expr, str) or not expr.strip():
+            check.add("%s.%s[%d]" % (path, key, index), "must be a non-empty JMESPath string")
+        else:
+            good.append(expr)
+    _jmespath_problems([("%s[%d]" % (key, i), e) for i, e in enumerate(good)], path, check)
+    return good
+
+
+def _calls(raw, path, check, keys):
+    """A call or a list of calls."""
+    items = raw if isinstance(raw, list) else [raw]
+    calls = []
+    for index, item in enumerate(items):
+        where = "%s[%d]" % (path, index) if isinstance(raw, list) else path
+        call = _call(item, where, check, keys)
+        if call is None:
+            continue
+        if keys is VALIDATE_KEYS:
+            call["retries"] = _non_negative(item, "retries", where, check, 0)
+            call["delay"] = _non_negative(item, "delay", where, check, 0)
+            if not service_model.is_read_only(call["operation"]):
+                check.add(where + ".action", "validate calls must be read-only; %s:%s changes things"
+                          % (call["service"], call["operation"]))
+        calls.append(call)
+    return calls
+
+
+def _non_negative(obj, key, path, check, default):
+    value = check.get(obj, key, (int, float), path, required=False, default=default)
+    if value is not None and value < 0:
+        check.add("%s.%s" % (path, key), "must not be negative")
+        return default
+    return value
+
+
+def _wait(raw, service, path, check):
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        check.add(path, "must be a mapping with 'waiter'")
+        return None
+    check.keys(raw, {"waiter", "params", "delay", "max_attempts"}, path)
+    name = check.text(raw, "waiter", path)
+    params = check.get(raw, "params", dict, path, required=False, default={})
+    if name and service and name not in service_model.waiter_names(service):
+        known = ", ".join(service_model.waiter_names(service)) or "none"
+        check.add(path + ".waiter", "unknown %s waiter %r (known: %s)" % (service, name, known))
+    return {"waiter": name, "params": params, "delay": _non_negative(raw, "delay", path, check, None),
+            "max_attempts": _non_negative(raw, "max_attempts", path, check, None)}
+
+
+def _register(raw, path, check):
+    register = check.get(raw, "register", dict, path, required=False, default={})
+    for name, expr in register.items():
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            check.add("%s.register.%s" % (path, name), "register names are letters, digits and _")
+        if not isinstance(expr, str):
+            check.add("%s.register.%s" % (path, name), "must be a JMESPath string")
+    _jmespath_problems([("register.%s" % n, e) for n, e in register.items() if isinstance(e, str)], path, check)
+    return register
+
+
+def _step(raw, path, phase, phase_index, check):
+    if not isinstance(raw, dict):
+        check.add(path, "a step must be a mapping")
+        return None
+    check.keys(raw, STEP_KEYS, path)
+    step_id = check.text(raw, "id", path, pattern=STEP_ID_RE)
+    if step_id in BUILTIN:
+        check.add(path + ".id", "%r is reserved for ${%s.*} references; choose another step id" % (step_id, step_id))
+    call_raw = {k: raw[k] for k in ("action", "command", "params", "region") if k in raw}
+    call = _call(call_raw, path, check, CALL_KEYS)
+    if call is not None:
+        call["expect"] = _expressions(raw, "expect", path, check)
+    service = call["service"] if call else None
+    validate = _calls(raw["validate"], path + ".validate", check, VALIDATE_KEYS) if raw.get("validate") else []
+    rollback = _calls(raw["rollback"], path + ".rollback", check, CALL_KEYS) if raw.get("rollback") else []
+    declared = check.get(raw, "destructive", bool, path, required=False)
+    inferred = bool(call and service_model.is_destructive(call["operation"]))
+    if inferred and declared is False:
+        check.add(path + ".destructive", "%s is destructive by its name; a plan may raise this flag, "
+                  "never lower it" % call["operation"])
+    return {
+        "id": step_id, "phase": phase, "phase_index": phase_index,
+        "description": check.get(raw, "description", str, path, required=False, default=""),
+        "call": call, "register": _register(raw, path, check),
+        "wait": _wait(raw.get("wait"), service, path + ".wait", check),
+        "validate": validate, "rollback": rollback,
+        "destructive": bool(inferred or declared), "destructive_inferred": inferred,
+        "skippable": bool(check.get(raw, "skippable", bool, path, required=False, default=False)),
+        "mutating": bool(call and not service_model.is_read_only(call["operation"])),
+    }
+
+
+def _check_step_references(step, path, order, registers, check):
+    """Main-call references must point at earlier steps; others may also name the step itself."""
+    own = order[step["id"]]
+    parts = [("", step["call"]["params"] if step["call"] else {}, False)]
+    if step["call"]:
+        parts.append((".expect", step["call"]["expect"], True))
+    for i, call in enumerate(step["validate"]):
+        parts.append((".validate[%d].expect" % i, call["expect"], True))
+    if step["wait"]:
+        parts.append((".wait.params", step["wait"]["params"], True))
+    for key in ("validate", "rollback"):
+        parts.extend((".%s[%d].params" % (key, i), c["params"], True) for i, c in enumerate(step[key]))
+    for prefix, params, self_ok in parts:
+        for where, text in iter_strings(params):
+            suffix = where if where.startswith("[") else ("." + where if where else "")
+            field = "%s%s%s" % (path, prefix or ".params", suffix)
+            try:
+                refs = references_in(text)
+            except ReferenceProblem as exc:
+                check.add(field, str(exc))
+                continue
+            for scope, name in refs:
+                problem = _reference_problem(scope, name, own, self_ok, order, registers, step["id"])
+                if problem:
+                    check.add(field, problem)
+
+
+def _reference_problem(scope, name, own, self_ok, order, registers, step_id):
+    if scope in BUILTIN:
+        return None if name in BUILTIN[scope] else "${%s.%s}: %s has only %s" % (
+            scope, name, scope, ", ".join(BUILTIN[scope]))
+    if scope not in order:
+        return "${%s.%s}: no step %r in this plan" % (scope, name, scope)
+    if order[scope] == own and not self_ok:
+        return "${%s.%s}: cycle: a step's call cannot use its own output" % (scope, name)
+    if order[scope] > own:
+        return "${%s.%s}: forward reference: step %r runs after step %r" % (scope, name, scope, step_id)
+    if name not in registers.get(scope, {}):
+        known = ", ".join(sorted(registers.get(scope, {}))) or "nothing"
+        return "${%s.%s}: step %r registers no %r (it registers %s)" % (scope, name, scope, name, known)
+    return None
+
+
+def _phases(doc, check):
+    phases = check.get(doc, "phases", list, "", default=[])
+    if "phases" in doc and isinstance(doc["phases"], list) and not phases:
+        check.add("phases", "a plan needs at least one phase")
+    steps = []
+    for p_index, phase in enumerate(phases):
+        path = "phases[%d]" % p_index
+        if not isinstance(phase, dict):
+            check.add(path, "a phase must be a mapping with 'name' and 'steps'")
+            continue
+        check.keys(phase, {"name", "description", "steps"}, path)
+        name = check.text(phase, "name", path)
+        raw_steps = check.get(phase, "steps", list, path, default=[])
+        if isinstance(phase.get("steps"), list) and not raw_steps:
+            check.add(path + ".steps", "a phase needs at least one step")
+        for s_index, raw in enumerate(raw_steps):
+            step = _step(raw, "%s.steps[%d]" % (path, s_index), name, p_index, check)
+            if step is not None:
+                step["path"] = "%s.steps[%d]" % (path, s_index)
+                steps.append(step)
+    return steps
+
+
+def _check_ids_and_references(steps, check):
+    order = {}
+    for index, step in enumerate(steps):
+        if step["id"] in order:
+            check.add(step["path"] + ".id", "duplicate step id %r" % step["id"])
+        elif step["id"]:
+            order[step["id"]] = index
+    registers = {s["id"]: s["register"] for s in steps if s["id"]}
+    for step in steps:
+        if step["id"] and order.get(step["id"]) is not None:
+            _check_step_references(step, step["path"], order, registers, check)
+
+
+def _target(doc, check):
+    target = check.get(doc, "target", dict, "", default={})
+    check.keys(target, {"environment", "account_id", "region", "profile"}, "target")
+    env = check.text(target, "environment", "target")
+    if env and env not in EXECUTABLE_ENVIRONMENTS:
+        check.add("target.environment", "%r: this collection executes only in %s; for staging or production "
+                  "generate a CI/CD change instead" % (env, ", ".join(EXECUTABLE_ENVIRONMENTS)))
+    account = check.get(target, "account_id", str, "target")
+    if account is not None and not ACCOUNT_RE.match(account):
+        check.add("target.account_id", "must be a 12-digit string (quote it), got %r" % account)
+    return {"environment": env, "account_id": account,
+            "region": check.text(target, "region", "target", pattern=REGION_RE),
+            "profile": check.text(target, "profile", "target", required=False)}
+
+
+def _guardrail(doc, check):
+    guard = check.get(doc, "guardrail", dict, "", default={})
+    check.keys(guard, {"status", "validated_at", "findings"}, "guardrail")
+    findings = check.get(guard, "findings", list, "guardrail", required=False, default=[])
+    for index, item in enumerate(findings):
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+            check.add("guardrail.findings[%d]" % index, "must be a mapping with 'severity' and 'message'")
+    return {"status": check.text(guard, "status", "guardrail", choices=("PASS", "WARN", "FAIL")),
+            "validated_at": check.timestamp(guard, "validated_at", "guardrail", required=False),
+            "findings": [f for f in findings if isinstance(f, dict)]}
+
+
+def _count_steps(doc):
+    phases = doc.get("phases")
+    if not isinstance(phases, list):
+        return 0
+    return sum(len(p["steps"]) for p in phases if isinstance(p, dict) and isinstance(p.get("steps"), list))
+
+
+def validate_document(doc, source, max_steps=MAX_STEPS):
+    """Check ``doc`` and return its normalised form; raise PlanError listing every problem.
+
+    A plan with more than ``max_steps`` steps is refused before anything else is
+    looked at: its blast radius is too large to review, and it is cheap to say so.
+    """
+    count = _count_steps(doc)
+    if max_steps and count > max_steps:
+        raise PlanError(source, [("phases", "the plan has %d steps, more than the %d a run may have; split it "
+                                  "into smaller plans" % (count, max_steps))])
+    check = _Checker(source)
+    check.keys(doc, TOP_KEYS, "")
+    fmt = doc.get("format")
+    if fmt != FORMAT:
+        check.add("format", "must be exactly %r, got %r" % (FORMAT, fmt))
+    plan = {
+        "id": check.text(doc, "id", "", pattern=PLAN_ID_RE),
+        "name": check.text(doc, "name", ""),
+        "created": check.timestamp(doc, "created", ""),
+        "objective": check.get(doc, "objective", str, "", required=False, default=""),
+        "risk": check.text(doc, "risk", "", required=False, choices=("Low", "Medium", "High")),
+        "target": _target(doc, check),
+        "guardrail": _guardrail(doc, check),
+    }
+    steps = _phases(doc, check)
+    _check_ids_and_references(steps, check)
+    for step in steps:
+        for call in [step["call"]] + step["validate"] + step["rollback"]:
+            if call and not call["region"]:
+                call["region"] = plan["target"]["region"]
+    if check.problems:
+        # a malformed reference is seen by both the shape check and the reference check
+        raise PlanError(source, list(dict.fromkeys(check.problems)))
+    plan["steps"] = steps
+    return plan

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Write an ``approval`` block into a plan file, leaving the rest of the file as written."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import yaml
+
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block, verify_approval
+from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
+from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import parse_document
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+
+_TOP_KEY = re.compile(r"^[^\s#-][^:]*:")
+
+
+def _strip_yaml_approval(text):
+    """Remove a top-level ``approval:`` section (up to the next top-level key)."""
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if _TOP_KEY.match(line) or line.startswith("#"):
+            skipping = line.startswith("approval:")
+        if not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+def with_approval(text, path, approval):
+    """The plan text with ``approval`` replaced."""
+    if path.endswith(".json") or text.lstrip().startswith("{"):
+        document = json.loads(text)
+        document["approval"] = approval
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    body = _strip_yaml_approval(text).rstrip("\n") + "\n"
+    # safe_dump quotes strings that look like timestamps, so they stay strings
+    return body + yaml.safe_dump({"approval": approval}, default_flow_style=False, sort_keys=False)
+
+
+def write_atomically(path, text):
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def approve(params, check_mode=False, diff=False):
+    """Validate the plan and write its approval block; return the task result."""
+    if not params["confirm"]:
+        raise CoworkerError("not approved: confirm is false — the plan file was not changed")
+    if not (params["approved_by"] or "").strip():
+        raise CoworkerError("approved_by must name who approves")
+    try:
+        loaded = load_plan(params["plan"], params["plans_dir"], verify=False)
+    except PlanError as exc:
+        raise CoworkerError("cannot approve an invalid plan:\n%s" % exc) from None
+    if loaded["plan"]["guardrail"]["status"] == "FAIL":
+        raise CoworkerError("%s: guardrail.status: FAIL — a plan that failed guardrail validation cannot "
+                            "be approved" % loaded["path"])
+    approval = approval_block(loaded["document"], params["approved_by"].strip(),
+                              expires_in_days=params["expires_in_days"])
+    with open(loaded["path"], encoding="utf-8") as handle:
+        before = handle.read()
+    after = with_approval(before, loaded["path"], approval)
+    result = dict(changed=True, path=loaded["path"], approval=approval, sha256=approval["plan_sha256"])
+    if diff:
+        result["diff"] = {"before": before, "after": after, "before_header": loaded["path"],
+                          "after_header": loaded["path"]}
+    written = parse_document(after, loaded["path"])
+    verify_approval(written, loaded["plan"], plan_digest(written), loaded["path"])  # before touching the file
+    if not check_mode:
+        write_atomically(loaded["path"], after)
+    return result

@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One invocation of run_step: verify everything, then run a batch of steps or rollbacks.
+
+Order matters and is fixed here: plan and approval, environments file, STS
+identity of the session that will make the calls, the guard's verdict, the
+run's recorded approval; only then the first AWS call that can change
+anything.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
+    check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
+    Journal, journal_path, read_events, run_state, steps_to_roll_back)
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
+
+
+def select_steps(loaded, ids):
+    """The named steps in plan order; unknown ids are a plan error."""
+    by_id = {s["id"]: s for s in loaded["plan"]["steps"]}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise PlanError(loaded["path"], [("steps", "no step %s in this plan" % ", ".join(map(repr, unknown)))])
+    wanted = set(ids)
+    return [s for s in loaded["plan"]["steps"] if s["id"] in wanted]
+
+
+def check_run_approval(state, digest, run_id, check_mode):
+    """A real run needs its journal to hold an approval of exactly this digest."""
+    started = state["started"]
+    if started is None:
+        raise GuardRefusal("run %s has no journal: start it with coworker.aws.run_journal first" % run_id)
+    if started.get("sha256") != digest:
+        raise GuardRefusal("the plan file changed during run %s (digest %s, the run started with %s); "
+                           "nothing was changed" % (run_id, digest[:12], str(started.get("sha256"))[:12]))
+    if not check_mode and digest not in state["approved"]:
+        raise GuardRefusal("run %s is not approved: no approval of digest %s is recorded; nothing was changed"
+                           % (run_id, digest[:12]))
+
+
+class StepBatch:
+    """Everything one run_step invocation does."""
+
+    def __init__(self, params, check_mode, loaded=None, keep_going=None):
+        self.params = params
+        self.check_mode = check_mode
+        self.loaded = loaded
+        self.keep_going = keep_going or (lambda: True)
+
+    def _check_alive(self, journal, step):
+        """Stop between steps once the controller is gone: nobody would see what happens next."""
+        if not self.keep_going():
+            journal.append("interrupted", step=step["id"], reason="the controller process is gone")
+            raise Interrupted("interrupted before step %s: the controller process is gone" % step["id"])
+
+    def _verify(self, loaded, steps):
+        target = loaded["plan"]["target"]
+        config = load_environments(resolve_path(self.params["environments_file"]))
+        profile = self.params["profile"] or target["profile"]
+        aws = AwsContext(profile, target["region"], self.params["retry_mode"], self.params["max_attempts"])
+        identity = establish_identity(aws)
+        try:
+            classification = check_execution(config, identity, target, plan_regions(steps))
+        except GuardRefusal as exc:
+            exc.identity = identity
+            raise
+        return aws, identity, classification
+
+    def run(self):
+        params = self.params
+        loaded = self.loaded or load_plan(params["plan"], params["plans_dir"], profile=params["profile"],
+                                          render=False)
+        path = journal_path(params["state_dir"], params["run_id"])
+        state = run_state(read_events(path))
+        if params["steps"] is None and params["mode"] == "rollback":
+            params["steps"] = steps_to_roll_back(state)
+        elif params["steps"] is None:
+            raise PlanError(loaded["path"], [("steps", "name the steps to execute")])
+        steps = select_steps(loaded, params["steps"])
+        check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode)
+        aws, identity, classification = self._verify(loaded, steps)
+        other = state["accounts"] - {identity["account"]}
+        if other:
+            raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
+                               "nothing was changed" % (params["run_id"], ", ".join(sorted(other)),
+                                                       identity["account"]))
+        with Journal(path, params["run_id"]) as journal:
+            journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
+                           environment=classification["environment"], steps=params["steps"],
+                           mode=params["mode"], check_mode=self.check_mode)
+            context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
+            context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
+            runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
+            work = self._rollback if params["mode"] == "rollback" else self._execute
+            outcome = work(runner, steps, journal)
+        outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])
+        return outcome
+
+    def _execute(self, runner, steps, journal):
+        results, completed = [], []
+        outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
+                   "changed": False, "not_run": []}
+        for position, step in enumerate(steps):
+            self._check_alive(journal, step)
+            result = runner.execute(step)
+            results.append(result)
+            outcome["changed"] = outcome["changed"] or result["changed"]
+            if result["status"] == "failed":
+                outcome.update(failed=True, failed_step=step["id"], error=result["error"],
+                               msg="step %s failed\n%s" % (step["id"], result["error"].get("text", "")))
+            else:
+                completed.append(step["id"])
+                if result["unexpected"] and self.params["stop_on_unexpected"]:
+                    outcome["unexpected_step"] = step["id"]
+            if outcome.get("failed") or outcome["unexpected_step"]:
+                outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
+                break
+        return outcome
+
+    def _rollback(self, runner, steps, journal):
+        records = []
+        for step in reversed(steps):  # undo in reverse plan order
+            self._check_alive(journal, step)
+            records.append(runner.rollback(step))
+        manual = [r["manual"] for r in records if r.get("manual")]
+        return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
+                "rollback": records, "manual_cleanup": manual,
+                "changed": any(c["status"] == "done" for r in records for c in r["calls"])}
+
+
+def diff_of(results):
+    """Before/after of every changing step, in the shape Ansible's --diff shows."""
+    return [{"before_header": "%s (before)" % r["id"], "after_header": "%s (after)" % r["id"],
+             "before": r["before"] if r["before"] is not None else NOT_DESCRIBED,
+             "after": r["after"] if r["after"] is not None else NOT_DESCRIBED}
+            for r in results if r.get("mutating")]
+
+
+NOT_DESCRIBED = "(not described: the step has no validate call)"
+
+
+def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None):
+    """Run one invocation and return the task result (the module and the action plugin share this).
+
+    ``loaded`` is the plan the guard plugin has just loaded and verified in this
+    process; the module, run on its own, loads and verifies it itself.
+    """
+    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded, keep_going=keep_going).run()
+    if diff:
+        outcome["diff"] = diff_of(outcome["results"])
+    if outcome.get("failed"):
+        outcome.setdefault("msg", "a step failed")
+    return outcome

@@ -1,0 +1,301 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run one plan step (or its rollback) through boto3, journaling as it goes.
+
+A step is: resolve references, describe the resource (before), make the
+call, register outputs, check ``expect``, run the waiter, validate, describe
+again (after). Errors never escape as exceptions: each outcome is a result
+dict with a classified error, so the caller can offer retry, skip or
+rollback.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
+from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
+    classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
+from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
+    response_body, retry_attempts)
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
+    ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
+
+try:
+    import jmespath
+    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
+    BotoCoreError = ClientError = WaiterError = Exception
+
+ABSENT = "absent"
+# after these, a validate call that finds nothing confirms the step: the resource is gone
+REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
+
+
+def _search(expression, data):
+    try:
+        return jmespath.search(expression, data)
+    except jmespath.exceptions.JMESPathError:
+        return None
+
+
+class StepRunner:
+    """Executes steps with one verified AwsContext and appends to one Journal."""
+
+    def __init__(self, aws, journal, context, check_mode=False, previous=None):
+        self.aws = aws
+        self.journal = journal
+        self.context = context
+        self.check_mode = check_mode
+        self.previous = previous or {}
+
+    # -- helpers -----------------------------------------------------------
+    def _resolve(self, params):
+        return resolve(params, self.context, placeholder=self.check_mode)
+
+    def _expression(self, expression):
+        return resolve_expression(expression, self.context, placeholder=self.check_mode)
+
+    def _cli(self, call, params):
+        return render_cli(call["service"], call["operation"], params, region=call["region"], profile=self.aws.profile)
+
+    def _with_token(self, call, params, step_id):
+        """Fill idempotency tokens ourselves, derived from run and step, so a retry reuses them."""
+        shape = service_model.operation_model(call["service"], call["operation"]).input_shape
+        if shape is None:
+            return params
+        for name, member in shape.members.items():
+            if getattr(member, "metadata", {}).get("idempotencyToken") and name not in params:
+                seed = "%s/%s/%s" % (self.context["run"]["id"], step_id, call["operation"])
+                params = dict(params, **{name: str(uuid.uuid5(uuid.NAMESPACE_URL, seed))})
+        return params
+
+    def _send(self, call, params):
+        """Make a call; return (response, error_info)."""
+        try:
+            response = self.aws.call(call["service"], call["operation"], params, call["region"])
+            return response, None
+        except ClientError as exc:
+            return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
+        except (BotoCoreError, ValueError) as exc:
+            return None, classify_other_error(exc, call["service"], call["operation"], params, self.aws.profile)
+
+    # -- state and validation ----------------------------------------------
+    def _refers_to(self, params, step_id):
+        return any(scope == step_id for _, text in iter_strings(params) for scope, _ in references_in(text))
+
+    def describe(self, step):
+        """The resource as the step's first validate call sees it, ``absent`` when not found."""
+        if not step["validate"]:
+            return None
+        call = step["validate"][0]
+        if step["id"] not in self.context and self._refers_to(call["params"], step["id"]):
+            return ABSENT  # named by this step's own output, so it cannot exist yet
+        try:
+            params = resolve(call["params"], self.context)
+        except ReferenceProblem:
+            return None
+        response, error = self._send(call, params)
+        if error:
+            return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
+        return response_body(response)
+
+    def _validate_call(self, call, expect_absent=False):
+        params = self._resolve(call["params"])
+        record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
+        for attempt in range(int(call.get("retries") or 0) + 1):
+            if attempt:
+                time.sleep(call.get("delay") or 0)
+            record["attempts"] = attempt + 1
+            response, error = self._send(call, params)
+            if error and expect_absent and error["kind"] == "not_found":
+                record.update(status="passed", absent=True, failed_expect=[])
+                break
+            if error:
+                record.update(error=error["code"], message=error["message"], failed_expect=[])
+                continue
+            body = response_body(response)
+            record["state"] = body
+            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
+            record.pop("error", None)
+            if not record["failed_expect"]:
+                record["status"] = "passed"
+                break
+        return record
+
+    def validate(self, step):
+        if not step["validate"]:
+            return {"status": "none", "calls": []}
+        if self.check_mode and step["mutating"]:
+            return {"status": "not_run", "calls": [{"cli": self._cli(c, self._resolve(c["params"])),
+                                                    "status": "planned"} for c in step["validate"]]}
+        gone = step["call"]["operation"].startswith(REMOVING_PREFIXES)
+        calls = [self._validate_call(call, expect_absent=gone) for call in step["validate"]]
+        states = [c.pop("state", None) for c in calls]
+        status = "passed" if all(c["status"] == "passed" for c in calls) else "failed"
+        self.journal.append("validation", step=step["id"], status=status, calls=calls)
+        # the first validate call describes the resource: its answer is the "after" state
+        first = calls[0]
+        state = ABSENT if first.get("absent") else (states[0] if first["status"] == "passed" else None)
+        return {"status": status, "calls": calls, "state": state}
+
+    # -- one step ----------------------------------------------------------
+    def _result(self, step):
+        return {"id": step["id"], "index": step["index"], "phase": step["phase"], "status": "failed",
+                "changed": False, "destructive": step["destructive"], "skippable": step["skippable"],
+                "mutating": step["mutating"], "call": None, "cli": step["call"].get("cli"), "response": None,
+                "outputs": {}, "expect": [], "unexpected": [], "validation": {"status": "not_run", "calls": []},
+                "retries": 0, "duration_ms": 0, "before": None, "after": None, "error": None}
+
+    def execute(self, step):
+        started = time.monotonic()
+        result = self._result(step)
+        try:
+            self._execute(step, result)
+        except ReferenceProblem as exc:
+            result["error"] = {"kind": "reference", "code": "Reference", "message": str(exc), "text": str(exc)}
+            self.journal.append("step_failed", step=step["id"], error=result["error"])
+        result["duration_ms"] = int((time.monotonic() - started) * 1000)
+        return result
+
+    def _execute(self, step, result):
+        call = step["call"]
+        params = self._with_token(call, self._resolve(call["params"]), step["id"])
+        result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
+                          "region": call["region"]}
+        result["cli"] = self._cli(call, params)
+        if step["mutating"]:
+            result["before"] = self.describe(step)
+        if self.check_mode and step["mutating"]:
+            result.update(status="planned", changed=True, validation=self.validate(step))
+            self.journal.append("step_planned", step=step["id"], cli=result["cli"], before=result["before"])
+            return
+        earlier = self.previous.get(step["id"], {})
+        self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
+                            params=params, mutating=step["mutating"], attempt_after=earlier.get("status"))
+        response, error = self._send(call, params)
+        if error:
+            if self._call_failed(step, result, error, earlier) and self._wait(step, result):
+                self._finish(step, result)
+            return
+        result["retries"] = retry_attempts(response)
+        body = response_body(response)
+        result.update(response=body, changed=step["mutating"])
+        self._register(step, result, body)
+        self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
+                            outputs=result["outputs"], mutating=step["mutating"])
+        if not self._wait(step, result):
+            return
+        self._finish(step, result)
+
+    def _call_failed(self, step, result, error, earlier):
+        """A failed call changed nothing, unless an earlier attempt of this run made the resource.
+
+        Returns True when the step may go on: the resource exists from an earlier
+        attempt of this very run (a retry, or a resume after a crash) and every
+        output the step registers was journaled then, so its validation decides.
+        """
+        ours = bool(is_already_exists(error["code"]) and earlier.get("changed"))
+        self.journal.append("call_failed", step=step["id"], error=error, mutating=step["mutating"], changed=ours)
+        known = earlier.get("outputs") or {}
+        if ours and set(step["register"]) <= set(known):
+            result.update(changed=True, outputs=known,
+                          recovered="the resource already exists from an earlier attempt of this run")
+            self.context[step["id"]] = known
+            return True
+        if ours:
+            error["hints"] = ["the resource was created by an earlier attempt of this very run, but its outputs "
+                              "were not journaled; it is kept and will be rolled back with this step"]
+            error["text"] = explain(error)
+        result.update(error=error, retries=error["retries"], changed=ours)
+        self.journal.append("step_failed", step=step["id"], error=error)
+        return False
+
+    def _register(self, step, result, body):
+        outputs = {name: _search(expr, body) for name, expr in step["register"].items()}
+        result["outputs"] = outputs
+        result["unexpected"] += ["register %s: %r found nothing" % (n, step["register"][n])
+                                 for n, v in outputs.items() if v is None]
+        result["expect"] = [{"expression": e, "ok": bool(_search(self._expression(e), body))}
+                            for e in step["call"]["expect"]]
+        result["unexpected"] += ["expect %r did not hold" % e["expression"] for e in result["expect"] if not e["ok"]]
+        self.context[step["id"]] = outputs
+
+    def _wait(self, step, result):
+        wait = step["wait"]
+        if not wait:
+            return True
+        params = resolve(wait["params"], self.context)
+        config = {k: v for k, v in (("Delay", wait["delay"]), ("MaxAttempts", wait["max_attempts"])) if v}
+        if config:
+            params = dict(params, WaiterConfig=config)
+        try:
+            self.aws.client(step["call"]["service"], step["call"]["region"]).get_waiter(wait["waiter"]).wait(**params)
+            return True
+        except (WaiterError, ClientError, BotoCoreError) as exc:
+            call = step["call"]
+            result["error"] = classify_other_error(exc, call["service"], call["operation"], params,
+                                                   self.aws.profile, kind="wait_failed")
+            self.journal.append("step_failed", step=step["id"], error=result["error"], outputs=result["outputs"])
+            return False
+
+    def _finish(self, step, result):
+        result["validation"] = self.validate(step)
+        if step["mutating"]:
+            state = result["validation"].pop("state", None)
+            result["after"] = state if state is not None else self.describe(step)
+        if result["validation"]["status"] == "failed":
+            failed = [c for c in result["validation"]["calls"] if c["status"] != "passed"]
+            text = "VALIDATION FAILED: %s" % "; ".join(
+                "%s (%s)" % (c["cli"], c.get("error") or "expect did not hold: %s" % ", ".join(c["failed_expect"]))
+                for c in failed)
+            result["error"] = {"kind": "validation_failed", "code": "ValidationFailed", "message": text,
+                               "text": text, "hints": []}
+            self.journal.append("step_failed", step=step["id"], error=result["error"], outputs=result["outputs"],
+                                before=result["before"], after=result["after"])
+            return
+        result["status"] = "succeeded"
+        self.journal.append("step_succeeded", step=step["id"], outputs=result["outputs"], retries=result["retries"],
+                            validation=result["validation"]["status"], unexpected=result["unexpected"],
+                            before=result["before"], after=result["after"], cli=result["cli"])
+
+    # -- rollback ----------------------------------------------------------
+    def rollback(self, step):
+        """Undo a step with its rollback calls; "already gone" counts as done."""
+        record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
+        if not step["rollback"]:
+            record["status"] = "no_rollback"
+            record["manual"] = "step %s has no rollback calls: clean up after %s:%s by hand" % (
+                step["id"], step["call"]["service"], step["call"]["operation"])
+            self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
+            return record
+        for call in step["rollback"]:
+            record["calls"].append(self._rollback_call(step, call))
+        failed = [c for c in record["calls"] if c["status"] == "failed"]
+        if self.check_mode:
+            record["status"] = "planned"
+        elif failed:
+            record["status"] = "rollback_failed"
+            record["manual"] = "; ".join("%s (%s)" % (c["cli"], c["error"]) for c in failed)
+        event = "rollback_failed" if failed else ("rollback_planned" if self.check_mode else "rollback_succeeded")
+        self.journal.append(event, step=step["id"], calls=record["calls"])
+        return record
+
+    def _rollback_call(self, step, call):
+        try:
+            params = resolve(call["params"], self.context, placeholder=self.check_mode)
+        except ReferenceProblem as exc:
+            return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
+        cli = self._cli(call, params)
+        if self.check_mode:
+            return {"cli": cli, "status": "planned"}
+        self.journal.append("rollback_call_started", step=step["id"], cli=cli)
+        response, error = self._send(call, params)
+        if error is None:
+            return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
+        if is_not_found(error["code"]):
+            return {"cli": cli, "status": "already_gone", "code": error["code"]}
+        return {"cli": cli, "status": "failed", "error": "%s: %s" % (error["code"], error["message"]),
+                "kind": error["kind"], "text": error["text"]}

@@ -1,0 +1,463 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for aws_cli: aws CLI command lines <-> (service, operation, params), via botocore models."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import json
+import os
+import shlex
+import time
+
+import pytest
+
+from ansible_collections.coworker.aws.plugins.module_utils.plan import cli as aws_cli
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import (
+    GLOBAL_OPTIONS, cli_operation_name, cli_service_name, parse_command, render_cli)
+from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+
+SOURCE, FIELD = "plans/dev.yml", "steps[0].call.command"
+TAGS = [{"Key": "Name", "Value": "dev"}, {"Key": "Env", "Value": "dev"}]
+
+
+def error(command):
+    """The rendered PlanError for ``command``, checked to name the source and the field."""
+    with pytest.raises(PlanError) as info:
+        parse_command(command, SOURCE, FIELD)
+    assert [field for field, _ in info.value.problems] == [FIELD]
+    text = str(info.value)
+    assert text.startswith("%s: %s: " % (SOURCE, FIELD))
+    return text
+
+
+# -- names ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("service, cli", [("s3", "s3api"), ("config", "configservice"), ("codedeploy", "deploy"),
+                                          ("ec2", "ec2"), ("dynamodb", "dynamodb")])
+def test_cli_service_name(service, cli):
+    assert cli_service_name(service) == cli
+
+
+@pytest.mark.parametrize("operation, cli", [
+    ("CreateVpc", "create-vpc"), ("DescribeDBInstances", "describe-db-instances"),
+    ("PutBucketTagging", "put-bucket-tagging"), ("RunInstances", "run-instances")])
+def test_cli_operation_name(operation, cli):
+    assert cli_operation_name(operation) == cli
+
+
+@pytest.mark.parametrize("command, service, operation", [
+    ("aws s3api create-bucket --bucket b", "s3", "CreateBucket"),
+    ("aws configservice describe-config-rules", "config", "DescribeConfigRules"),
+    ("aws deploy list-applications", "codedeploy", "ListApplications"),
+    ("aws runtime.sagemaker invoke-endpoint --endpoint-name e --body x", "sagemaker-runtime", "InvokeEndpoint"),
+    ("aws ec2 describe-db-instances", None, None),
+    ("aws rds describe-db-instances", "rds", "DescribeDBInstances"),
+])
+def test_service_aliases_and_operation_map(command, service, operation):
+    if service is None:
+        assert "unknown operation 'describe-db-instances'" in error(command)
+    else:
+        assert parse_command(command)[:2] == (service, operation)
+
+
+# -- parsing: basics ------------------------------------------------------------------------------------------
+def test_parse_create_vpc_with_shorthand_tags():
+    command = ("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications "
+               "'ResourceType=vpc,Tags=[{Key=Name,Value=dev},{Key=Env,Value=dev}]'")
+    assert parse_command(command) == ("ec2", "CreateVpc", {
+        "CidrBlock": "10.0.0.0/16", "TagSpecifications": [{"ResourceType": "vpc", "Tags": TAGS}]})
+
+
+def test_option_equals_value_form():
+    assert parse_command("aws ec2 create-vpc --cidr-block=10.0.0.0/16")[2] == {"CidrBlock": "10.0.0.0/16"}
+    params = parse_command("aws ec2 create-security-group --group-name g --description=--odd")[2]
+    assert params == {"GroupName": "g", "Description": "--odd"}
+
+
+def test_operation_without_params():
+    assert parse_command("aws sts get-caller-identity") == ("sts", "GetCallerIdentity", {})
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("--dry-run", True), ("--no-dry-run", False), ("--dry-run true", True), ("--dry-run false", False),
+    ("--dry-run FALSE", False), ("--dry-run=false", False)])
+def test_boolean_flags(flags, expected):
+    assert parse_command("aws ec2 create-vpc --cidr-block 10.0.0.0/16 " + flags)[2]["DryRun"] is expected
+
+
+@pytest.mark.parametrize("flags, message", [
+    ("--dry-run maybe", "--dry-run: expected true or false, got 'maybe'"),
+    ("--no-dry-run true", "--no-dry-run is a switch and takes no value"),
+    ("--dry-run true false", "--dry-run takes one value, got 2: 'true' 'false'"),
+])
+def test_boolean_flag_errors(flags, message):
+    assert message in error("aws ec2 create-vpc --cidr-block 10.0.0.0/16 " + flags)
+
+
+def test_overwrite_flags_for_ssm():
+    base = "aws ssm put-parameter --name /app/x --value v --type String "
+    assert parse_command(base + "--overwrite")[2]["Overwrite"] is True
+    assert parse_command(base + "--no-overwrite")[2]["Overwrite"] is False
+
+
+def test_integers_and_floats():
+    params = parse_command("aws ec2 run-instances --image-id ami-1 --min-count 1 --max-count 3")[2]
+    assert params == {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 3}
+    assert isinstance(params["MinCount"], int)
+    alarm = parse_command("aws cloudwatch put-metric-alarm --alarm-name a --evaluation-periods 2 --threshold 80.5 "
+                          "--comparison-operator GreaterThanThreshold")[2]
+    assert alarm["Threshold"] == 80.5 and isinstance(alarm["Threshold"], float) and alarm["EvaluationPeriods"] == 2
+
+
+@pytest.mark.parametrize("option, message", [
+    ("--max-count three", "--max-count: expected integer number, got 'three'"),
+    ("--max-count 1.5", "--max-count: expected integer number, got '1.5'"),
+])
+def test_integer_errors(option, message):
+    assert message in error("aws ec2 run-instances --image-id ami-1 --min-count 1 " + option)
+
+
+def test_timestamp_and_blob_are_kept_as_text():
+    stats = parse_command("aws cloudwatch get-metric-statistics --namespace AWS/EC2 --metric-name CPUUtilization "
+                          "--start-time 2024-01-01T00:00:00Z --end-time 2024-01-02T00:00:00Z --period 300")[2]
+    assert stats["StartTime"] == "2024-01-01T00:00:00Z" and stats["Period"] == 300
+    assert parse_command("aws kms encrypt --key-id alias/k --plaintext hello")[2]["Plaintext"] == "hello"
+
+
+def test_streaming_upload_is_refused():
+    assert "--body: the CLI reads this streaming upload from a local file" in error(
+        "aws s3api put-object --bucket b --key k --body ./local.txt")
+
+
+def test_list_of_scalars_as_words_or_json():
+    words = parse_command("aws ec2 describe-subnets --subnet-ids subnet-1 subnet-2 subnet-3 --dry-run")[2]
+    assert words == {"SubnetIds": ["subnet-1", "subnet-2", "subnet-3"], "DryRun": True}
+    as_json = parse_command("""aws ec2 describe-subnets --subnet-ids '["subnet-1", "subnet-2"]'""")[2]
+    assert as_json == {"SubnetIds": ["subnet-1", "subnet-2"]}
+    one = parse_command("aws ec2 describe-subnets --subnet-ids subnet-1")[2]
+    assert one == {"SubnetIds": ["subnet-1"]}
+
+
+def test_list_of_structures_as_several_shorthand_words():
+    command = "aws ec2 describe-vpcs --filters Name=tag:Name,Values=dev,prod 'Name=cidr,Values=[10.0.0.0/16]'"
+    assert parse_command(command)[2] == {"Filters": [{"Name": "tag:Name", "Values": ["dev", "prod"]},
+                                                      {"Name": "cidr", "Values": ["10.0.0.0/16"]}]}
+
+
+def test_shorthand_nested_lists_structures_and_types():
+    command = ("aws ec2 authorize-security-group-ingress --group-id sg-1 --ip-permissions "
+               "'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/8,Description=corp},"
+               "{CidrIp=192.168.0.0/16}],UserIdGroupPairs=[]' 'IpProtocol=tcp,FromPort=22,ToPort=22'")
+    assert parse_command(command)[2] == {"GroupId": "sg-1", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [],
+         "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "corp"}, {"CidrIp": "192.168.0.0/16"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}]}
+
+
+def test_shorthand_quotes_spaces_and_maps():
+    tagging = parse_command("aws s3api put-bucket-tagging --bucket b "
+                            """--tagging 'TagSet=[{Key=team, Value="a,b ]}"}]'""")
+    assert tagging[2]["Tagging"] == {"TagSet": [{"Key": "team", "Value": "a,b ]}"}]}
+    env = parse_command("aws lambda update-function-configuration --function-name f "
+                        "--environment 'Variables={A=1,B=two words,C=x=y}'")[2]
+    assert env["Environment"] == {"Variables": {"A": "1", "B": "two words", "C": "x=y"}}
+
+
+def test_shorthand_single_items_become_lists_where_the_shape_wants_one():
+    params = parse_command("aws ec2 describe-vpcs --filters Name=tag:Name,Values=dev")[2]
+    assert params == {"Filters": [{"Name": "tag:Name", "Values": ["dev"]}]}
+    vpc = parse_command("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications 'Tags={Key=a,Value=b}'")[2]
+    assert vpc["TagSpecifications"] == [{"Tags": [{"Key": "a", "Value": "b"}]}]
+
+
+def test_single_value_structure_shortcut():
+    params = parse_command("aws ec2 modify-instance-attribute --instance-id i-1 --instance-type t3.micro")[2]
+    assert params == {"InstanceId": "i-1", "InstanceType": {"Value": "t3.micro"}}
+
+
+def test_json_structures_lists_and_documents():
+    bucket = parse_command("aws s3api create-bucket --bucket b "
+                           """--create-bucket-configuration '{"LocationConstraint": "eu-west-1"}'""")
+    assert bucket == ("s3", "CreateBucket", {"Bucket": "b",
+                                             "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}})
+    vpc = parse_command("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications "
+                        """'[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "dev"}]}]'""")
+    assert vpc[2]["TagSpecifications"] == [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "dev"}]}]
+    doc = parse_command("aws bedrock-runtime start-async-invoke --model-id m "
+                        """--model-input '{"any": [1, {"x": true}]}'""")
+    assert doc[2]["modelInput"] == {"any": [1, {"x": True}]}
+
+
+@pytest.mark.parametrize("value, message", [
+    ("'ResourceType=vpc,Tags=[{Key=Name'", "--tag-specifications: cannot read shorthand"),
+    ("'ResourceType=vpc,Tagz=[]'", "--tag-specifications: unknown key 'Tagz' (did you mean Tags?)"),
+    ("""'[{"ResourceType": "vpc",}]'""", "--tag-specifications: invalid JSON"),
+    ("'=vpc'", "expected Key=value"),
+    ("'ResourceType=vpc,Tags=[{Key=Name,Value=dev}]x'", "unexpected 'x'"),
+    ("'ResourceType=vpc,Tags=[{Key=[a]}]'", "--tag-specifications.Tags[0].Key: expected a string, got [\"a\"]"),
+    ("'ResourceType=[a,b]'", "--tag-specifications.ResourceType: expected a string"),
+])
+def test_bad_structures(value, message):
+    assert message in error("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications " + value)
+
+
+def test_shell_metacharacters_stay_literal_text():
+    command = "aws ec2 create-security-group --group-name 'web;rm -rf /' --description '$(id) `whoami` && echo ${HOME}'"
+    params = parse_command(command)[2]
+    assert params == {"GroupName": "web;rm -rf /", "Description": "$(id) `whoami` && echo ${HOME}"}
+    unquoted = parse_command("aws ec2 create-security-group --group-name a;id --description $(id)")[2]
+    assert unquoted == {"GroupName": "a;id", "Description": "$(id)"}
+
+
+def test_references_are_kept_for_any_type():
+    params = parse_command("aws ec2 run-instances --image-id '${find_ami.id}' --min-count 1 "
+                           "--max-count '${sizing.count}' --dry-run '${run.dry}' --subnet-id 'subnet-${net.id}'")[2]
+    assert params == {"ImageId": "${find_ami.id}", "MinCount": 1, "MaxCount": "${sizing.count}",
+                      "DryRun": "${run.dry}", "SubnetId": "subnet-${net.id}"}
+    tags = parse_command("aws ec2 create-tags --resources '${create_vpc.vpc_id}' --tags Key=Name,Value=dev")[2]
+    assert tags == {"Resources": ["${create_vpc.vpc_id}"], "Tags": [{"Key": "Name", "Value": "dev"}]}
+
+
+# -- parsing: refusals ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("option", sorted(GLOBAL_OPTIONS))
+def test_every_global_option_is_refused(option):
+    text = error("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --%s x" % option)
+    assert "--%s is not allowed in a plan: the target" % option in text
+
+
+def test_global_options_required_by_the_brief_are_all_refused():
+    required = ("profile region endpoint-url output query no-verify-ssl ca-bundle cli-input-json cli-input-yaml "
+                "generate-cli-skeleton debug no-paginate page-size max-items starting-token color no-sign-request "
+                "cli-read-timeout cli-connect-timeout cli-binary-format no-cli-pager cli-auto-prompt").split()
+    assert set(required) <= GLOBAL_OPTIONS
+
+
+@pytest.mark.parametrize("command", ["aws --region us-east-1 ec2 create-vpc --cidr-block 10.0.0.0/16",
+                                     "aws ec2 create-vpc --cidr-block 10.0.0.0/16 --region=us-east-1",
+                                     "aws ec2 create-vpc --profile prod-admin --cidr-block 10.0.0.0/16"])
+def test_global_options_anywhere_are_refused(command):
+    assert "is not allowed in a plan" in error(command)
+
+
+@pytest.mark.parametrize("value", ["file://policy.json", "fileb://key.bin", "http://example.com/p.json",
+                                   "https://example.com/p.json", "FILE://policy.json"])
+def test_values_read_from_files_or_urls_are_refused(value):
+    text = error("aws iam create-role --role-name r --assume-role-policy-document " + value)
+    assert "--assume-role-policy-document %s: the CLI would read the value from a file or URL" % value in text
+
+
+@pytest.mark.parametrize("command", ["aws s3 cp ./a s3://bucket/a", "aws s3 mb s3://bucket", "aws s3 ls",
+                                     "aws s3 create-bucket --bucket b"])
+def test_s3_high_level_commands_are_refused(command):
+    text = error(command)
+    assert "high-level S3 command, not an API call" in text and "aws s3api" in text
+
+
+@pytest.mark.parametrize("command, message", [
+    ("aws ec2 create-vcp --cidr-block 10.0.0.0/16",
+     "unknown operation 'create-vcp' for 'aws ec2' (did you mean create-vpc"),
+    ("aws ec2 CreateVpc", "the CLI spells the operation 'create-vpc', not 'CreateVpc'"),
+    ("aws ecc2 create-vpc", "unknown AWS service 'ecc2' (did you mean ec2"),
+    ("aws notaservice at-all", "unknown AWS service 'notaservice'"),
+    ("aws ec2 create-vpc --cidr-blok 10.0.0.0/16", "unknown option --cidr-blok for 'aws ec2 create-vpc' "
+                                                   "(did you mean --cidr-block"),
+    ("aws ec2 create-vpc --cidr 10.0.0.0/16", "valid options: --amazon-provided-ipv6-cidr-block, --cidr-block,"),
+    ("aws ec2 create-vpc --cidr-block", "--cidr-block needs a value"),
+    ("aws ec2 create-vpc --cidr-block --dry-run", "--cidr-block needs a value"),
+    ("aws ec2 create-vpc --cidr-block a b", "--cidr-block takes one value, got 2: 'a' 'b'"),
+    ("aws ec2 create-vpc --cidr-block=a b", "unexpected value 'b' after --cidr-block"),
+    ("aws ec2 create-vpc stray --cidr-block a", "unexpected value 'stray': options start with --"),
+    ("aws ec2 create-vpc --dry-run --no-dry-run", "--no-dry-run: DryRun is given more than once"),
+    ("aws ec2", "expected 'aws <service> <operation> [--option value ...]'"),
+    ("aws --cidr-block x", "expected 'aws <service> <operation>"),
+    ("ec2 create-vpc", "must start with 'aws'"),
+    ("", "must start with 'aws'"),
+    ("aws ec2 create-vpc --cidr-block '10.0.0.0/16", "cannot split the command line: No closing quotation"),
+])
+def test_parse_errors_name_the_field(command, message):
+    assert message in error(command)
+
+
+def test_non_string_command_is_refused():
+    with pytest.raises(PlanError, match="steps\\[0\\].call.command: must be a string"):
+        parse_command(["aws", "ec2"], SOURCE, FIELD)
+
+
+def test_default_source_and_field():
+    with pytest.raises(PlanError) as info:
+        parse_command("aws s3 ls")
+    assert str(info.value).startswith("<plan>: command: ")
+
+
+# -- CLI renames of options -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("command, params", [
+    ("aws eks create-cluster --name c --role-arn r --kubernetes-version 1.29 --resources-vpc-config subnetIds=a,b",
+     {"name": "c", "roleArn": "r", "version": "1.29", "resourcesVpcConfig": {"subnetIds": ["a", "b"]}}),
+    ("aws ec2 create-network-acl-entry --network-acl-id acl-1 --rule-number 100 --protocol -1 --rule-action allow "
+     "--ingress --cidr-block 0.0.0.0/0",
+     {"NetworkAclId": "acl-1", "RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": False,
+      "CidrBlock": "0.0.0.0/0"}),
+    ("aws ec2 create-image --instance-id i-1 --name n --reboot",
+     {"InstanceId": "i-1", "Name": "n", "NoReboot": False}),
+    ("aws ec2 create-image --instance-id i-1 --name n --no-reboot",
+     {"InstanceId": "i-1", "Name": "n", "NoReboot": True}),
+    ("aws sns subscribe --topic-arn t --protocol email --notification-endpoint a@example.com",
+     {"TopicArn": "t", "Protocol": "email", "Endpoint": "a@example.com"}),
+])
+def test_cli_renamed_options(command, params):
+    assert parse_command(command)[2] == params
+
+
+def test_renamed_options_are_not_accepted_under_the_api_name():
+    assert "unknown option --no-egress" in error("aws ec2 create-network-acl-entry --no-egress")
+    assert "unknown option --endpoint for 'aws sns subscribe'" in error("aws sns subscribe --endpoint x")
+
+
+def test_rename_table_matches_botocore():
+    """Every rename names a real service and operation, and leaves no option under its old name."""
+    for (cli_service, operation, old), new in aws_cli.ARGUMENT_RENAMES.items():
+        service = aws_cli.CLI_SERVICES.get(cli_service, cli_service)
+        operations = aws_cli._operations(service)
+        chosen = [operation] if operation != "*" else list(operations)
+        assert set(chosen) <= set(operations), (cli_service, operation)
+        tables = [aws_cli._arguments(service, operations[name]) for name in chosen]
+        assert all(old not in table for table in tables), (cli_service, operation, old)
+        assert any(new in table for table in tables), (cli_service, operation, new)
+
+
+# -- rendering ------------------------------------------------------------------------------------------------
+def test_render_simple_with_region_and_profile():
+    assert render_cli("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16"}, region="us-east-1", profile="dev-admin") == \
+        "aws ec2 create-vpc --cidr-block 10.0.0.0/16 --region us-east-1 --profile dev-admin"
+    assert render_cli("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16"}) == "aws ec2 create-vpc --cidr-block 10.0.0.0/16"
+
+
+def test_render_shapes():
+    line = render_cli("ec2", "RunInstances", {
+        "ImageId": "${find_ami.id}", "MinCount": 1, "MaxCount": 2, "SecurityGroupIds": ["sg-1", "sg-2"],
+        "DryRun": False,
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "a b"}]}]})
+    assert line == ("aws ec2 run-instances --image-id '${find_ami.id}' --min-count 1 --max-count 2 "
+                    "--security-group-ids sg-1 sg-2 --no-dry-run --tag-specifications "
+                    "'[{\"ResourceType\":\"instance\",\"Tags\":[{\"Key\":\"Name\",\"Value\":\"a b\"}]}]'")
+
+
+def test_render_service_alias_and_booleans():
+    versioning = {"Bucket": "b", "VersioningConfiguration": {"Status": "Enabled"}}
+    assert render_cli("s3", "PutBucketVersioning", versioning) == \
+        """aws s3api put-bucket-versioning --bucket b --versioning-configuration '{"Status":"Enabled"}'"""
+    assert render_cli("ssm", "PutParameter", {"Name": "/x", "Overwrite": True}) == \
+        "aws ssm put-parameter --name /x --overwrite"
+    assert render_cli("ec2", "CreateNetworkAclEntry", {"Egress": False}) == "aws ec2 create-network-acl-entry --ingress"
+    assert render_cli("eks", "CreateCluster", {"version": "1.29"}) == "aws eks create-cluster --kubernetes-version 1.29"
+
+
+def test_render_quotes_shell_metacharacters():
+    line = render_cli("ec2", "CreateSecurityGroup", {"GroupName": "a;id", "Description": "$(id) it's"})
+    assert shlex.split(line)[-3:] == ["a;id", "--description", "$(id) it's"]
+    assert "'a;id'" in line
+
+
+def test_render_never_fails_on_bad_input():
+    assert render_cli("ec2", "CreateVpc", {"CidrBlok": "10.0.0.0/16", "DryRun": "yes"}) == \
+        "aws ec2 create-vpc --cidr-blok '\"10.0.0.0/16\"' --dry-run yes"
+    assert render_cli("ec2", "CreateVpc", {"TagSpecifications": "not a list", "CidrBlock": {"a": 1}}) == \
+        "aws ec2 create-vpc --tag-specifications 'not a list' --cidr-block '{\"a\":1}'"
+    assert render_cli("nosuch", "DoThing", {"Some": [1, None]}) == "aws nosuch do-thing --some '[1,null]'"
+    assert render_cli("ec2", "NoSuchOperation", {"X": object()}).startswith("aws ec2 no-such-operation --x ")
+    assert render_cli("ec2", "CreateVpc", ["not", "a", "dict"]) == \
+        """aws ec2 create-vpc --cli-input-json '["not","a","dict"]'"""
+    assert render_cli("ec2", "CreateVpc", None) == "aws ec2 create-vpc"
+
+
+def test_render_values_that_look_like_options_or_dates():
+    line = render_cli("ec2", "CreateSecurityGroup", {"GroupName": "g", "Description": "--odd"})
+    assert line == "aws ec2 create-security-group --group-name g --description=--odd"
+    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    assert render_cli("cloudwatch", "GetMetricStatistics", {"StartTime": when}) == \
+        "aws cloudwatch get-metric-statistics --start-time 2024-01-01T00:00:00+00:00"
+
+
+# -- round trips ----------------------------------------------------------------------------------------------
+ROUND_TRIPS = [
+    ("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16", "TagSpecifications": [{"ResourceType": "vpc", "Tags": TAGS}],
+                          "AmazonProvidedIpv6CidrBlock": False}),
+    ("ec2", "CreateSubnet", {"VpcId": "${create_vpc.vpc_id}", "CidrBlock": "10.0.1.0/24",
+                             "AvailabilityZone": "eu-west-1a",
+                             "TagSpecifications": [{"ResourceType": "subnet", "Tags": TAGS[:1]}]}),
+    ("ec2", "CreateSecurityGroup", {"GroupName": "web", "Description": "web tier; $(id) stays text",
+                                    "VpcId": "${create_vpc.vpc_id}"}),
+    ("ec2", "AuthorizeSecurityGroupIngress", {"GroupId": "${create_sg.group_id}", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+         "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "corp"}], "Ipv6Ranges": []},
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-1"}]}]}),
+    ("ec2", "RunInstances", {"ImageId": "ami-123", "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 3,
+                             "SecurityGroupIds": ["sg-1", "sg-2"], "SubnetId": "subnet-1", "DryRun": True}),
+    ("ec2", "CreateNetworkAclEntry", {"NetworkAclId": "acl-1", "RuleNumber": 100, "Protocol": "-1",
+                                      "RuleAction": "allow", "Egress": False, "CidrBlock": "0.0.0.0/0"}),
+    ("ec2", "DescribeVpcs", {"Filters": [{"Name": "tag:Name", "Values": ["dev", "a,b"]}], "VpcIds": ["vpc-1"]}),
+    ("s3", "CreateBucket", {"Bucket": "my-bucket", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}),
+    ("s3", "PutBucketVersioning", {"Bucket": "my-bucket", "VersioningConfiguration": {"Status": "Enabled"}}),
+    ("s3", "PutBucketTagging", {"Bucket": "my-bucket", "Tagging": {"TagSet": TAGS}}),
+    ("s3", "PutBucketEncryption", {"Bucket": "my-bucket", "ServerSideEncryptionConfiguration": {"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/app"},
+         "BucketKeyEnabled": True}]}}),
+    ("iam", "CreateRole", {"RoleName": "app", "MaxSessionDuration": 3600, "Tags": TAGS,
+                           "AssumeRolePolicyDocument": json.dumps({"Version": "2012-10-17", "Statement": [
+                               {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]})}),
+    ("ssm", "PutParameter", {"Name": "/app/db/url", "Value": "postgres://h:5432/db?x=1&y=2", "Type": "String",
+                             "Overwrite": True}),
+    ("ssm", "PutParameter", {"Name": "/app/flag", "Value": "-1", "Type": "String", "Overwrite": False}),
+    ("dynamodb", "CreateTable", {"TableName": "t", "BillingMode": "PROVISIONED",
+                                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                                 "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}),
+    ("cloudwatch", "PutMetricAlarm", {"AlarmName": "cpu", "Threshold": 80.5, "EvaluationPeriods": 2,
+                                      "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}]}),
+    ("eks", "CreateCluster", {"name": "c", "version": "1.29", "roleArn": "arn:aws:iam::1:role/r",
+                              "resourcesVpcConfig": {"subnetIds": ["a", "b"]}}),
+    ("sts", "GetCallerIdentity", {}),
+]
+
+
+@pytest.mark.parametrize("service, operation, params", ROUND_TRIPS,
+                         ids=["%s:%s" % (s, o) for s, o, _ in ROUND_TRIPS])
+def test_round_trip(service, operation, params):
+    line = render_cli(service, operation, params)
+    assert line.startswith("aws %s %s" % (cli_service_name(service), cli_operation_name(operation)))
+    assert parse_command(line) == (service, operation, params)
+
+
+def test_round_trip_of_parse_output():
+    command = ("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications "
+               "'ResourceType=vpc,Tags=[{Key=Name,Value=dev}]' --no-dry-run")
+    parsed = parse_command(command)
+    assert parse_command(render_cli(*parsed)) == parsed
+
+
+# -- performance and hygiene ----------------------------------------------------------------------------------
+def test_parsing_a_thousand_commands_is_fast():
+    command = ("aws ec2 authorize-security-group-ingress --group-id sg-1 --ip-permissions "
+               "'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/8,Description=corp}]' --dry-run")
+    parse_command(command)  # loads the model once
+    start = time.perf_counter()
+    for _ in range(1000):
+        parse_command(command)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_module_imports_only_stdlib_botocore_and_our_own():
+    path = aws_cli.__file__
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    tree = ast.parse(source)
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    allowed = {"__future__", "difflib", "functools", "json", "re", "shlex", "botocore", "botocore.session",
+               "ansible_collections.coworker.aws.plugins.module_utils.errors",
+               "ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names"}
+    assert imported <= allowed, imported - allowed
+    assert "# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)" in source
+    assert "from __future__ import annotations" in source and ast.get_docstring(tree)

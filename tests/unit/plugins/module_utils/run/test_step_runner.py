@@ -1,0 +1,107 @@
+"""StepRunner with a fake AWS context: the order of calls, tokens, journaling and check mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal, read_events
+from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
+
+TARGET = {"environment": "sandbox", "account_id": "123456789012", "region": "us-east-1"}
+
+
+class FakeAws:
+    """Answers calls from a script and remembers them; no network."""
+
+    profile = "sandbox-test"
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def call(self, service, operation, params, region=None):
+        self.calls.append((operation, params))
+        answer = self.answers.get(operation, {})
+        if isinstance(answer, Exception):
+            raise answer
+        return dict(answer, ResponseMetadata={"RetryAttempts": 0})
+
+
+def not_found(operation):
+    return ClientError({"Error": {"Code": "InvalidGroup.NotFound", "Message": "gone"},
+                        "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+
+
+def plan_step(step):
+    doc = {"format": "coworker.aws/plan-v1", "id": "p", "name": "n", "created": "2026-11-24T00:00:00Z",
+           "target": TARGET, "guardrail": {"status": "PASS"}, "phases": [{"name": "one", "steps": [step]}]}
+    normalised = validate_document(doc, "plan.yml")["steps"][0]
+    normalised["index"] = 1
+    return normalised
+
+
+RUN_INSTANCES = {
+    "id": "launch", "action": "ec2:RunInstances",
+    "params": {"ImageId": "ami-12345678", "MinCount": 1, "MaxCount": 1},
+    "register": {"instance_id": "Instances[0].InstanceId"},
+    "validate": {"action": "ec2:DescribeInstances", "params": {"InstanceIds": ["${launch.instance_id}"]}},
+    "rollback": {"action": "ec2:TerminateInstances", "params": {"InstanceIds": ["${launch.instance_id}"]}},
+}
+
+
+def runner(tmp_path, aws, check_mode=False, run_id="run-1"):
+    journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
+    context = {"target": dict(TARGET), "run": {"id": run_id}}
+    return StepRunner(aws, journal, context, check_mode=check_mode), journal
+
+
+def test_client_token_is_the_same_on_every_attempt_of_a_step_and_differs_between_runs(tmp_path):
+    answers = {"RunInstances": {"Instances": [{"InstanceId": "i-1"}]}, "DescribeInstances": {"Reservations": []}}
+    first, second, other_run = FakeAws(answers), FakeAws(answers), FakeAws(answers)
+    runner(tmp_path, first)[0].execute(plan_step(RUN_INSTANCES))
+    runner(tmp_path, second)[0].execute(plan_step(RUN_INSTANCES))
+    runner(tmp_path, other_run, run_id="run-2")[0].execute(plan_step(RUN_INSTANCES))
+    tokens = [dict(aws.calls)["RunInstances"]["ClientToken"] for aws in (first, second, other_run)]
+    assert tokens[0] == tokens[1] != tokens[2]
+
+
+def test_a_mutating_call_is_journaled_before_it_is_sent_and_after_it_returns(tmp_path):
+    aws = FakeAws({"RunInstances": {"Instances": [{"InstanceId": "i-1"}]}, "DescribeInstances": {"Reservations": []}})
+    step_runner, journal = runner(tmp_path, aws)
+    result = step_runner.execute(plan_step(RUN_INSTANCES))
+    journal.close()
+    kinds = [e["event"] for e in read_events(str(tmp_path / "journal.jsonl"))]
+    assert kinds == ["call_started", "call_succeeded", "validation", "step_succeeded"]
+    assert [op for op, _ in aws.calls] == ["RunInstances", "DescribeInstances"]
+    assert result["status"] == "succeeded" and result["outputs"] == {"instance_id": "i-1"}
+    assert result["before"] == "absent"  # named by its own output: it cannot exist before
+    assert json.loads(json.dumps(result)) == result  # JSON-safe for Ansible
+
+
+def test_check_mode_makes_no_mutating_call_and_shows_placeholders(tmp_path):
+    aws = FakeAws({})
+    result = runner(tmp_path, aws, check_mode=True)[0].execute(plan_step(RUN_INSTANCES))
+    assert aws.calls == []
+    assert result["status"] == "planned" and result["changed"] is True
+    assert "<launch.instance_id>" in result["validation"]["calls"][0]["cli"]
+
+
+def test_a_register_that_finds_nothing_is_unexpected_output(tmp_path):
+    aws = FakeAws({"RunInstances": {"Instances": []}, "DescribeInstances": {"Reservations": []}})
+    result = runner(tmp_path, aws)[0].execute(plan_step(RUN_INSTANCES))
+    assert result["unexpected"] == ["register instance_id: 'Instances[0].InstanceId' found nothing"]
+
+
+@pytest.mark.parametrize("answer, status", [({}, "done"), (not_found("TerminateInstances"), "already_gone")])
+def test_rollback_counts_an_already_gone_resource_as_done(tmp_path, answer, status):
+    aws = FakeAws({"TerminateInstances": answer})
+    step_runner, _ = runner(tmp_path, aws)
+    step_runner.context["launch"] = {"instance_id": "i-1"}
+    record = step_runner.rollback(plan_step(RUN_INSTANCES))
+    assert record["status"] == "rolled_back"
+    assert record["calls"][0]["status"] == status
+    assert aws.calls == [("TerminateInstances", {"InstanceIds": ["i-1"]})]
