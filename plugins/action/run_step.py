@@ -52,7 +52,14 @@ def refresh_report(args, loaded):
                         provisional=True)[0]
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _raise_interrupted(signum, frame):
+    # Ignore further stop signals before raising: the controller sends SIGTERM more than
+    # once, and a second one landing before the journal and report are written would skip them.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     raise Interrupted("interrupted by signal %d" % signum)
 
 
@@ -64,13 +71,10 @@ def run_interruptibly(work, on_interrupt):
     ignored (the controller sends a SIGTERM right after), so the journal and the report
     are whole.
     """
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in signals}
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in STOP_SIGNALS}
     try:
         return work()
     except Interrupted as exc:
-        for sig in signals:
-            signal.signal(sig, signal.SIG_IGN)
         on_interrupt(exc)
         raise
     finally:
