@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import signal
 
+from ansible.utils.display import Display
+
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, load_environments, region_allowed, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted
@@ -120,7 +122,8 @@ class ActionModule(ControllerAction):
 
         try:
             module_result = run_interruptibly(
-                lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive()), record)
+                lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
+                                  say=Display().display), record)
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
         if not self._task.check_mode:

@@ -18,6 +18,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
+    Progress, rollback_line, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
 
@@ -47,11 +49,13 @@ def check_run_approval(state, digest, run_id, check_mode):
 class StepBatch:
     """Everything one run_step invocation does."""
 
-    def __init__(self, params, check_mode, loaded=None, keep_going=None):
+    def __init__(self, params, check_mode, loaded=None, keep_going=None, say=None):
         self.params = params
         self.check_mode = check_mode
         self.loaded = loaded
         self.keep_going = keep_going or (lambda: True)
+        self.say = say or silent
+        self.total = 0
 
     def _check_alive(self, journal, step):
         """Stop between steps once the controller is gone: nobody would see what happens next."""
@@ -97,6 +101,8 @@ class StepBatch:
             context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
             runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
+            runner.progress = Progress(self.say)
+            self.total = len(loaded["plan"]["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute
             outcome = work(runner, steps, journal)
         outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])
@@ -109,6 +115,7 @@ class StepBatch:
         for position, step in enumerate(steps):
             self._check_alive(journal, step)
             result = runner.execute(step)
+            self.say(step_line(result, self.total))
             results.append(result)
             outcome["changed"] = outcome["changed"] or result["changed"]
             if result["status"] == "failed":
@@ -128,6 +135,7 @@ class StepBatch:
         for step in reversed(steps):  # undo in reverse plan order
             self._check_alive(journal, step)
             records.append(runner.rollback(step))
+            self.say(rollback_line(records[-1], self.total))
         manual = [r["manual"] for r in records if r.get("manual")]
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
                 "rollback": records, "manual_cleanup": manual,
@@ -145,13 +153,14 @@ def diff_of(results):
 NOT_DESCRIBED = "(not described: the step has no validate call)"
 
 
-def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None):
+def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None, say=None):
     """Run one invocation and return the task result (the module and the action plugin share this).
 
     ``loaded`` is the plan the guard plugin has just loaded and verified in this
-    process; the module, run on its own, loads and verifies it itself.
+    process; the module, run on its own, loads and verifies it itself. ``say`` prints
+    a line as each step ends (the action plugin passes Ansible's display).
     """
-    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded, keep_going=keep_going).run()
+    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded, keep_going=keep_going, say=say).run()
     if diff:
         outcome["diff"] = diff_of(outcome["results"])
     if outcome.get("failed"):

@@ -20,6 +20,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
+from ansible_collections.coworker.aws.plugins.module_utils.run.progress import Progress, silent
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 
@@ -50,6 +51,8 @@ class StepRunner:
         self.context = context
         self.check_mode = check_mode
         self.previous = previous or {}
+        self.progress = Progress(silent)  # the executor sets one that prints, so waits show as they happen
+        self._step_id = None
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -75,7 +78,8 @@ class StepRunner:
     def _send(self, call, params):
         """Make a call; return (response, error_info)."""
         try:
-            response = self.aws.call(call["service"], call["operation"], params, call["region"])
+            with self.progress.during(self._step_id, "waiting for %s:%s" % (call["service"], call["operation"])):
+                response = self.aws.call(call["service"], call["operation"], params, call["region"])
             return response, None
         except ClientError as exc:
             return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
@@ -105,8 +109,11 @@ class StepRunner:
     def _validate_call(self, call, expect_absent=False):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
-        for attempt in range(int(call.get("retries") or 0) + 1):
+        tries = int(call.get("retries") or 0) + 1
+        for attempt in range(tries):
             if attempt:
+                self.progress.note(self._step_id, "validation attempt %d of %d: %s; trying again in %s s" % (
+                    attempt, tries, record.get("error") or "expect did not hold", call.get("delay") or 0))
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
             response, error = self._send(call, params)
@@ -151,6 +158,7 @@ class StepRunner:
 
     def execute(self, step):
         started = time.monotonic()
+        self._step_id = step["id"]
         result = self._result(step)
         try:
             self._execute(step, result)
@@ -232,7 +240,9 @@ class StepRunner:
         if config:
             params = dict(params, WaiterConfig=config)
         try:
-            self.aws.client(step["call"]["service"], step["call"]["region"]).get_waiter(wait["waiter"]).wait(**params)
+            with self.progress.during(step["id"], "waiting for %s" % wait["waiter"]):
+                self.aws.client(step["call"]["service"], step["call"]["region"]).get_waiter(
+                    wait["waiter"]).wait(**params)
             return True
         except (WaiterError, ClientError, BotoCoreError) as exc:
             call = step["call"]
@@ -264,6 +274,7 @@ class StepRunner:
     # -- rollback ----------------------------------------------------------
     def rollback(self, step):
         """Undo a step with its rollback calls; "already gone" counts as done."""
+        self._step_id = step["id"]
         record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
         if not step["rollback"]:
             record["status"] = "no_rollback"
