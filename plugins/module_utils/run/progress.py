@@ -18,9 +18,13 @@ PROGRESS_EVERY_SECONDS = 3.0
 
 
 def _validation_text(validation):
-    status = (validation or {}).get("status") or "none"
+    validation = validation or {}
+    status = validation.get("status") or "none"
     if status == "none":
         return "no validation"
+    planned = [c["cli"] for c in validation.get("calls") or [] if c.get("status") == "planned"]
+    if planned:  # a dry run shows the validation it would make
+        return "validation: " + "; ".join("%s -> planned" % cli for cli in planned)
     if status == "not_run":
         return "validation not run"
     return "validation %s" % status

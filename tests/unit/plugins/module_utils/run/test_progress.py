@@ -51,3 +51,9 @@ def test_silent_progress_starts_no_thread():
     before = threading.active_count()
     with Progress(silent, every=0.01).during("s", "x"):
         assert threading.active_count() == before
+
+
+def test_a_dry_run_line_shows_the_validation_it_would_make():
+    line = step_line(_result(status="planned", validation={"status": "not_run", "calls": [
+        {"cli": "aws s3api head-bucket --bucket b", "status": "planned"}]}), 4)
+    assert line.endswith("PLANNED in 61 ms \u2014 validation: aws s3api head-bucket --bucket b -> planned")
