@@ -9,7 +9,6 @@ move whatever stdout callback Ansible uses; the batch's task result is not repea
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 
 DASH = " \u2014 "
@@ -56,34 +55,39 @@ def rollback_line(record, total):
 
 class Progress:
     """Lines printed while a step runs: a note when something happens (a validation retry), and
-    a heartbeat every few seconds while a call or a waiter blocks. ``say`` is where a line goes."""
+    a throttled "still waiting" line each time a waiter polls. ``say`` is where a line goes.
 
-    def __init__(self, say, every=PROGRESS_EVERY_SECONDS):
+    No thread of our own: the lines come from the step's own progress (botocore emits an event
+    before each waiter poll), so a signal never finds a second thread half way through a print.
+    """
+
+    def __init__(self, say, every=PROGRESS_EVERY_SECONDS, clock=time.monotonic):
         self.say = say
         self.every = every
+        self.clock = clock
 
     def note(self, step_id, text):
         self.say("  ... %s: %s" % (step_id, text))
 
     @contextlib.contextmanager
-    def during(self, step_id, what):
-        """Say "still <what> (N s)" every few seconds until the block ends."""
-        if self.say is silent:
-            yield
-            return
-        stop, started = threading.Event(), time.monotonic()
+    def polling(self, client, step_id, what):
+        """While the block runs, each call the client makes is one more poll: say so every few seconds."""
+        started, last = self.clock(), [None]
 
-        def beat():
-            while not stop.wait(self.every):
-                self.note(step_id, "%s (%d s)" % (what, time.monotonic() - started))
+        def polled(**_kwargs):
+            now = self.clock()
+            if last[0] is not None and now - last[0] < self.every:
+                return
+            if last[0] is not None:
+                self.note(step_id, "%s (%d s)" % (what, now - started))
+            last[0] = now
 
-        beater = threading.Thread(target=beat, name="coworker-progress", daemon=True)
-        beater.start()
+        handler_id = "coworker-progress-%d" % id(polled)
+        client.meta.events.register("before-call", polled, unique_id=handler_id)
         try:
             yield
         finally:
-            stop.set()
-            beater.join()
+            client.meta.events.unregister("before-call", unique_id=handler_id)
 
 
 def silent(_line):

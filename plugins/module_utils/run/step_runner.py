@@ -78,8 +78,7 @@ class StepRunner:
     def _send(self, call, params):
         """Make a call; return (response, error_info)."""
         try:
-            with self.progress.during(self._step_id, "waiting for %s:%s" % (call["service"], call["operation"])):
-                response = self.aws.call(call["service"], call["operation"], params, call["region"])
+            response = self.aws.call(call["service"], call["operation"], params, call["region"])
             return response, None
         except ClientError as exc:
             return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
@@ -240,9 +239,9 @@ class StepRunner:
         if config:
             params = dict(params, WaiterConfig=config)
         try:
-            with self.progress.during(step["id"], "waiting for %s" % wait["waiter"]):
-                self.aws.client(step["call"]["service"], step["call"]["region"]).get_waiter(
-                    wait["waiter"]).wait(**params)
+            client = self.aws.client(step["call"]["service"], step["call"]["region"])
+            with self.progress.polling(client, step["id"], "waiting for %s" % wait["waiter"]):
+                client.get_waiter(wait["waiter"]).wait(**params)
             return True
         except (WaiterError, ClientError, BotoCoreError) as exc:
             call = step["call"]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
-    Progress, rollback_line, silent, step_line)
+    Progress, rollback_line, step_line)
 
 
 def _result(**changes):
@@ -35,22 +32,45 @@ def test_rollback_line_counts_calls_by_outcome():
                                         " \u2014 1 already gone, 1 done")
 
 
-def test_heartbeat_speaks_while_the_block_runs_and_stops_after():
-    lines = []
-    progress = Progress(lines.append, every=0.05)
-    with progress.during("wait_step", "waiting for bucket_exists"):
-        time.sleep(0.28)
-    said = len(lines)
-    time.sleep(0.15)
-    assert said >= 3 and len(lines) == said
-    assert lines[0].startswith("  ... wait_step: waiting for bucket_exists (")
-    assert not any(t.name == "coworker-progress" for t in threading.enumerate())
+class FakeEvents:
+    def __init__(self):
+        self.handlers = {}
+
+    def register(self, event, handler, unique_id):
+        self.handlers[unique_id] = (event, handler)
+
+    def unregister(self, event, unique_id):
+        assert self.handlers.pop(unique_id)[0] == event
 
 
-def test_silent_progress_starts_no_thread():
-    before = threading.active_count()
-    with Progress(silent, every=0.01).during("s", "x"):
-        assert threading.active_count() == before
+class FakeClient:
+    def __init__(self):
+        self.meta = type("Meta", (), {"events": FakeEvents()})()
+
+    def poll(self):
+        for event, handler in list(self.meta.events.handlers.values()):
+            assert event == "before-call"
+            handler(model=None, params={})
+
+
+def test_a_waiter_that_polls_says_it_is_still_waiting_every_few_seconds():
+    now, lines, client = [0.0], [], FakeClient()
+    progress = Progress(lines.append, every=3, clock=lambda: now[0])
+    with progress.polling(client, "wait_step", "waiting for bucket_exists"):
+        for _ in range(10):  # a poll every second for 10 s
+            client.poll()
+            now[0] += 1
+    assert lines == ["  ... wait_step: waiting for bucket_exists (3 s)",
+                     "  ... wait_step: waiting for bucket_exists (6 s)",
+                     "  ... wait_step: waiting for bucket_exists (9 s)"]
+    assert client.meta.events.handlers == {}  # nothing stays registered on the shared client
+
+
+def test_a_waiter_done_at_its_first_poll_says_nothing():
+    lines, client = [], FakeClient()
+    with Progress(lines.append).polling(client, "s", "waiting for x"):
+        client.poll()
+    assert lines == []
 
 
 def test_a_dry_run_line_shows_the_validation_it_would_make():
