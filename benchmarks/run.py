@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How close does a plan run by this collection come to the speed of raw boto3?
 
     .venv/bin/python benchmarks/run.py [--steps 10,50,200] [--kind s3,ec2] [--skip-cli] [--repeat 1]
