@@ -80,7 +80,7 @@ def plan_text(n: int, per_phase: int = 100) -> str:
 
 def best_load_ms(path: Path, n: int, render: bool = False) -> float:
     times = []
-    for _ in range(RUNS):
+    for _run in range(RUNS):
         start = time.perf_counter()
         loaded = load_plan(str(path), max_steps=None, render=render)
         times.append(time.perf_counter() - start)
