@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """How long does loading a big approved plan take?
@@ -81,7 +80,7 @@ def plan_text(n: int, per_phase: int = 100) -> str:
 
 def best_load_ms(path: Path, n: int, render: bool = False) -> float:
     times = []
-    for _ in range(RUNS):
+    for _run in range(RUNS):
         start = time.perf_counter()
         loaded = load_plan(str(path), max_steps=None, render=render)
         times.append(time.perf_counter() - start)

@@ -116,6 +116,7 @@ class ActionModule(ControllerAction):
         args["environments_file"] = resolve_path(args["environments_file"])
         loaded = precheck(args)
         args["plan"] = loaded["path"]
+
         def record(_exc):
             if not self._task.check_mode:
                 append_changelog(args["state_dir"], refresh_report(args, loaded))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 
 try:
     import boto3  # noqa: F401  pylint: disable=unused-import
@@ -32,8 +33,10 @@ AWS_ARGS = dict(
 
 
 def require_libraries(module):
-    """Fail with a clear message when boto3/botocore/jmespath are missing."""
+    """Fail with a clear message when boto3/botocore/jmespath/PyYAML are missing."""
     if not HAS_AWS_LIBS:
         module.fail_json(msg=missing_required_lib("boto3 and botocore"))
     if not HAS_JMESPATH:
         module.fail_json(msg=missing_required_lib("jmespath"))
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"))

@@ -20,8 +20,9 @@ description:
   - Use C(playbooks/approve_plan.yml), which shows the plan and asks for an explicit C(yes).
   - Runs on the controller, where the plan file is (an action plugin of the same name).
 author:
-  - coworker.aws maintainers
+  - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - coworker.aws.plan
 options:
   approved_by:
@@ -39,6 +40,8 @@ requirements:
   - botocore
   - jmespath
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
   diff_mode:
@@ -69,8 +72,9 @@ sha256:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
 
 ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
@@ -80,6 +84,8 @@ ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"))
     try:
         result = approve(module.params, module.check_mode, module._diff)
     except CoworkerError as exc:

@@ -20,8 +20,9 @@ description:
     every call, the destructive flags, the blast radius and the checkpoint segments.
   - Makes no AWS call. Runs on the controller (an action plugin of the same name reads the file there).
 author:
-  - coworker.aws maintainers
+  - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - coworker.aws.plan
 options:
   verify_approval:
@@ -36,6 +37,8 @@ requirements:
   - botocore
   - jmespath
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
   diff_mode:
@@ -91,6 +94,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JME
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
+from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 
 
 ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
@@ -100,9 +104,9 @@ ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not (HAS_BOTOCORE and HAS_JMESPATH):
+    if not (HAS_BOTOCORE and HAS_JMESPATH and HAS_YAML):
         from ansible.module_utils.basic import missing_required_lib
-        module.fail_json(msg=missing_required_lib("botocore and jmespath"))
+        module.fail_json(msg=missing_required_lib("botocore, jmespath and PyYAML"))
     try:
         info = plan_info(module.params["plan"], module.params["plans_dir"],
                          verify=module.params["verify_approval"], profile=module.params["profile"])

@@ -28,7 +28,7 @@ description:
   - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
     C(state_dir/changelog.md) (not for dry runs) and releases the lock.
 author:
-  - coworker.aws maintainers
+  - coworker.aws maintainers (@coworker)
 options:
   op:
     description: What to do.
@@ -85,7 +85,11 @@ options:
     type: str
     default: auto
     choices: [auto, rollback, refused, not_approved, aborted, paused, interrupted]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
     details: Runs in check mode too; a dry run gets a journal and a report with status C(dry_run).

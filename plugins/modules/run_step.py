@@ -27,8 +27,9 @@ description:
     step whose output was unexpected, so the caller can hold a checkpoint.
   - In check mode no mutating call is made; read-only calls may run; the CLI lines are returned.
 author:
-  - coworker.aws maintainers
+  - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - coworker.aws.plan
 options:
   steps:
@@ -82,6 +83,8 @@ requirements:
   - botocore
   - jmespath
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
   diff_mode:

@@ -22,7 +22,7 @@ description:
   - Only reads, so it runs in check mode too; a dry run still verifies the environment.
   - The action plugin of the same name runs this module's code in the controller process.
 author:
-  - coworker.aws maintainers
+  - coworker.aws maintainers (@coworker)
 options:
   profile:
     description: AWS profile to verify (default credentials chain when omitted).
@@ -49,7 +49,11 @@ options:
 requirements:
   - boto3
   - botocore
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
   diff_mode:

@@ -194,7 +194,7 @@ def _rest_routes(service: str) -> tuple:
     routes = []
     for name in model.operation_names:
         operation = model.operation_model(name)
-        path_template, _, query_template = operation.http["requestUri"].partition("?")
+        path_template, _sep, query_template = operation.http["requestUri"].partition("?")
         routes.append(_Route(
             name=name,
             method=operation.http["method"],
@@ -412,7 +412,7 @@ def start_moto_server(workdir: Path, extra_env: dict | None = None,
     moto exits and we try another port. extra_env e.g. MOTO_IAM_LOAD_MANAGED_POLICIES=true.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         port = free_port()
         log_path = workdir / f"moto-{port}.log"
         with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block moto
@@ -601,7 +601,7 @@ def run_playbook(args, env: dict, cwd, timeout: float = 300) -> subprocess.Compl
     require_local_endpoint(env)
     return subprocess.run([str(ansible_bin()), *map(str, args)], env=env, cwd=str(cwd),
                           capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, check=False)
 
 
 def spawn_playbook(args, env: dict, cwd):

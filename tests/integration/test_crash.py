@@ -383,6 +383,7 @@ def resume_after_crash(sandbox: Sandbox, events: list[dict], why: Diagnosis):
 
 RECOVER = {"rollback": roll_back_after_crash, "resume": resume_after_crash}
 
+
 def expect_stale_lock_note(request, result: subprocess.CompletedProcess, holder: dict, run_ids: list[str]):
     """The recovery took the killed run's lock over and said so."""
     lock_lines = [line for line in output_of(result).splitlines() if "lock" in line]
@@ -544,7 +545,7 @@ def interrupt_during(sandbox: Sandbox, service: str, operation: str) -> tuple[st
 
 
 def test_ctrl_c_leaves_a_report_that_names_rollback_and_resume(held_sandbox):
-    run_id, shown, _ = interrupt_during(held_sandbox, "ssm", "PutParameter")  # put_db_host
+    run_id, shown, _events = interrupt_during(held_sandbox, "ssm", "PutParameter")  # put_db_host
 
     started = shown[:shown.index("Run put_db_host")]  # printed before the interrupt
     assert all(command in started for command in ways_out(run_id)), started
@@ -560,7 +561,7 @@ def test_ctrl_c_leaves_a_report_that_names_rollback_and_resume(held_sandbox):
     ("s3", "CreateBucket", "create_logs_bucket"), ("ssm", "PutParameter", "put_db_host"),
 ], ids=["first-phase", "later-phase"])
 def test_after_ctrl_c_the_report_shows_the_call_in_flight(held_sandbox, service, operation, step_id):
-    run_id, _, events = interrupt_during(held_sandbox, service, operation)
+    run_id, _shown, events = interrupt_during(held_sandbox, service, operation)
     assert (events[-1]["event"], events[-1]["step"]) == ("call_started", step_id)
 
     report_md = held_sandbox.report_md(run_id)

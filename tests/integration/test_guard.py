@@ -253,7 +253,7 @@ def test_credentials_switched_to_production_during_the_run(ws, aws_env, switch_a
     """Verified as development, then the profile's keys become production's: at the approval
     prompt (before any step) or at the phase-2 checkpoint (after phase 1 ran)."""
     aws_env.add_account_profile("dev-deployer", DEVELOPMENT)
-    plan, _ = ws.plan(DEVELOPMENT, "development", phases=2)
+    plan, _digest = ws.plan(DEVELOPMENT, "development", phases=2)
     with ws.moto.recording() as calls:
         child = spawn_playbook(ws.execute_args(plan, "dev-deployer"),
                                aws_env.env(profile="dev-deployer"), ws.root)
@@ -301,7 +301,7 @@ def add_config(aws_env, profile: str, **values: str) -> None:
     config = configparser.ConfigParser(interpolation=None)
     config.read(aws_env.config_file)
     config[f"profile {profile}"] = {"region": "us-east-1", "endpoint_url": aws_env.endpoint_url,
-                                     **values}
+                                    **values}
     with open(aws_env.config_file, "w") as handle:
         config.write(handle)
 
@@ -470,9 +470,8 @@ def test_verify_environment_can_report_instead_of_failing(ws, aws_env):
     aws_env.add_account_profile("ops", PRODUCTION)
     aws_env.add_account_profile("sandbox-ci", SANDBOX)
     out = ws.root / "verdicts.json"
-    tasks = [{"coworker.aws.verify_environment": {
-                  "profile": profile, "environments_file": str(ws.environments),
-                  "fail_on_refusal": False}, "register": name}
+    verify = {"environments_file": str(ws.environments), "fail_on_refusal": False}
+    tasks = [{"coworker.aws.verify_environment": dict(verify, profile=profile), "register": name}
              for name, profile in (("prod", "ops"), ("sandbox", "sandbox-ci"))]
     tasks.append({"ansible.builtin.copy": {"dest": str(out),
                                            "content": "{{ {'prod': prod, 'sandbox': sandbox} | to_json }}"}})

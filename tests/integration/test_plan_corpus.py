@@ -138,15 +138,15 @@ def test_real_playbook_refuses_bad_plans_before_any_aws_request(aws_env, clean_m
             runs = dict(zip(REAL_RUNS, pool.map(execute, REAL_RUNS)))
     assert _aws_requests(calls) == [], "plan errors must be found before any AWS call, STS included"
     for name, run in runs.items():
-        entry, output = EXPECTED[name], output_of(runs[name])
+        entry, output = EXPECTED[name], output_of(run)
         assert run.returncode != 0, output
         assert str(BAD / name) in output, output
         if entry["field"]:
             assert "%s: %s: " % (BAD / name, entry["field"]) in output, output
         assert entry["fragment"] in output, output
         assert "uid=" not in output  # the python tag's os.system("id") never ran
-        assert not (tmp_path / "state" / name / "runs").exists() or not any((tmp_path / "state" / name / "runs")
-                                                                           .iterdir()), "a run was started"
+        runs_dir = tmp_path / "state" / name / "runs"
+        assert not runs_dir.exists() or not any(runs_dir.iterdir()), "a run was started"
 
 
 def test_jinja_text_in_a_plan_stays_text_all_the_way_to_aws(aws_env, clean_moto, tmp_path):

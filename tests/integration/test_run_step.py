@@ -403,8 +403,6 @@ def test_step_rerun_in_the_same_run_recognises_what_its_first_attempt_created(
     assert account_snapshot(sandbox)["ssm_parameters"] == {}
 
 
-
-
 def test_rerun_of_a_step_with_journaled_outputs_recovers_them(workspace):
     plan, digest = workspace.approve_example("ssm-iam-app-config.yml")
     tasks = [step_task("put_db_host"),
@@ -549,8 +547,6 @@ def test_diff_shows_before_and_after_of_a_create_and_a_delete(workspace, sandbox
     assert re.search(rf"^- +Name: {OLD_PARAMETER}$", deleted, re.M), result.stdout
     assert re.search(r"^\+ +Parameters: \[\]$", deleted, re.M)
     assert set(account_snapshot(sandbox)["ssm_parameters"]) == {"/sandbox/app/new"}
-
-
 
 
 def test_delete_step_validated_by_reading_the_resource_succeeds_and_shows_absent(

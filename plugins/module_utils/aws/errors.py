@@ -4,6 +4,20 @@
 
 from __future__ import annotations
 
+try:
+    from botocore.exceptions import BotoCoreError, ClientError, WaiterError  # noqa: F401  pylint: disable=unused-import
+except ImportError:  # pragma: no cover - the modules report missing_required_lib before any call
+    # Distinct stand-ins (never raised) keep `except ClientError:` next to `except ValueError:` meaningful;
+    # binding them all to Exception would make the first clause swallow everything.
+    class BotoCoreError(Exception):
+        """botocore is not installed."""
+
+    class ClientError(Exception):
+        """botocore is not installed."""
+
+    class WaiterError(BotoCoreError):
+        """botocore is not installed."""
+
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
                  "AuthorizationError", "AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException",
                  "ExpiredToken", "ExpiredTokenException", "403"}
@@ -50,7 +64,7 @@ def _hints(kind, service, operation, profile, resource, retries):
     who = "profile %s" % profile if profile else "the default credentials"
     if kind == "access_denied":
         return ["%s %s permission for %s:%s (check its IAM policies)" % (who, "lacks" if profile else "lack",
-                                                                       service, operation),
+                                                                         service, operation),
                 "a service control policy (SCP) of the organisation blocks %s:%s" % (service, operation),
                 "a resource policy (bucket, key, role trust) denies this caller"]
     if kind == "not_found":
@@ -103,7 +117,7 @@ TITLES = {"access_denied": "ACCESS DENIED", "not_found": "NOT FOUND", "throttled
 def explain(info):
     """One paragraph a person can act on."""
     lines = ["%s: %s:%s failed with %s: %s" % (TITLES.get(info["kind"], "ERROR"), info["service"],
-                                                info["operation"], info["code"], info["message"])]
+                                               info["operation"], info["code"], info["message"])]
     if info.get("request_id"):
         lines.append("  request id: %s" % info["request_id"])
     if info["kind"] in ("access_denied", "not_found"):

@@ -40,7 +40,10 @@ import fnmatch
 import os
 import re
 
-import yaml
+try:
+    import yaml
+except ImportError:  # pragma: no cover - reported by the module as missing_required_lib("PyYAML")
+    yaml = None
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import load_yaml

@@ -13,11 +13,7 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, classify, describe_signals, region_allowed)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
-    BotoCoreError = ClientError = Exception
+from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import BotoCoreError, ClientError
 
 STOP = "STOPPING: this collection executes in non-production only."
 ADVICE = "For staging/production, generate a CI/CD change instead."

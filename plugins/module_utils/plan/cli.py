@@ -33,8 +33,6 @@ _EXACT_REFERENCE = re.compile(r"\$\{[^{}]*\}\Z")
 _KEY = re.compile(r"\s*([^\s=,\[\]{}'\"]+)\s*=")
 
 
-
-
 class _Invalid(Exception):
     """One problem with a command line; ``parse_command`` turns it into a PlanError."""
 
@@ -282,14 +280,14 @@ class _Shorthand:
 
     def _pairs(self, closer):
         pairs = {}
-        for _ in self._commas():
+        for _position in self._commas():
             match = _KEY.match(self.text, self.pos) or self._fail("expected Key=value")
             self.pos = match.end()
             pairs[match.group(1)] = self._value(closer)
         return pairs
 
     def _items(self):
-        return [self._nested() if self._peek() in ("{", "[") else self._scalar("]") for _ in self._commas()]
+        return [self._nested() if self._peek() in ("{", "[") else self._scalar("]") for _position in self._commas()]
 
     def _value(self, closer):
         if self._peek() in ("{", "["):
@@ -333,8 +331,8 @@ def render_cli(service: str, operation: str, params: dict, region: str | None = 
     service, operation = str(service), str(operation)
     known = service in _services() and operation in _operations(service).values()
     table = _arguments(service, operation) if known else {}
-    names = {(member, flag): option for option, (member, _, flag) in table.items()}
-    shapes = {member: shape for member, shape, _ in table.values()}
+    names = {(member, flag): option for option, (member, _shape, flag) in table.items()}
+    shapes = {member: shape for member, shape, _flag in table.values()}
     words = ["aws", shlex.quote(cli_service_name(service)), shlex.quote(cli_operation_name(operation))]
     if isinstance(params, dict):
         for member, value in params.items():

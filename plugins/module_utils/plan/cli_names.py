@@ -52,12 +52,13 @@ lex-models version>slot-type-version@get-slot-type,delete-slot-type-version vers
 license-manager version>grant-version version>license-version@get-license
 """
 
+
 def _read_renames(text):
     """``{(cli service, cli operation or '*', old option): new option}``."""
     renames = {}
     for service, *entries in (line.split() for line in text.strip().splitlines()):
         for entry in entries:
-            rename, _, operations = entry.partition("@")
+            rename, _at, operations = entry.partition("@")
             old, new = rename.split(">")
             renames.update({(service, operation, old): new for operation in (operations or "*").split(",")})
     return renames

@@ -10,23 +10,24 @@ would otherwise silently collapse or coerce.
 
 from __future__ import annotations
 
-import yaml
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - reported by the module as missing_required_lib("PyYAML")
+    yaml = None
+    HAS_YAML = False
 
-try:  # libyaml is ~10x faster than the pure-Python parser
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader
+if HAS_YAML:
+    try:  # libyaml is ~10x faster than the pure-Python parser
+        from yaml import CSafeLoader as _BaseLoader
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        from yaml import SafeLoader as _BaseLoader
+    YAMLError = yaml.YAMLError
+else:  # pragma: no cover - without PyYAML the modules fail before any text is parsed
+    _BaseLoader = None
 
-YAMLError = yaml.YAMLError
-
-
-class StrictLoader(_BaseLoader):  # pylint: disable=too-many-ancestors
-    """Safe loader without the timestamp resolver, refusing duplicate and non-string keys."""
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
+    class YAMLError(Exception):
+        """PyYAML is not installed (never raised; keeps `except YAMLError` meaningful)."""
 
 
 def _construct_mapping(loader, node):
@@ -43,7 +44,22 @@ def _construct_mapping(loader, node):
     return result
 
 
-StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _strict_loader(base):
+    """Build the loader class (a function, so that importing works without PyYAML)."""
+
+    class StrictLoader(base):  # pylint: disable=too-many-ancestors
+        """Safe loader without the timestamp resolver, refusing duplicate and non-string keys."""
+
+        yaml_implicit_resolvers = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return StrictLoader
+
+
+StrictLoader = _strict_loader(_BaseLoader) if HAS_YAML else None
 
 
 def load_yaml(text):

@@ -8,7 +8,10 @@ import json
 import os
 import re
 
-import yaml
+try:
+    import yaml
+except ImportError:  # pragma: no cover - reported by the module as missing_required_lib("PyYAML")
+    yaml = None
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block, verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest

@@ -93,7 +93,7 @@ class StepBatch:
         if other:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
                                "nothing was changed" % (params["run_id"], ", ".join(sorted(other)),
-                                                       identity["account"]))
+                                                        identity["account"]))
         with Journal(path, params["run_id"]) as journal:
             journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
                            environment=classification["environment"], steps=params["steps"],

@@ -15,7 +15,8 @@ FORCED = {"refused": "refused", "not_approved": "not_approved", "aborted": "abor
 
 
 def _steps(plan_steps, events):
-    rows = {s["id"]: {"id": s["id"], "phase": s["phase"], "index": s["index"], "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
+    rows = {s["id"]: {"id": s["id"], "phase": s["phase"], "index": s["index"],
+                      "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "status": "not_run", "validation": "not_run", "retries": 0, "error": None,
                       "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}
@@ -153,14 +154,14 @@ def render_markdown(report):
     if report.get("refusal"):
         lines += ["## Refused", "", report["refusal"], ""]
     lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",
-             "|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|"]
     for s in report["steps"]:
         lines.append("| %d | %s | %s | %s | %s | %s | `%s` |" % (s["index"], s["id"], s["phase"], s["status"],
-                                                               s["validation"], s["retries"], s["cli"]))
+                                                                 s["validation"], s["retries"], s["cli"]))
     lines += ["", "## Resources", ""]
     for r in report["resources"]:
         lines.append("- %s `%s`: %s; before: %s; after: %s" % (r["step"], r["action"], r["result"],
-                                                             _short(r["before"]), _short(r["after"])))
+                                                               _short(r["before"]), _short(r["after"])))
     errors = [s for s in report["steps"] if s["error"]]
     if errors:
         lines += ["", "## Errors", ""] + ["- %s: %s" % (s["id"], (s["error"] or {}).get("text", "")) for s in errors]

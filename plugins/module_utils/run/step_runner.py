@@ -17,6 +17,7 @@ import uuid
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
+    BotoCoreError, ClientError, WaiterError,
     classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
@@ -26,9 +27,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.references impor
 
 try:
     import jmespath
-    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
-    BotoCoreError = ClientError = WaiterError = Exception
+    jmespath = None
 
 ABSENT = "absent"
 # after these, a validate call that finds nothing confirms the step: the resource is gone
@@ -87,7 +87,7 @@ class StepRunner:
 
     # -- state and validation ----------------------------------------------
     def _refers_to(self, params, step_id):
-        return any(scope == step_id for _, text in iter_strings(params) for scope, _ in references_in(text))
+        return any(scope == step_id for _path, text in iter_strings(params) for scope, _name in references_in(text))
 
     def describe(self, step):
         """The resource as the step's first validate call sees it, ``absent`` when not found."""

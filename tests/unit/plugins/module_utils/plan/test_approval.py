@@ -158,7 +158,7 @@ def test_guardrail_fail_without_findings(tmp_path):
 def test_every_approval_problem_is_reported_together(tmp_path):
     doc = approved(_guardrail("FAIL", [{"severity": "high", "message": "x"}]), expires_at="2026-01-01T00:00:00Z")
     doc["name"] = "edited"
-    fields = [field for field, _ in _problems(tmp_path, doc)]
+    fields = [field for field, _message in _problems(tmp_path, doc)]
     assert fields == ["approval.plan_sha256", "approval.expires_at", "guardrail.status"]
 
 

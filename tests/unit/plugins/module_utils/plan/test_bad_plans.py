@@ -61,7 +61,7 @@ def test_bad_plan_is_refused_for_its_own_defect(name, entry):
     assert any(entry["fragment"] in line for line in lines), "%r not reported at %r:\n%s" % (
         entry["fragment"], entry["field"] or "<file>", text)
     if not entry["field"].startswith("approval"):
-        assert not [f for f, _ in exc.value.problems if f.startswith("approval")], "stale approval: " + text
+        assert not [f for f, _message in exc.value.problems if f.startswith("approval")], "stale approval: " + text
 
 
 def test_python_tag_never_runs(tmp_path, monkeypatch, capfd):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import datetime
 import json
-import os
 import shlex
 import time
 
@@ -26,7 +25,7 @@ def error(command):
     """The rendered PlanError for ``command``, checked to name the source and the field."""
     with pytest.raises(PlanError) as info:
         parse_command(command, SOURCE, FIELD)
-    assert [field for field, _ in info.value.problems] == [FIELD]
+    assert [field for field, _message in info.value.problems] == [FIELD]
     text = str(info.value)
     assert text.startswith("%s: %s: " % (SOURCE, FIELD))
     return text
@@ -142,7 +141,7 @@ def test_list_of_scalars_as_words_or_json():
 def test_list_of_structures_as_several_shorthand_words():
     command = "aws ec2 describe-vpcs --filters Name=tag:Name,Values=dev,prod 'Name=cidr,Values=[10.0.0.0/16]'"
     assert parse_command(command)[2] == {"Filters": [{"Name": "tag:Name", "Values": ["dev", "prod"]},
-                                                      {"Name": "cidr", "Values": ["10.0.0.0/16"]}]}
+                                                     {"Name": "cidr", "Values": ["10.0.0.0/16"]}]}
 
 
 def test_shorthand_nested_lists_structures_and_types():
@@ -423,7 +422,7 @@ ROUND_TRIPS = [
 
 
 @pytest.mark.parametrize("service, operation, params", ROUND_TRIPS,
-                         ids=["%s:%s" % (s, o) for s, o, _ in ROUND_TRIPS])
+                         ids=["%s:%s" % (s, o) for s, o, _params in ROUND_TRIPS])
 def test_round_trip(service, operation, params):
     line = render_cli(service, operation, params)
     assert line.startswith("aws %s %s" % (cli_service_name(service), cli_operation_name(operation)))
@@ -443,7 +442,7 @@ def test_parsing_a_thousand_commands_is_fast():
                "'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/8,Description=corp}]' --dry-run")
     parse_command(command)  # loads the model once
     start = time.perf_counter()
-    for _ in range(1000):
+    for _attempt in range(1000):
         parse_command(command)
     assert time.perf_counter() - start < 1.0
 

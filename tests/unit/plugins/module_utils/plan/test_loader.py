@@ -51,7 +51,7 @@ def test_python_tags_are_refused_and_never_run(tmp_path, tag):
 def test_yaml_error_message_is_one_line_with_the_position(tmp_path):
     with pytest.raises(PlanError) as exc:
         _read_text(tmp_path, "name: [unclosed\nid: x\n")
-    _, message = _problem(exc)
+    _field, message = _problem(exc)
     assert "\n" not in message
     assert "line" in message
 

@@ -21,7 +21,7 @@ CONTEXT = {
     ("plain", []),
     ("${target.account_id}", [("target", "account_id")]),
     ("arn:aws:iam::${target.account_id}:role/${create_role.name}", [("target", "account_id"),
-                                                                     ("create_role", "name")]),
+                                                                    ("create_role", "name")]),
     ("$${aws:username}", []),
     ("$${not.a_ref} and ${run.id}", [("run", "id")]),
     ("${unclosed", []),

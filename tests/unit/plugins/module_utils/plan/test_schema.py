@@ -78,7 +78,7 @@ def test_the_error_text_names_file_field_and_problem():
 
 def test_every_problem_is_reported_at_once():
     doc = edit([("id", "-bad"), ("target.environment", "production"), ("phases.0.steps.1.action", "s3x:Nope")])
-    fields = [field for field, _ in problems(doc)]
+    fields = [field for field, _message in problems(doc)]
     assert fields == ["id", "target.environment", S2 + ".action"]
 
 
@@ -199,7 +199,7 @@ def test_unknown_fields(path, field):
 @pytest.mark.parametrize("plan_id", ["-starts-with-dash", "has space", "a/b", "x" * 129, "ünïcode", ""])
 def test_bad_plan_ids(plan_id):
     found = problems(edit([("id", plan_id)]))
-    assert [field for field, _ in found] == ["id"]
+    assert [field for field, _message in found] == ["id"]
 
 
 @pytest.mark.parametrize("plan_id", ["a", "web-logs-2026-11-23", "A.b_c-9", "x" * 128])
@@ -210,7 +210,7 @@ def test_good_plan_ids(plan_id):
 @pytest.mark.parametrize("step_id", ["CreateBucket", "1st", "with-dash", "_private", "a.b", ""])
 def test_bad_step_ids(step_id):
     doc = edit([("phases.0.steps.1.id", step_id)])
-    assert [field for field, _ in problems(doc)] == [S2 + ".id"]
+    assert [field for field, _message in problems(doc)] == [S2 + ".id"]
 
 
 def test_duplicate_step_ids_even_across_phases():
@@ -382,13 +382,13 @@ DESTRUCTIVE = [
 ]
 
 
-@pytest.mark.parametrize("action, params", DESTRUCTIVE, ids=[a for a, _ in DESTRUCTIVE])
+@pytest.mark.parametrize("action, params", DESTRUCTIVE, ids=[a for a, _params in DESTRUCTIVE])
 def test_destructive_is_inferred_from_the_operation_name(action, params):
     only = validate_document(_single_step(action, params), SOURCE)["steps"][0]
     assert only["destructive"] and only["destructive_inferred"]
 
 
-@pytest.mark.parametrize("action, params", DESTRUCTIVE, ids=[a for a, _ in DESTRUCTIVE])
+@pytest.mark.parametrize("action, params", DESTRUCTIVE, ids=[a for a, _params in DESTRUCTIVE])
 def test_destructive_flag_cannot_be_lowered(action, params):
     operation = action.split(":")[1]
     assert_problem(_single_step(action, params, destructive=False), ONLY + ".destructive",
@@ -500,7 +500,7 @@ def test_malformed_reference_is_reported_once():
 @pytest.mark.parametrize("path", ["phases.0.steps.1.validate.expect", "phases.0.steps.0.expect"])
 def test_reference_in_expect_is_checked(path):
     found = problems(edit([(path, ["Status == '${nosuch.x}'"])]))
-    assert [message for _, message in found] == ["${nosuch.x}: no step 'nosuch' in this plan"]
+    assert [message for _field, message in found] == ["${nosuch.x}: no step 'nosuch' in this plan"]
 
 
 def test_reference_in_expect_names_the_expression():

@@ -176,5 +176,5 @@ def test_check_mode_changes_nothing_but_shows_the_diff(tmp_path):
 
 def test_with_approval_handles_a_missing_final_newline():
     text = "format: coworker.aws/plan-v1\nid: x"
-    assert with_approval(text, "p.yml", {"approved_by": "a"}) == "format: coworker.aws/plan-v1\nid: x\n" \
-                                                                  "approval:\n  approved_by: a\n"
+    expected = "format: coworker.aws/plan-v1\nid: x\napproval:\n  approved_by: a\n"
+    assert with_approval(text, "p.yml", {"approved_by": "a"}) == expected

@@ -76,7 +76,7 @@ def test_a_mutating_call_is_journaled_before_it_is_sent_and_after_it_returns(tmp
     journal.close()
     kinds = [e["event"] for e in read_events(str(tmp_path / "journal.jsonl"))]
     assert kinds == ["call_started", "call_succeeded", "validation", "step_succeeded"]
-    assert [op for op, _ in aws.calls] == ["RunInstances", "DescribeInstances"]
+    assert [op for op, _params in aws.calls] == ["RunInstances", "DescribeInstances"]
     assert result["status"] == "succeeded" and result["outputs"] == {"instance_id": "i-1"}
     assert result["before"] == "absent"  # named by its own output: it cannot exist before
     assert json.loads(json.dumps(result)) == result  # JSON-safe for Ansible
@@ -99,7 +99,7 @@ def test_a_register_that_finds_nothing_is_unexpected_output(tmp_path):
 @pytest.mark.parametrize("answer, status", [({}, "done"), (not_found("TerminateInstances"), "already_gone")])
 def test_rollback_counts_an_already_gone_resource_as_done(tmp_path, answer, status):
     aws = FakeAws({"TerminateInstances": answer})
-    step_runner, _ = runner(tmp_path, aws)
+    step_runner, _aws = runner(tmp_path, aws)
     step_runner.context["launch"] = {"instance_id": "i-1"}
     record = step_runner.rollback(plan_step(RUN_INSTANCES))
     assert record["status"] == "rolled_back"
