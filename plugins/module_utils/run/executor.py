@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role import assume_execution_role
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
@@ -67,9 +68,13 @@ class StepBatch:
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
+            aws, role_identity = assume_execution_role(aws, config, classification, target, self.params["run_id"])
         except GuardRefusal as exc:
             exc.identity = identity
             raise
+        if role_identity:  # every call of the batch is made as the role, restricted by the session policy
+            identity = dict(identity, base_arn=identity["arn"], arn=role_identity["arn"],
+                            execution_role=aws.assumed_role)
         return aws, identity, classification
 
     def run(self):
