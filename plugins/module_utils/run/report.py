@@ -8,6 +8,9 @@ import json
 import os
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
+    append_private, private_dir, write_private)
+
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
 FORCED = {"refused": "refused", "not_approved": "not_approved", "aborted": "aborted", "paused": "partial",
@@ -196,12 +199,7 @@ def changelog_entry(report):
 
 
 def _write(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_private(path, text.encode("utf-8"))
 
 
 PROVISIONAL_NOTE = ("written while the run was in progress: if the run was interrupted (Ctrl-C, a crash), this is "
@@ -223,5 +221,4 @@ def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=Fals
 
 
 def append_changelog(state_dir, report):
-    with open(os.path.join(state_dir, "changelog.md"), "a", encoding="utf-8") as handle:
-        handle.write(changelog_entry(report))
+    append_private(os.path.join(private_dir(state_dir), "changelog.md"), changelog_entry(report).encode("utf-8"))
