@@ -19,6 +19,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
 
@@ -79,10 +80,11 @@ class StepBatch:
 
     def run(self):
         params = self.params
-        loaded = self.loaded or load_plan(params["plan"], params["plans_dir"], profile=params["profile"],
-                                          render=False)
         path = journal_path(params["state_dir"], params["run_id"])
         state = run_state(read_events(path))
+        # the run executes its own copy of the approved plan, whatever the user's file says now
+        loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"]), params["plans_dir"],
+                                          profile=params["profile"], render=False)
         if params["steps"] is None and params["mode"] == "rollback":
             params["steps"] = steps_to_roll_back(state)
         elif params["steps"] is None:
