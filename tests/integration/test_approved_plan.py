@@ -91,3 +91,57 @@ def test_plan_replaced_after_start_and_mid_run_never_runs(workflow):
     deleted = [json.loads(c.body)["Name"] for c in rollback_calls if c.key == ("ssm", "DeleteParameter")]
     assert sorted(deleted) == ["/ok/a", "/ok/b", "/ok/c"]
     assert workflow.parameter_values() == {}
+
+
+# ------------------------------------------------------------------ what the person sees
+
+ESC_PHASE = "Config\x1b[2J\x1b[H[1/1] fake_step"
+ESC_DESCRIPTION = "Put a\x1b[8m hidden\r\u202eSURPRISE"
+ESC_VALUE = "from-aws\x1b]0;title\x07\x1b[31m"
+
+
+def test_escape_sequences_never_reach_the_terminal_or_the_report(workflow):
+    workflow.ssm.put_parameter(Name="/esc/src", Value="x", Type="String", Description=ESC_VALUE)
+    step_a = put_param("put_a", "/esc/a")
+    step_a["description"] = ESC_DESCRIPTION
+    read = {"id": "read_src", "description": ESC_DESCRIPTION, "action": "ssm:DescribeParameters",
+            "params": {"ParameterFilters": [{"Key": "Name", "Values": ["/esc/src"]}]},
+            "register": {"description": "Parameters[0].Description"},
+            "expect": ["Parameters[0].Description == 'never'"]}  # unexpected output: a prompt shows it
+    plan = workflow.write_plan("escapes", [(ESC_PHASE, [step_a]), ("Second\x1b[1A", [read])])
+    child = workflow.spawn(plan)
+    expect(child, APPROVAL_WAITING)
+    child.sendline("yes")
+    expect(child, CHECKPOINT_WAITING)
+    child.sendline("yes")
+    expect(child, "Continue with the next steps? (yes/no)")
+    child.sendline("yes")
+    code, transcript = finish(child)
+
+    assert code == 0, transcript
+    # (ansible's own pause clears its input line with CR and ESC [ K; that is not ours to judge)
+    for raw in ("\x1b[2J", "\x1b[H", "\x1b[8m", "hidden\r", "\x1b]0;", "\x1b[31m", "\x1b[1A"):
+        assert raw not in transcript, raw
+    assert "\u202e" not in transcript and "\x07" not in transcript
+    assert "Config\\x1b[2J\\x1b[H[1/1] fake_step" in transcript  # shown, escaped
+    assert "description: Put a\\x1b[8m hidden\\x0d\\u202eSURPRISE" in transcript
+    run_id = workflow.only_run()
+    for document in (workflow.report_md(run_id), workflow.changelog()):
+        assert "\x1b" not in document and "\u202e" not in document and "\x07" not in document
+    assert "Config\\x1b[2J" in workflow.report_md(run_id)
+
+
+def test_literal_register_is_a_plan_error_before_any_call(workflow):
+    lookup = {"id": "lookup", "description": "Look up", "action": "ssm:DescribeParameters", "params": {},
+              "register": {"target": '`"acme-prod-data"`'}}
+    bucket = {"id": "bucket", "description": "Bucket", "action": "s3:CreateBucket",
+              "params": {"Bucket": "${lookup.target}"}}
+    plan = workflow.write_plan("literal", [("Storage", [lookup, bucket])])
+    with workflow.moto.recording() as calls:
+        result = workflow.run(plan, "-e", f"approve={plan.digest}")
+    shown = unwrapped(output_of(result))
+    assert result.returncode != 0
+    assert "phases[0].steps[0].register.target: does not read the response" in shown, shown
+    assert str(plan.path) in shown
+    assert mutating_calls(calls) == []
+    assert workflow.session.client("s3").list_buckets()["Buckets"] == []

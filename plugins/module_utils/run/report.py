@@ -8,6 +8,7 @@ import json
 import os
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
     append_private, private_dir, write_private)
 
@@ -146,6 +147,7 @@ def _ts(text):
 
 
 def render_markdown(report):
+    report = printable(report)  # plan text and AWS output: no terminal control in a file people cat
     lines = ["# Run %s: %s" % (report["run_id"], report["status"].upper().replace("_", " ")), "",
              "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
              "- Account: %s (%s), region %s, profile %s" % (report["account_id"], report["environment"],
@@ -187,6 +189,7 @@ def _short(value):
 
 
 def changelog_entry(report):
+    report = printable(report)
     touched = [r for r in report["resources"] if r["result"] not in ("planned", "not_run")]
     lines = ["## %s %s: %s" % (report["finished_at"] or "", report["plan"]["id"], report["status"]), "",
              "- Plan: %s (digest %s)" % (report["plan"]["name"], report["plan"]["sha256"][:12]),
