@@ -16,7 +16,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import read_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
+    check_shown, read_plan_bytes, run_plan_path, store_copy)
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
@@ -27,6 +30,7 @@ ARGUMENT_SPEC = dict(
     op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "finish", "release"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
+    sha256=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
     run_id=dict(type="str"),
@@ -58,16 +62,22 @@ class ActionModule(ControllerAction):
         return journal_path(args["state_dir"], args["run_id"])
 
     def _op_start(self, args, result):
-        loaded = load_plan(args["plan"], args["plans_dir"], verify=False)
-        plan = loaded["plan"]
+        source = find_plan(args["plan"], args["plans_dir"])
+        raw, document, digest = read_plan_bytes(source)
+        check_shown(source, digest, args["sha256"])
+        plan = validate_document(document, source)
         run_id = args["run_id"] or new_run_id(plan["id"])
         dry_run = bool(args["dry_run"] or self._task.check_mode)
         note = None
         if not dry_run:
             lock = lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"])
             note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
+        # from here on the run reads only the bytes whose digest was checked above
+        copy = store_copy(run_dir(args["state_dir"], run_id), source, raw)
+        loaded = load_plan(copy, verify=False)
         with Journal(journal_path(args["state_dir"], run_id), run_id) as journal:
-            journal.append("run_started", plan_id=plan["id"], plan_path=loaded["path"], sha256=loaded["sha256"],
+            journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy,
+                           sha256=loaded["sha256"],
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
                            environment=plan["target"]["environment"],
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
@@ -91,18 +101,18 @@ class ActionModule(ControllerAction):
         if started is None or started.get("dry_run"):
             raise ValueError("run %s %s" % (run_id, "is a dry run: nothing to %s" % args["purpose"]
                                             if started else "has no run_started event"))
-        document = read_document(started["plan_path"])
-        digest = plan_digest(document)
+        plan_path = run_plan_path(started)
+        digest = plan_digest(read_document(plan_path))
         if digest != started["sha256"]:
             raise ValueError("refused: the plan file %s changed since run %s (digest now %s, the run used %s); "
-                             "nothing was changed" % (started["plan_path"], run_id, digest[:12], started["sha256"][:12]))
+                             "nothing was changed" % (plan_path, run_id, digest[:12], started["sha256"][:12]))
         lock = lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"])
         note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
         with Journal(path, run_id) as journal:
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
-                      plan_path=started["plan_path"], done=done_steps(state),
+                      plan_path=plan_path, done=done_steps(state),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"))
         return result
 
@@ -154,7 +164,7 @@ class ActionModule(ControllerAction):
         events = read_events(path)
         state = run_state(events)
         started = state["started"] or {}
-        loaded = load_plan(started.get("plan_path") or args["plan"], args["plans_dir"], verify=False)
+        loaded = load_plan(run_plan_path(started, args["plan"]), args["plans_dir"], verify=False)
         dry_run = bool(started.get("dry_run"))
         folder = run_dir(args["state_dir"], args["run_id"])
         report, markdown = write_report(folder, args["run_id"], loaded, events, args["outcome"], dry_run)

@@ -13,9 +13,11 @@ version_added: 0.1.0
 description:
   - Bookkeeping of a run under O(state_dir), done on the controller by the action plugin of the same
     name; this file only documents it.
-  - V(start) takes the lock for (account, region, plan id), creates C(runs/<run_id>/journal.jsonl) and
-    writes C(run_started) with the plan digest. It also tells whether a person can answer prompts
-    (RV(interactive)).
+  - V(start) reads the plan file once, refuses it if its digest is not O(sha256) (the digest shown to
+    the person), copies its bytes to C(runs/<run_id>/approved-plan.yml), takes the lock for (account,
+    region, plan id), creates C(runs/<run_id>/journal.jsonl) and writes C(run_started) with the plan
+    digest. Every later task of the run (M(coworker.aws.run_step), V(finish), V(open)) reads that copy,
+    never the user's file again. It also tells whether a person can answer prompts (RV(interactive)).
   - V(approve) records the approval of this run. O(answer) must be C(yes), or O(token) must be the plan
     digest this run started with (or its first 12 or more hex characters). Fails otherwise.
   - V(open) reopens a past run (O(run_id) or V(last)) to resume it or roll it back (O(purpose)); it refuses a
@@ -42,6 +44,11 @@ options:
     choices: [resume, rollback]
   plan:
     description: The plan (path, id or V(last)); required for V(start).
+    type: str
+  sha256:
+    description:
+      - For V(start), the plan digest that was shown to the person (C(plan_info)'s C(sha256)). When given,
+        a plan file whose digest differs now is refused and nothing is started.
     type: str
   plans_dir:
     description: Directory searched when O(plan) is an id or V(last).

@@ -128,16 +128,16 @@ def aborted_at_put_c(workflow):
     return plan
 
 
-def test_abort_keeps_earlier_steps_and_resume_runs_only_the_rest_of_the_unchanged_plan(workflow):
+def test_abort_keeps_earlier_steps_and_resume_runs_only_the_rest_of_the_approved_plan(workflow):
     plan = aborted_at_put_c(workflow)
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep"}
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "failed"
     workflow.unblock_put_c()
 
-    # An edited (and re-approved) plan is not the plan the run started with: refused.
-    original = plan.path.read_text()
-    document = yaml.safe_load(original)
+    # An edited (and re-approved) plan is not the plan the run started with: its digest does not
+    # approve the run, and the resume executes the run's own copy of the approved plan.
+    document = yaml.safe_load(plan.path.read_text())
     document["phases"][1]["steps"][1]["params"]["Value"] = "v2"
     document["approval"] = approval_block(document, "tester@example.com")
     plan.path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -145,15 +145,14 @@ def test_abort_keeps_earlier_steps_and_resume_runs_only_the_rest_of_the_unchange
         refused = workflow.run(None, "-e", f"resume={run_id}", "-e",
                                f"approve={document['approval']['plan_sha256']}")
     assert refused.returncode != 0
-    assert f"changed since run {run_id}" in unwrapped(output_of(refused))
+    assert f"does not match the plan digest {plan.digest[:12]}" in unwrapped(output_of(refused))
     assert mutating_calls(calls) == []
 
-    plan.path.write_text(original)
     resumed = workflow.run(None, "-e", f"resume={run_id}", "-e", f"approve={plan.digest}")
 
     assert resumed.returncode == 0, output_of(resumed)
     assert sent_after_resume(workflow.journal(run_id)) == ["put_c", "put_d"]
-    assert workflow.parameter_values() == ALL_FOUR
+    assert workflow.parameter_values() == ALL_FOUR  # v1 everywhere: the edit never ran
     assert workflow.report(run_id)["status"] == "succeeded"
 
 

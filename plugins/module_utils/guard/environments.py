@@ -55,6 +55,8 @@ ENV_VAR = "COWORKER_AWS_ENVIRONMENTS"
 DEFAULT_UNKNOWN = "staging"
 
 LIST_KEYS = ("account_ids", "account_aliases", "profiles", "regions")
+CLASS_KEYS = LIST_KEYS + ("execution_role",)
+ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
 TOP_KEYS = ("environments", "unknown_environment")
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
 NOT_FOUND = ("environments file not found; create it from examples/environments.yml "
@@ -121,12 +123,13 @@ def _class_entry(path, cls, entry):
     if entry is None:
         entry = {}
     if not isinstance(entry, dict):
-        raise ConfigError(path, field, "must be a mapping with keys %s" % ", ".join(LIST_KEYS))
-    unknown = sorted(str(key) for key in entry if key not in LIST_KEYS)
+        raise ConfigError(path, field, "must be a mapping with keys %s" % ", ".join(CLASS_KEYS))
+    unknown = sorted(str(key) for key in entry if key not in CLASS_KEYS)
     if unknown:
         raise ConfigError(path, "%s.%s" % (field, unknown[0]),
-                          "unknown key (allowed: %s)" % ", ".join(LIST_KEYS))
-    result = {}
+                          "unknown key (allowed: %s)" % ", ".join(CLASS_KEYS))
+    role = _execution_role(path, field, cls, entry.get("execution_role"))
+    result = {"execution_role": role} if role else {}
     for key in LIST_KEYS:
         sub = "%s.%s" % (field, key)
         if key not in entry:
@@ -135,6 +138,19 @@ def _class_entry(path, cls, entry):
         value = _string_list(path, sub, entry[key])
         result[key] = _account_ids(path, sub, value) if key == "account_ids" else _patterns(path, sub, value)
     return result
+
+
+def _execution_role(path, field, cls, value):
+    """Optional role ARN the executor assumes for this class (only non-production classes execute)."""
+    if value is None:
+        return None
+    where = field + ".execution_role"
+    if cls not in EXECUTABLE:
+        raise ConfigError(path, where, "only sandbox, development and test execute; %s cannot have one" % cls)
+    if not isinstance(value, str) or not ROLE_ARN_RE.fullmatch(value):
+        raise ConfigError(path, where, "must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), "
+                          "got %r" % (value,))
+    return value
 
 
 def _check_unique_accounts(path, environments):

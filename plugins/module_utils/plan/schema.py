@@ -16,6 +16,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws import service_mo
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import parse_command
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
+from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import register_problem
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     BUILTIN, ReferenceProblem, iter_strings, references_in)
@@ -198,13 +199,23 @@ def _wait(raw, service, path, check):
             "max_attempts": _non_negative(raw, "max_attempts", path, check, None)}
 
 
-def _register(raw, path, check):
+def _output_shape(call):
+    try:
+        return service_model.operation_model(call["service"], call["operation"]).output_shape if call else None
+    except (ValueError, KeyError, TypeError):
+        return None  # an unknown operation is reported by the call's own check
+
+
+def _register(raw, path, check, call):
     register = check.get(raw, "register", dict, path, required=False, default={})
+    output = _output_shape(call)
     for name, expr in register.items():
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             check.add("%s.register.%s" % (path, name), "register names are letters, digits and _")
         if not isinstance(expr, str):
             check.add("%s.register.%s" % (path, name), "must be a JMESPath string")
+        elif register_problem(expr, output):
+            check.add("%s.register.%s" % (path, name), register_problem(expr, output))
     _jmespath_problems([("register.%s" % n, e) for n, e in register.items() if isinstance(e, str)], path, check)
     return register
 
@@ -232,7 +243,7 @@ def _step(raw, path, phase, phase_index, check):
     return {
         "id": step_id, "phase": phase, "phase_index": phase_index,
         "description": check.get(raw, "description", str, path, required=False, default=""),
-        "call": call, "register": _register(raw, path, check),
+        "call": call, "register": _register(raw, path, check, call),
         "wait": _wait(raw.get("wait"), service, path + ".wait", check),
         "validate": validate, "rollback": rollback,
         "destructive": bool(inferred or declared), "destructive_inferred": inferred,

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role import assume_execution_role
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
@@ -71,17 +73,22 @@ class StepBatch:
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
+            aws, role_identity = assume_execution_role(aws, config, classification, target, self.params["run_id"])
         except GuardRefusal as exc:
             exc.identity = identity
             raise
+        if role_identity:  # every call of the batch is made as the role, restricted by the session policy
+            identity = dict(identity, base_arn=identity["arn"], arn=role_identity["arn"],
+                            execution_role=aws.assumed_role)
         return aws, identity, classification
 
     def run(self):
         params = self.params
-        loaded = self.loaded or load_plan(params["plan"], params["plans_dir"], profile=params["profile"],
-                                          render=False)
         path = journal_path(params["state_dir"], params["run_id"])
         state = run_state(read_events(path))
+        # the run executes its own copy of the approved plan, whatever the user's file says now
+        loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"]), params["plans_dir"],
+                                          profile=params["profile"], render=False)
         if params["steps"] is None and params["mode"] == "rollback":
             params["steps"] = steps_to_roll_back(state)
         elif params["steps"] is None:

@@ -16,6 +16,8 @@ import re
 import time
 from datetime import datetime, timezone
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import open_private, private_dir
+
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
 
@@ -39,18 +41,15 @@ class Journal:
     def __init__(self, path, run_id):
         self.path = path
         self.run_id = run_id
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        private_dir(os.path.dirname(path), levels=2)  # runs/<run_id>
+        self._fd = open_private(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         self._seal_torn_tail()
 
     def _seal_torn_tail(self):
         """A crash can leave a line without its newline; end it so the next event stands alone."""
         size = os.fstat(self._fd).st_size
-        if size:
-            with open(self.path, "rb") as handle:
-                handle.seek(size - 1)
-                if handle.read(1) != b"\n":
-                    os.write(self._fd, b"\n")
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            os.write(self._fd, b"\n")
 
     def append(self, event, **fields):
         record = {"ts": utc_now(), "run_id": self.run_id, "event": event}

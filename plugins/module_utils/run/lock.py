@@ -20,6 +20,7 @@ import socket
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import utc_now
+from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import create_private, private_dir
 
 
 class LockHeld(CoworkerError):
@@ -63,10 +64,7 @@ def _write_exclusive(path, record):
     empty lock file behind.
     """
     tmp = "%s.%d.%s.tmp" % (path, os.getpid(), os.urandom(4).hex())
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
+    create_private(tmp, json.dumps(record, sort_keys=True).encode("utf-8"))
     try:
         os.link(tmp, path)
     finally:
@@ -75,7 +73,7 @@ def _write_exclusive(path, record):
 
 def acquire(path, run_id, pid, force_unlock=None):
     """Take the lock for ``run_id``; return a note when a lock was taken over, else None."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    private_dir(os.path.dirname(path))
     record = {"run_id": run_id, "pid": pid, "host": socket.gethostname(), "user": getpass.getuser(),
               "since": utc_now()}
     for _attempt in range(3):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import time
 
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+
 DASH = " \u2014 "
 # a waiting step says it is still alive at most this often
 PROGRESS_EVERY_SECONDS = 3.0
@@ -38,7 +40,7 @@ def step_line(result, total):
         status += " (%s)" % (result["error"].get("code") or result["error"].get("kind"))
     parts = ["[Step %d of %d] %s" % (result["index"], total, result["id"]), result.get("cli") or "",
              "%s in %d ms" % (status, result.get("duration_ms", 0)), _validation_text(result.get("validation"))]
-    return DASH.join(part for part in parts if part)
+    return printable(DASH.join(part for part in parts if part))
 
 
 def rollback_line(record, total):
@@ -50,7 +52,7 @@ def rollback_line(record, total):
     detail = ", ".join("%d %s" % (n, status.replace("_", " ")) for status, n in sorted(counts.items()))
     parts = ["[Rollback of step %d of %d] %s" % (record["index"], total, record["id"]),
              record["status"].upper(), detail]
-    return DASH.join(part for part in parts if part)
+    return printable(DASH.join(part for part in parts if part))
 
 
 class Progress:
@@ -67,7 +69,7 @@ class Progress:
         self.clock = clock
 
     def note(self, step_id, text):
-        self.say("  ... %s: %s" % (step_id, text))
+        self.say(printable("  ... %s: %s" % (step_id, text)))
 
     @contextlib.contextmanager
     def polling(self, client, step_id, what):

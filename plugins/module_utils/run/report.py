@@ -8,6 +8,10 @@ import json
 import os
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
+    append_private, private_dir, write_private)
+
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
 FORCED = {"refused": "refused", "not_approved": "not_approved", "aborted": "aborted", "paused": "partial",
@@ -144,6 +148,7 @@ def _ts(text):
 
 
 def render_markdown(report):
+    report = printable(report)  # plan text and AWS output: no terminal control in a file people cat
     lines = ["# Run %s: %s" % (report["run_id"], report["status"].upper().replace("_", " ")), "",
              "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
              "- Account: %s (%s), region %s, profile %s" % (report["account_id"], report["environment"],
@@ -185,6 +190,7 @@ def _short(value):
 
 
 def changelog_entry(report):
+    report = printable(report)
     touched = [r for r in report["resources"] if r["result"] not in ("planned", "not_run")]
     lines = ["## %s %s: %s" % (report["finished_at"] or "", report["plan"]["id"], report["status"]), "",
              "- Plan: %s (digest %s)" % (report["plan"]["name"], report["plan"]["sha256"][:12]),
@@ -197,12 +203,7 @@ def changelog_entry(report):
 
 
 def _write(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_private(path, text.encode("utf-8"))
 
 
 PROVISIONAL_NOTE = ("written while the run was in progress: if the run was interrupted (Ctrl-C, a crash), this is "
@@ -224,5 +225,4 @@ def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=Fals
 
 
 def append_changelog(state_dir, report):
-    with open(os.path.join(state_dir, "changelog.md"), "a", encoding="utf-8") as handle:
-        handle.write(changelog_entry(report))
+    append_private(os.path.join(private_dir(state_dir), "changelog.md"), changelog_entry(report).encode("utf-8"))

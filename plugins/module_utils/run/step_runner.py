@@ -19,6 +19,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import rende
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
     classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
+from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import holds_secret, redact
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import Progress, silent
@@ -75,6 +76,10 @@ class StepRunner:
                 params = dict(params, **{name: str(uuid.uuid5(uuid.NAMESPACE_URL, seed))})
         return params
 
+    def _redacted(self, call, body, secrets=None):
+        """The response as it may be journaled, reported or shown: sensitive members replaced."""
+        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets)
+
     def _send(self, call, params):
         """Make a call; return (response, error_info)."""
         try:
@@ -103,7 +108,7 @@ class StepRunner:
         response, error = self._send(call, params)
         if error:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
-        return response_body(response)
+        return self._redacted(call, response_body(response))
 
     def _validate_call(self, call, expect_absent=False):
         params = self._resolve(call["params"])
@@ -123,7 +128,7 @@ class StepRunner:
                 record.update(error=error["code"], message=error["message"], failed_expect=[])
                 continue
             body = response_body(response)
-            record["state"] = body
+            record["state"] = self._redacted(call, body)
             record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
             record.pop("error", None)
             if not record["failed_expect"]:
@@ -188,9 +193,9 @@ class StepRunner:
                 self._finish(step, result)
             return
         result["retries"] = retry_attempts(response)
-        body = response_body(response)
-        result.update(response=body, changed=step["mutating"])
-        self._register(step, result, body)
+        body, secrets = response_body(response), set()
+        result.update(response=self._redacted(call, body, secrets), changed=step["mutating"])
+        self._register(step, result, body, secrets)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
         if not self._wait(step, result):
@@ -220,11 +225,16 @@ class StepRunner:
         self.journal.append("step_failed", step=step["id"], error=error)
         return False
 
-    def _register(self, step, result, body):
+    def _register(self, step, result, body, secrets):
         outputs = {name: _search(expr, body) for name, expr in step["register"].items()}
+        withheld = [n for n, v in outputs.items() if holds_secret(v, secrets)]
+        for name in withheld:
+            outputs[name] = None  # a secret is never registered (it would reach the journal and later requests)
         result["outputs"] = outputs
+        result["unexpected"] += ["register %s: %r reads a value AWS marks sensitive; it is not registered"
+                                 % (n, step["register"][n]) for n in withheld]
         result["unexpected"] += ["register %s: %r found nothing" % (n, step["register"][n])
-                                 for n, v in outputs.items() if v is None]
+                                 for n, v in outputs.items() if v is None and n not in withheld]
         result["expect"] = [{"expression": e, "ok": bool(_search(self._expression(e), body))}
                             for e in step["call"]["expect"]]
         result["unexpected"] += ["expect %r did not hold" % e["expression"] for e in result["expect"] if not e["ok"]]

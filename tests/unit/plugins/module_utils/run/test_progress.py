@@ -77,3 +77,12 @@ def test_a_dry_run_line_shows_the_validation_it_would_make():
     line = step_line(_result(status="planned", validation={"status": "not_run", "calls": [
         {"cli": "aws s3api head-bucket --bucket b", "status": "planned"}]}), 4)
     assert line.endswith("PLANNED in 61 ms \u2014 validation: aws s3api head-bucket --bucket b -> planned")
+
+
+def test_plan_text_and_aws_text_reach_the_terminal_escaped():
+    line = step_line(_result(id="s", cli="aws ssm put-parameter --value '\x1b[2Jgone'",
+                             status="failed", error={"code": "Bad\x1b[1A"}), 1)
+    assert "\x1b" not in line and "\\x1b[2Jgone" in line and "(Bad\\x1b[1A)" in line
+    lines = []
+    Progress(lines.append).note("s", "error \x1b]0;title\x07")
+    assert lines == ["  ... s: error \\x1b]0;title\\x07"]

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Secrets never land in files or output: redact what the AWS model marks ``sensitive``.
+
+A response is walked with its operation's output shape; every member whose shape
+carries botocore's ``sensitive`` trait (``SecretAccessKey``, ``Parameter.Value``,
+``SecretString``, passwords, ...) is replaced by ``REDACTED`` before the response is
+journaled, reported, returned as a task result or shown. The model does not mark
+STS session tokens, which are half of a credential: ``ALSO_SENSITIVE`` adds that one
+member name.
+"""
+
+from __future__ import annotations
+
+REDACTED = "<redacted: sensitive>"
+# members the model leaves unmarked although they are credentials (the model marks the secret key)
+ALSO_SENSITIVE = frozenset({"SessionToken"})
+
+
+def is_sensitive(shape, member_name=None):
+    return bool(shape.metadata.get("sensitive")) or member_name in ALSO_SENSITIVE
+
+
+def contains_sensitive(shape, member_name=None, _seen=None):
+    """Whether a value of this shape is, or holds anywhere below it, a sensitive member."""
+    if is_sensitive(shape, member_name):
+        return True
+    seen = _seen if _seen is not None else set()
+    if shape.name in seen:  # recursive shapes
+        return False
+    seen.add(shape.name)
+    return any(contains_sensitive(child, name, seen) for name, child in _children(shape))
+
+
+def _children(shape):
+    kind = shape.type_name
+    if kind == "structure":
+        return list(shape.members.items())
+    if kind == "list":
+        return [(None, shape.member)]
+    if kind == "map":
+        return [(None, shape.value)]
+    return []
+
+
+def redact(value, shape, found=None):
+    """A copy of ``value`` with every sensitive member replaced; the originals are added to ``found``."""
+    if shape is None or value is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        result = {}
+        for name, item in value.items():
+            member = shape.members.get(name)
+            if member is not None and is_sensitive(member, name):
+                _collect(item, found)
+                result[name] = REDACTED
+            else:
+                result[name] = redact(item, member, found)
+        return result
+    if kind == "list" and isinstance(value, list):
+        return [redact(item, shape.member, found) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        if is_sensitive(shape.value):
+            _collect(list(value.values()), found)
+            return {key: REDACTED for key in value}
+        return {key: redact(item, shape.value, found) for key, item in value.items()}
+    return value
+
+
+def _collect(value, found):
+    if found is None:
+        return
+    if isinstance(value, dict):
+        for item in value.values():
+            _collect(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, found)
+    elif isinstance(value, str) and value:
+        found.add(value)
+
+
+def holds_secret(value, secrets):
+    """Whether ``value`` (a registered output) is or contains one of the redacted values."""
+    if not secrets:
+        return False
+    if isinstance(value, dict):
+        return any(holds_secret(v, secrets) for v in value.values())
+    if isinstance(value, list):
+        return any(holds_secret(v, secrets) for v in value)
+    return isinstance(value, str) and value in secrets
