@@ -13,6 +13,7 @@ import os
 
 from ansible import context
 
+from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
@@ -27,14 +28,14 @@ from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "refused", "interrupted", "note")
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC = with_group_args(dict(
     op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "decide", "finish", "release"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
     run_id=dict(type="str"),
-    profile=dict(type="str"),
+    profile=dict(type="str", aliases=["aws_profile"]),
     dry_run=dict(type="bool", default=False),
     force_unlock=dict(type="str"),
     answer=dict(type="str", no_log=False),
@@ -53,11 +54,7 @@ ARGUMENT_SPEC = dict(
     previous=dict(type="dict", default={}),
     # the extra variables, as the person gave them, that the printed resume/rollback commands repeat
     command_vars=dict(type="dict", default={}),
-    # accepted so that module_defaults for group/coworker.aws.nonprod fits every member; unused here
-    environments_file=dict(type="path"),
-    retry_mode=dict(type="str", choices=["standard", "adaptive"]),
-    max_attempts=dict(type="int"),
-)
+))
 
 
 class ActionModule(ControllerAction):

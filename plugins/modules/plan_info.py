@@ -22,6 +22,7 @@ description:
 author:
   - coworker.aws maintainers
 extends_documentation_fragment:
+  - coworker.aws.group
   - coworker.aws.plan
 options:
   verify_approval:
@@ -87,15 +88,15 @@ segments:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH
+from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH, with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
 
 
-ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
-                     verify_approval=dict(type="bool", default=True),
-                     profile=dict(type="str", aliases=["aws_profile"]))
+ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
+                                     verify_approval=dict(type="bool", default=True),
+                                     profile=dict(type="str", aliases=["aws_profile"])))
 
 
 def main():

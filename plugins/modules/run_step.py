@@ -29,6 +29,7 @@ description:
 author:
   - coworker.aws maintainers
 extends_documentation_fragment:
+  - coworker.aws.group
   - coworker.aws.plan
 options:
   steps:
