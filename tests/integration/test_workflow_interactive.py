@@ -132,6 +132,9 @@ def test_retry_after_the_cause_is_fixed_completes_the_plan(workflow):
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "succeeded"
     assert sent_steps(workflow.journal(run_id)) == ["put_a", "put_b", "put_c", "put_c", "put_d"]
+    put_c = next(s for s in workflow.report(run_id)["steps"] if s["id"] == "put_c")
+    assert put_c["retries_chosen"] == 1  # the person's retry is counted
+    assert "| 3 | put_c | Access | succeeded | passed | 0 (+1 chosen) |" in workflow.report_md(run_id)
 
 
 def test_skip_of_a_skippable_step_continues_with_the_rest(workflow):
