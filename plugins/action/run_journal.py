@@ -11,30 +11,36 @@ from __future__ import annotations
 
 import os
 
+from ansible import context
+
+from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.run import decide
+from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
-from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, build_report, write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "refused", "interrupted", "note")
-ARGUMENT_SPEC = dict(
-    op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "finish", "release"]),
+ARGUMENT_SPEC = with_group_args(dict(
+    op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "decide", "finish", "release"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
     sha256=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
     run_id=dict(type="str"),
-    profile=dict(type="str"),
+    profile=dict(type="str", aliases=["aws_profile"]),
     dry_run=dict(type="bool", default=False),
     force_unlock=dict(type="str"),
     answer=dict(type="str", no_log=False),
@@ -43,7 +49,17 @@ ARGUMENT_SPEC = dict(
     data=dict(type="dict", default={}),
     outcome=dict(type="str", default="auto",
                  choices=["auto", "rollback", "refused", "not_approved", "aborted", "paused", "interrupted"]),
-)
+    stopped_by_person=dict(type="bool", default=False),
+    # op=decide: what happened and what the person answered
+    about=dict(type="str", default="batch", choices=["batch", "answer", "checkpoint"]),
+    batch=dict(type="dict", default={}),
+    pending=dict(type="list", elements="str", default=[]),
+    on_failure=dict(type="str", default="ask", choices=list(decide.FAILURE_MODES)),
+    prompts=dict(type="bool", default=False),
+    previous=dict(type="dict", default={}),
+    # the extra variables, as the person gave them, that the printed resume/rollback commands repeat
+    command_vars=dict(type="dict", default={}),
+))
 
 
 class ActionModule(ControllerAction):
@@ -85,8 +101,14 @@ class ActionModule(ControllerAction):
             write_report(run_dir(args["state_dir"], run_id), run_id, loaded,
                          read_events(journal_path(args["state_dir"], run_id)), provisional=True)
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=dry_run,
-                      interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"])
+                      interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"],
+                      commands=self._commands(args, run_id))
         return result
+
+    @staticmethod
+    def _commands(args, run_id):
+        """Resume and rollback commands naming the playbook as it was run, with the options given."""
+        return followup_commands(context.CLIARGS.get("args") or [], run_id, args["command_vars"])
 
     def _op_open(self, args, result):
         """Reopen a past run to resume it or roll it back; its plan file must be unchanged."""
@@ -113,7 +135,8 @@ class ActionModule(ControllerAction):
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
                       plan_path=plan_path, done=done_steps(state),
-                      rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"))
+                      rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
+                      commands=self._commands(args, run_id))
         return result
 
     def _op_release(self, args, result):
@@ -159,6 +182,64 @@ class ActionModule(ControllerAction):
             return failed(result, "%s — no changes made" % reason)
         return result
 
+    def _op_decide(self, args, result):
+        """What the run does next (see module_utils/run/decide.py); a decision is journaled here."""
+        path = self._journal(args)
+        previous, batch = args["previous"], args["batch"]
+        if args["about"] == "checkpoint":
+            decision = decide.at_checkpoint(args["answer"])
+        elif args["about"] == "answer":
+            step = previous.get("step")
+            decision = decide.after_answer(previous.get("question"), args["answer"], step,
+                                           batch.get("not_run") or [], self._skippable(path, step),
+                                           previous.get("asked", 0) + 1)
+            decision["asked"] = previous.get("asked", 0) + 1
+        else:
+            dry_run = bool((run_state(read_events(path))["started"] or {}).get("dry_run"))
+            decision = decide.after_batch(batch, args["pending"], args["on_failure"], args["prompts"], dry_run)
+        decision.setdefault("asked", 0)
+        if decision["action"] == "ask":
+            decision["prompt"] = self._question(decision, batch, self._skippable(path, decision["step"]))
+        self._journal_decision(path, args, decision, batch)
+        result.update(changed=False, **decision)
+        return result
+
+    @staticmethod
+    def _skippable(path, step):
+        started = run_state(read_events(path))["started"] or {}
+        if not step or not (started.get("plan_copy") or started.get("plan_path")):
+            return False
+        steps = load_plan(run_plan_path(started), None, verify=False)["plan"]["steps"]
+        return any(s["id"] == step and s.get("skippable") for s in steps)
+
+    @staticmethod
+    def _question(decision, batch, skippable):
+        """The text of the prompt: the failure's options, or the unexpected output to accept."""
+        lines = ["%s — please choose again." % decision["note"]] if decision.get("note") else []
+        if decision["question"] == "unexpected":
+            unexpected = ((batch.get("results") or [{}])[-1]).get("unexpected") or []
+            lines.append("CHECKPOINT: step %s returned unexpected output:" % decision["step"])
+            return "\n".join(lines + ["  - %s" % printable(item) for item in unexpected]
+                             + ["Continue with the next steps? (yes/no)"]) + "\n"
+        options = decide.failure_choices(skippable)
+        lines.append("Step %s failed. What now?" % decision["step"])
+        lines += ["  %s %s" % option for option in options]
+        keys = [key for key, _ in options]
+        lines.append("Choose %s or %s" % (", ".join(keys[:-1]), keys[-1]))
+        return "\n".join(lines) + "\n"
+
+    def _journal_decision(self, path, args, decision, batch):
+        with Journal(path, args["run_id"]) as journal:
+            if args["about"] == "checkpoint":
+                journal.append("checkpoint", answer=args["answer"], **args["data"])
+            if decision["choice"] and args["about"] != "checkpoint":
+                error = (batch.get("error") or {}).get("kind") or (
+                    "unexpected_output" if batch.get("unexpected_step") else "unknown")
+                journal.append("decision", step=decision["step"], choice=decision["choice"], error=error,
+                               answer=args["answer"], status=decision["status"])
+            if decision["action"] == "skip":
+                journal.append("step_skipped", step=decision["step"])
+
     def _op_finish(self, args, result):
         path = self._journal(args)
         events = read_events(path)
@@ -167,7 +248,10 @@ class ActionModule(ControllerAction):
         loaded = load_plan(run_plan_path(started, args["plan"]), args["plans_dir"], verify=False)
         dry_run = bool(started.get("dry_run"))
         folder = run_dir(args["state_dir"], args["run_id"])
-        report, markdown = write_report(folder, args["run_id"], loaded, events, args["outcome"], dry_run)
+        outcome = args["outcome"]
+        if build_report(args["run_id"], loaded, events, outcome, dry_run)["status"] == "succeeded":
+            outcome = decide.finish_outcome(outcome, [s for s, e in state["steps"].items() if e["status"] == "skipped"])
+        report, markdown = write_report(folder, args["run_id"], loaded, events, outcome, dry_run)
         with Journal(path, args["run_id"]) as journal:
             journal.append("run_finished", status=report["status"])
         if not dry_run:
@@ -175,6 +259,11 @@ class ActionModule(ControllerAction):
             plan = loaded["plan"]
             release(lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"]),
                     args["run_id"])
-        result.update(changed=False, report=report, report_text=markdown, status=report["status"],
-                      report_dir=folder)
+        rollback_run = args["outcome"] == "rollback"
+        commands = self._commands(args, args["run_id"])
+        summary = decide.summary_line(report, rollback_run)
+        result.update(changed=False, report=report, report_text=markdown, status=report["status"], report_dir=folder,
+                      report_lines=markdown.rstrip("\n").split("\n"), commands=commands, summary=summary,
+                      closing=closing_lines(summary, report["status"], commands, dry_run),
+                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"]))
         return result

@@ -24,6 +24,24 @@ PLAN_ARGS = dict(
     plan=dict(type="str", required=True),
     plans_dir=dict(type="path"),
 )
+# Options every member of the action group coworker.aws.nonprod accepts, so that module_defaults
+# for group/coworker.aws.nonprod never breaks one ("Unsupported parameters"). A member with no
+# use for one accepts and ignores it (doc fragment coworker.aws.group says which use what).
+GROUP_ARGS = dict(
+    state_dir=dict(type="path"),
+    plans_dir=dict(type="path"),
+    environments_file=dict(type="path"),
+    profile=dict(type="str", aliases=["aws_profile"]),
+    retry_mode=dict(type="str", choices=["standard", "adaptive"]),
+    max_attempts=dict(type="int"),
+)
+
+
+def with_group_args(spec):
+    """A module's argument spec plus the group's shared options it does not define itself."""
+    return dict(GROUP_ARGS, **spec)
+
+
 AWS_ARGS = dict(
     profile=dict(type="str", aliases=["aws_profile"]),
     environments_file=dict(type="path"),

@@ -23,6 +23,7 @@ author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - coworker.aws.group
   - coworker.aws.plan
 options:
   approved_by:
@@ -73,13 +74,14 @@ sha256:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
 
-ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
-                     approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
-                     confirm=dict(type="bool", required=True))
+ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
+                                     approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
+                                     confirm=dict(type="bool", required=True)))
 
 
 def main():

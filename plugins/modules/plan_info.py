@@ -23,6 +23,7 @@ author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - coworker.aws.group
   - coworker.aws.plan
 options:
   verify_approval:
@@ -90,16 +91,16 @@ segments:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH
+from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH, with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 
 
-ARGUMENT_SPEC = dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
-                     verify_approval=dict(type="bool", default=True),
-                     profile=dict(type="str", aliases=["aws_profile"]))
+ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
+                                     verify_approval=dict(type="bool", default=True),
+                                     profile=dict(type="str", aliases=["aws_profile"])))
 
 
 def main():

@@ -26,17 +26,25 @@ description:
     M(coworker.aws.run_step) refuses to change anything in a run without this record.
   - V(release) gives back the lock of a reopened run that was refused or not approved, leaving its
     report as it was.
-  - V(record) appends a decision (checkpoint answer, skip, failure choice) to the journal.
+  - V(record) appends an event (an environment verified, a refusal, a note) to the journal.
+  - V(decide) decides what the run does next and journals the decision in the same call, after a batch
+    of M(coworker.aws.run_step) (O(about=batch)), after the person's answer at "What now?" or to unexpected
+    output (O(about=answer)), or at a checkpoint (O(about=checkpoint)). It returns RV(action) (V(continue),
+    V(ask), V(retry), V(skip), V(rollback), V(pause) or V(stop)), the steps to run next and the status the
+    run would end in. The decisions themselves are in C(module_utils/run/decide.py).
   - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
     C(state_dir/changelog.md) (not for dry runs) and releases the lock.
 author:
   - coworker.aws maintainers (@coworker)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - coworker.aws.group
 options:
   op:
     description: What to do.
     type: str
     required: true
-    choices: [start, open, record, approve, finish, release]
+    choices: [start, open, record, approve, decide, finish, release]
   purpose:
     description: For V(open), why the run is reopened.
     type: str
@@ -63,6 +71,7 @@ options:
   profile:
     description: Profile recorded in the journal and report.
     type: str
+    aliases: [aws_profile]
   dry_run:
     description: Mark the run as a dry run (also implied by check mode). No lock, no change-log entry.
     type: bool
@@ -71,7 +80,7 @@ options:
     description: Take over the lock held by this run id (for a run that is known to be dead).
     type: str
   answer:
-    description: For V(approve), what the person typed.
+    description: For V(approve) and V(decide), what the person typed.
     type: str
   token:
     description: For V(approve), the non-interactive approval token (the plan digest or its prefix).
@@ -92,8 +101,43 @@ options:
     type: str
     default: auto
     choices: [auto, rollback, refused, not_approved, aborted, paused, interrupted]
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  stopped_by_person:
+    description: For V(finish), the run stops because the person said so at a prompt (RV(ends_in_error) is then false).
+    type: bool
+    default: false
+  about:
+    description: For V(decide), what is decided on.
+    type: str
+    default: batch
+    choices: [batch, answer, checkpoint]
+  batch:
+    description: For V(decide), the registered result of the M(coworker.aws.run_step) batch.
+    type: dict
+    default: {}
+  pending:
+    description: For V(decide) with O(about=batch), the steps the batch was asked to run.
+    type: list
+    elements: str
+    default: []
+  on_failure:
+    description: For V(decide), what to do when a step fails; V(ask) without a person to ask becomes V(rollback).
+    type: str
+    default: ask
+    choices: [ask, rollback, abort]
+  prompts:
+    description: For V(decide), whether a person at a terminal answers questions.
+    type: bool
+    default: false
+  previous:
+    description: For V(decide) with O(about=answer), the decision that asked the question.
+    type: dict
+    default: {}
+  command_vars:
+    description:
+      - The extra variables as the person gave them (C(state_dir), C(plans_dir), C(environments_file),
+        C(aws_profile)); the printed resume and rollback commands repeat those that differ from the defaults.
+    type: dict
+    default: {}
 attributes:
   platform:
     platforms: posix
@@ -149,6 +193,41 @@ report:
   description: The report (same as C(report.json)).
   returned: op=finish
   type: dict
+commands:
+  description: The resume and rollback commands of this run, naming the playbook as it was run.
+  returned: op=start, op=open, op=finish
+  type: dict
+action:
+  description: What comes next (continue, ask, retry, skip, rollback, pause, stop).
+  returned: op=decide
+  type: str
+run_next:
+  description: The steps to run now.
+  returned: op=decide
+  type: list
+  elements: str
+prompt:
+  description: The question to ask when RV(action) is V(ask).
+  returned: op=decide
+  type: str
+summary:
+  description: The one line the run ends with.
+  returned: op=finish
+  type: str
+closing:
+  description: RV(summary), then the resume and rollback commands when the run stopped part-way.
+  returned: op=finish
+  type: list
+  elements: str
+report_lines:
+  description: The report as lines (the Markdown of C(report.md)).
+  returned: op=finish
+  type: list
+  elements: str
+ends_in_error:
+  description: Whether the play must fail (see the README's exit codes).
+  returned: op=finish
+  type: bool
 report_text:
   description: The report as Markdown (same as C(report.md)).
   returned: op=finish

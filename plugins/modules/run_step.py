@@ -30,6 +30,7 @@ author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - coworker.aws.group
   - coworker.aws.plan
 options:
   steps:

@@ -23,6 +23,9 @@ description:
   - The action plugin of the same name runs this module's code in the controller process.
 author:
   - coworker.aws maintainers (@coworker)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - coworker.aws.group
 options:
   profile:
     description: AWS profile to verify (default credentials chain when omitted).
@@ -49,8 +52,6 @@ options:
 requirements:
   - boto3
   - botocore
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
 attributes:
   platform:
     platforms: posix
@@ -103,12 +104,12 @@ refusal:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.coworker.aws.plugins.module_utils.common import require_libraries
+from ansible_collections.coworker.aws.plugins.module_utils.common import require_libraries, with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.guard.verification import verify_environment
 
-ARGUMENT_SPEC = dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
-                     environments_file=dict(type="path"), plan=dict(type="str"),
-                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True))
+ARGUMENT_SPEC = with_group_args(dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
+                                     environments_file=dict(type="path"), plan=dict(type="str"),
+                                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True)))
 
 
 def main():

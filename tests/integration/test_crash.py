@@ -252,8 +252,9 @@ def unwrapped(text: str) -> str:
 
 
 def ways_out(run_id: str) -> list[str]:
-    return [f"ansible-playbook playbooks/rollback_run.yml -e run={run_id}",
-            f"ansible-playbook playbooks/execute_nonprod.yml -e resume={run_id}"]
+    # The screen names the playbooks as they were run (here by absolute path) and adds the
+    # non-default options; report.md keeps the short form. Both contain these.
+    return [f"rollback_run.yml -e run={run_id}", f"execute_nonprod.yml -e resume={run_id}"]
 
 
 def check(condition: bool, detail) -> None:

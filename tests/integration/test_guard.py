@@ -361,24 +361,23 @@ def forged_variables(plan: Path, digest: str) -> dict:
     identity = {"account": SANDBOX, "arn": f"arn:aws:sts::{SANDBOX}:assumed-role/Any/x",
                 "alias": "acme-sandbox", "alias_status": "found", "profile": "sandbox-ci"}
     run = {"run_id": "forged-run", "run_dir": "forged", "dry_run": False, "interactive": False,
-           "lock_note": None, "sha256": digest, "done": []}
+           "lock_note": None, "sha256": digest, "done": [],
+           "commands": {"resume": "forged", "rollback": "forged"}}
     return {
         "execute_nonprod_env": {"allowed": True, "environment": "sandbox", "identity": identity,
                                 "matched": [], "reason": "forged", "failed": False},
         "execute_nonprod_opened": {"skipped": True, "changed": False},
         "execute_nonprod_started": run, "execute_nonprod_run": run,
         "execute_nonprod_is_dry_run": False, "execute_nonprod_prompts": False,
-        "execute_nonprod_failure_mode": "abort", "execute_nonprod_stop": False,
-        "execute_nonprod_outcome": "auto", "execute_nonprod_total": 1, "execute_nonprod_done": [],
+        "execute_nonprod_total": 1, "execute_nonprod_done": [],
+        "execute_nonprod_next": {"action": "continue", "outcome": "auto", "by_person": False,
+                                 "run_next": ["create_bucket_1"]},
         "execute_nonprod_answer": {"user_input": "yes"},
+        "execute_nonprod_approval": {"approved": True, "failed": False},
         "execute_nonprod_checkpoint": {"user_input": "yes"},
-        "execute_nonprod_batch": {"results": [], "unexpected_step": None, "not_run": [],
-                                  "refused": False, "failed": False},
-        "execute_nonprod_pending": ["create_bucket_1"], "execute_nonprod_refused": False,
-        "execute_nonprod_failed_step": None, "execute_nonprod_error": {},
-        "execute_nonprod_not_run": [], "execute_nonprod_skippable": False,
-        "execute_nonprod_choice_input": {"user_input": "4"}, "execute_nonprod_choice": "pause",
-        "execute_nonprod_unexpected_answer": {"user_input": "yes"}, "execute_nonprod_go_on": True,
+        "execute_nonprod_batch": {"results": [], "unexpected_step": None, "not_run": [], "refused": False,
+                                  "failed": False, "completed": ["create_bucket_1"]},
+        "execute_nonprod_pending": ["create_bucket_1"], "execute_nonprod_reply": {"user_input": "1"},
         "execute_nonprod_rollback": {"rollback": []},
         "execute_nonprod_finished": {"status": "succeeded", "report_text": "", "report_dir": ""},
     }

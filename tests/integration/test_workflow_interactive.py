@@ -14,7 +14,7 @@ import pytest
 
 from moto_harness import mutating_calls, output_of
 from workflow_support import (
-    ACCOUNT, ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, PROFILE, delete_param, expect,
+    ACCOUNT, ALL_FOUR, APPROVAL_WAITING, assert_no_task_dump, CHECKPOINT_WAITING, FAILURE_WAITING, PROFILE, delete_param, expect,
     finish, four_steps, put_param, sent_after_resume, sent_steps, step_statuses, unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
@@ -72,8 +72,10 @@ def test_no_at_the_approval_prompt_changes_nothing(workflow):
         child.sendline("no")
         code, transcript = finish(child)
 
-    assert code != 0
+    # The person's own "no" ends with one line and exit code 0 (README, "Exit codes"); no task dump.
+    assert code == 0, transcript
     assert "not approved — no changes made" in transcript
+    assert_no_task_dump(transcript)
     assert mutating_calls(calls) == []
     assert workflow.parameter_values() == {}
     run_id = workflow.only_run()
@@ -99,6 +101,9 @@ def test_rollback_after_a_failure_leaves_the_account_as_it_was(workflow):
     code, transcript = finish(child)
 
     assert "ParameterAlreadyExists" in transcript
+    # the wrong answer was asked again, said why, and without Ansible's until/retries noise
+    assert "'2' is not one of the choices — please choose again." in transcript
+    assert "FAILED - RETRYING" not in transcript
     assert "1 retry" in prompt and "3 roll back completed steps" in prompt and "4 pause" in prompt
     assert "skip" not in prompt and "Choose 1, 3 or 4" in prompt
     assert code != 0, transcript
@@ -127,6 +132,9 @@ def test_retry_after_the_cause_is_fixed_completes_the_plan(workflow):
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "succeeded"
     assert sent_steps(workflow.journal(run_id)) == ["put_a", "put_b", "put_c", "put_c", "put_d"]
+    put_c = next(s for s in workflow.report(run_id)["steps"] if s["id"] == "put_c")
+    assert put_c["retries_chosen"] == 1  # the person's retry is counted
+    assert "| 3 | put_c | Access | succeeded | passed | 0 (+1 chosen) |" in workflow.report_md(run_id)
 
 
 def test_skip_of_a_skippable_step_continues_with_the_rest(workflow):
@@ -139,11 +147,16 @@ def test_skip_of_a_skippable_step_continues_with_the_rest(workflow):
     code, transcript = finish(child)
 
     assert "2 skip and continue" in prompt and "Choose 1, 2, 3 or 4" in prompt
-    assert code == 0, transcript
+    # A skipped step means the approved plan did not complete: partial, exit code 2 (was SUCCEEDED, 0).
+    assert code == 2, transcript
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep", "/wf/d": "v1"}
-    report = workflow.report(workflow.only_run())
+    run_id = workflow.only_run()
+    report = workflow.report(run_id)
     assert step_statuses(report) == {"put_a": "succeeded", "put_b": "succeeded", "put_c": "skipped",
                                      "put_d": "succeeded"}
+    assert report["status"] == "partial"
+    assert f"Run {run_id}: PARTIAL — 3 of 4 steps completed, skipped: put_c" in unwrapped(transcript)
+    assert [e["choice"] for e in workflow.journal(run_id) if e["event"] == "decision"] == ["skip"]
 
 
 def test_pause_keeps_the_changes_and_resume_runs_only_the_rest(workflow):
@@ -155,10 +168,13 @@ def test_pause_keeps_the_changes_and_resume_runs_only_the_rest(workflow):
     child.sendline("4")
     code, transcript = finish(child)
 
-    assert code != 0, transcript
+    # Pausing is the person's choice: one closing line and the commands, exit code 0 (was 2 with a task dump).
+    assert code == 0, transcript
+    assert_no_task_dump(transcript)
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep"}
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "partial"
+    assert f"Run {run_id}: PARTIAL — 2 of 4 steps completed (stopped part-way)" in unwrapped(transcript)
     assert f"rollback_run.yml -e run={run_id}" in workflow.report_md(run_id)
 
     workflow.unblock_put_c()
@@ -186,7 +202,9 @@ def test_no_at_the_destructive_checkpoint_stops_before_the_delete(workflow):
         child.sendline("no")
         code, transcript = finish(child)
 
-    assert code != 0, transcript
+    # "no" at a checkpoint is the person's choice: one closing line, exit code 0 (was 2 with a task dump)
+    assert code == 0, transcript
+    assert_no_task_dump(transcript)
     assert mutating_calls(calls) == [("ssm", "PutParameter")] * 2
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/tmp": "v1"}
     report = workflow.report(workflow.only_run())

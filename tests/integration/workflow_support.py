@@ -209,6 +209,12 @@ def sent_after_resume(journal: list[dict]) -> list[str]:
     return sent_steps(journal[resumed:])
 
 
+def assert_no_task_dump(transcript: str) -> None:
+    """An expected end (the person's own choice) shows no task-failure dump and no retry noise."""
+    for noise in ("[ERROR]", "Origin:", "FAILED!", "FAILED - RETRYING", "fatal:"):
+        assert noise not in transcript, f"{noise!r} in:\n{transcript}"
+
+
 def unwrapped(text: str) -> str:
     """Output with Ansible's YAML line folding undone (every run of white space -> one space)."""
     return re.sub(r"\s+", " ", text)

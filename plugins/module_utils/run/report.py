@@ -22,7 +22,7 @@ def _steps(plan_steps, events):
     rows = {s["id"]: {"id": s["id"], "phase": s["phase"], "index": s["index"],
                       "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
-                      "status": "not_run", "validation": "not_run", "retries": 0, "error": None,
+                      "status": "not_run", "validation": "not_run", "retries": 0, "retries_chosen": 0, "error": None,
                       "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}
     for event in events:
         row = rows.get(event.get("step"))
@@ -33,6 +33,8 @@ def _steps(plan_steps, events):
             row["cli"] = event["cli"]  # the resolved call, as sent (or as it would be)
         if kind == "call_started":
             row["status"] = "started"
+        if kind == "decision" and event.get("choice") == "retry":
+            row["retries_chosen"] += 1  # a retry the person chose at "What now?"
         if kind == "step_planned" and event.get("before") is not None:
             row["before"] = event["before"]
         if kind in STEP_EVENTS:
@@ -161,8 +163,9 @@ def render_markdown(report):
     lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",
               "|---|---|---|---|---|---|---|"]
     for s in report["steps"]:
+        retries = "%s (+%d chosen)" % (s["retries"], s["retries_chosen"]) if s.get("retries_chosen") else s["retries"]
         lines.append("| %d | %s | %s | %s | %s | %s | `%s` |" % (s["index"], s["id"], s["phase"], s["status"],
-                                                                 s["validation"], s["retries"], s["cli"]))
+                                                                 s["validation"], retries, s["cli"]))
     lines += ["", "## Resources", ""]
     for r in report["resources"]:
         lines.append("- %s `%s`: %s; before: %s; after: %s" % (r["step"], r["action"], r["result"],

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options shared by every member of the action group coworker.aws.nonprod."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:  # pylint: disable=too-few-public-methods
+    DOCUMENTATION = r"""
+options:
+  state_dir:
+    description:
+      - Where runs, locks and the change log live. Used by M(coworker.aws.run_step) and
+        M(coworker.aws.run_journal); accepted and ignored by the other members of the action group,
+        so that C(module_defaults) for C(group/coworker.aws.nonprod) can set it once.
+    type: path
+  plans_dir:
+    description: Directory searched when a plan is given as an id or V(last).
+    type: path
+  environments_file:
+    description:
+      - The environments file that classifies accounts. Used by M(coworker.aws.verify_environment) and
+        M(coworker.aws.run_step); accepted and ignored by the other members of the action group.
+    type: path
+  profile:
+    description:
+      - AWS profile. Used by M(coworker.aws.verify_environment), M(coworker.aws.run_step) and
+        M(coworker.aws.plan_info) (for the printed commands); recorded by M(coworker.aws.run_journal);
+        ignored by M(coworker.aws.approve_plan).
+    type: str
+    aliases: [aws_profile]
+  retry_mode:
+    description:
+      - botocore retry mode. Used by M(coworker.aws.run_step); accepted and ignored by the other members of
+        the action group.
+    type: str
+    choices: [standard, adaptive]
+  max_attempts:
+    description:
+      - Attempts per AWS call. Used by M(coworker.aws.run_step); accepted and ignored by the other members
+        of the action group.
+    type: int
+"""

@@ -1,0 +1,40 @@
+"""The resume and rollback commands a run prints name the playbook as it was run and carry
+every non-default option, shell-quoted."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from ansible_collections.coworker.aws.plugins.module_utils.run.followup import followup_commands, playbook_pair
+
+
+@pytest.mark.parametrize("invoked, pair", [
+    (["playbooks/execute_nonprod.yml"], ("playbooks/execute_nonprod.yml", "playbooks/rollback_run.yml")),
+    (["/opt/c/playbooks/rollback_run.yml"], ("/opt/c/playbooks/execute_nonprod.yml", "/opt/c/playbooks/rollback_run.yml")),
+    (["execute_nonprod.yaml"], ("execute_nonprod.yaml", "rollback_run.yaml")),
+    (["coworker.aws.execute_nonprod"], ("coworker.aws.execute_nonprod", "coworker.aws.rollback_run")),
+    (["site/deploy.yml"], ("coworker.aws.execute_nonprod", "coworker.aws.rollback_run")),  # the role in a user's playbook
+    ([], ("coworker.aws.execute_nonprod", "coworker.aws.rollback_run")),
+])
+def test_the_playbook_is_named_as_it_was_run(invoked, pair):
+    assert playbook_pair(invoked) == pair
+
+
+def test_defaults_are_left_out_and_everything_else_is_repeated_quoted():
+    commands = followup_commands(["playbooks/execute_nonprod.yml"], "R-1", {
+        "state_dir": "/tmp/my state", "plans_dir": "plans", "environments_file": "envs.yml",
+        "aws_profile": "sandbox-a"})
+    assert shlex.split(commands["resume"]) == [
+        "ansible-playbook", "playbooks/execute_nonprod.yml", "-e", "resume=R-1", "-e", "state_dir=/tmp/my state",
+        "-e", "environments_file=envs.yml", "-e", "aws_profile=sandbox-a"]
+    assert shlex.split(commands["rollback"])[:4] == ["ansible-playbook", "playbooks/rollback_run.yml", "-e", "run=R-1"]
+    assert "'state_dir=/tmp/my state'" in commands["resume"]
+
+
+def test_only_defaults_gives_the_short_commands():
+    commands = followup_commands(["coworker.aws.execute_nonprod"], "R", {"state_dir": ".coworker", "plans_dir": "plans",
+                                                                         "environments_file": "", "aws_profile": ""})
+    assert commands == {"resume": "ansible-playbook coworker.aws.execute_nonprod -e resume=R",
+                        "rollback": "ansible-playbook coworker.aws.rollback_run -e run=R"}
