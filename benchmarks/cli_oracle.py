@@ -77,6 +77,7 @@ class AwsCliOracle:
         self._paramfile = awscli.paramfile
         self._loader = botocore.session.get_session().get_component("data_loader")
         self._api_level = {}
+        self._clients = {}
         with self._environ():
             self._handlers = _Handlers()
 
@@ -149,11 +150,29 @@ class AwsCliOracle:
                     and isinstance(command._get_command_table().get(operation), ServiceOperation))
         return self._api_level[key]
 
+    @contextlib.contextmanager
+    def _cached_clients(self):
+        """One client per service for all lines: creating one costs ~40 ms, and the handlers a client
+        copies that matter here (awscli's before-parameter-build ones, and the capture) are the same
+        for every line."""
+        import awscli.clidriver
+        original = awscli.clidriver.create_nested_client
+
+        def cached(session, service_name, **kwargs):
+            if service_name not in self._clients:
+                self._clients[service_name] = original(session, service_name, **kwargs)
+            return self._clients[service_name]
+        awscli.clidriver.create_nested_client = cached
+        try:
+            yield
+        finally:
+            awscli.clidriver.create_nested_client = original
+
     def call(self, words):
         """Run the CLI on ``words`` (without the leading ``aws``) and say what it would have called."""
         words = _without_dropped_globals(words)
         stderr = io.StringIO()
-        with self._environ(), self._no_paramfiles(), contextlib.redirect_stderr(stderr), \
+        with self._environ(), self._no_paramfiles(), self._cached_clients(), contextlib.redirect_stderr(stderr), \
                 contextlib.redirect_stdout(io.StringIO()):
             try:
                 driver = self._driver()
@@ -173,7 +192,8 @@ class _Handlers:
     """awscli's and botocore's event handlers, registered once (registering checks every handler's
     signature, ~60 ms) and put back as they were before each line: customisations register more
     handlers on this same emitter while they build an operation's arguments (they keep a reference
-    to it), and some of those fire for every later operation of the service."""
+    to it), and some of those fire for every later operation of the service. Each registration made
+    during a line is recorded and undone afterwards (cheaper than copying the emitter)."""
 
     def __init__(self):
         import botocore.session
@@ -183,10 +203,21 @@ class _Handlers:
         session = botocore.session.Session(include_builtin_handlers=False)
         load_plugins({}, event_hooks=session.get_component("event_emitter"))
         self.emitter = session._original_handler
-        self._pristine = copy.copy(self.emitter)
+        self._added = []
+        for method in ("register", "register_first", "register_last"):
+            setattr(self.emitter, method, self._recording(getattr(self.emitter, method)))
+
+    def _recording(self, register):
+        def recorded(event_name, handler, unique_id=None, unique_id_uses_count=False):
+            if unique_id is None or unique_id not in self.emitter._unique_id_handlers:
+                self._added.append((event_name, handler, unique_id, unique_id_uses_count))
+            return register(event_name, handler, unique_id, unique_id_uses_count)
+        return recorded
 
     def reset(self):
-        self.emitter.__dict__ = copy.copy(self._pristine).__dict__
+        while self._added:
+            event_name, handler, unique_id, uses_count = self._added.pop()
+            self.emitter.unregister(event_name, handler, unique_id, uses_count)
         return self.emitter
 
 
