@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Differential test of plan/cli.py against the aws CLI v1 itself, over the CLI's documented examples.
 
+Run it in a process of its own: importing awscli changes the process (an import hook that makes later
+``import botocore`` load awscli's own copy, and AWS_DATA_PATH), so the tests start it as a subprocess.
+
     .venv/bin/python benchmarks/cli_differential.py              # every example (a few minutes)
     .venv/bin/python benchmarks/cli_differential.py --sample 400 # the seeded sample CI runs
     .venv/bin/python benchmarks/cli_differential.py --diffs      # also list every difference
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import random
 import re
@@ -45,8 +49,9 @@ _COMMAND_START = re.compile(r"^\s*(?:\$\s+)?aws\s+[a-z0-9]")
 
 
 def examples_dir():
-    import awscli
-    return os.path.join(os.path.dirname(awscli.__file__), "examples")
+    # found without importing awscli, which would change how this process imports botocore
+    import importlib.util
+    return os.path.join(os.path.dirname(importlib.util.find_spec("awscli").origin), "examples")
 
 
 def example_lines(directory=None):
@@ -270,12 +275,18 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=0, help="check a seeded sample of this many lines")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--diffs", action="store_true", help="print every difference")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures and differences as JSON")
     args = parser.parse_args(argv)
     lines = example_lines()
     if args.sample:
         lines = sample(lines, args.sample, args.seed)
     results = run(lines)
-    print_figures(figures(results))
+    numbers = figures(results)
+    print_figures(numbers)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"figures": numbers, "differences": [vars(r) for r in differences(results)]}, handle,
+                      indent=1)
     if args.diffs:
         for result in differences(results):
             print("\n[%s] %s parse=%s round_trip=%s refusal=%s\n%s\n%s" % (

@@ -499,3 +499,127 @@ def test_module_imports_only_stdlib_botocore_and_our_own():
     assert imported <= allowed, imported - allowed
     assert "# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)" in source
     assert "from __future__ import annotations" in source and ast.get_docstring(tree)
+
+
+# -- read as the aws CLI v1 reads them (issue 15) ---------------------------------------------------------------
+@pytest.mark.parametrize("command, params", [
+    ("aws sqs send-message --queue-url https://sqs.us-east-1.amazonaws.com/123456789012/q --message-body hi",
+     {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": "hi"}),
+    ("aws cloudformation validate-template --template-url https://s3.amazonaws.com/b/t.yml",
+     {"TemplateURL": "https://s3.amazonaws.com/b/t.yml"}),
+])
+def test_urls_the_cli_passes_as_text(command, params):
+    assert parse_command(command)[2] == params
+
+
+@pytest.mark.parametrize("command", [
+    "aws sqs create-queue --queue-name q --attributes https://example.com/a.json",
+    "aws sqs send-message --queue-url q --message-body https://example.com/body",
+    "aws ec2 describe-vpcs --filters file://filters.json",
+    "aws ec2 describe-vpcs --filters=fileb://filters.json",
+])
+def test_urls_and_files_elsewhere_are_refused(command):
+    assert "the CLI would read the value from a file or URL" in error(command)
+
+
+@pytest.mark.parametrize("word", ["--regio us-west-2", "--reg=us-west-2", "--prof prod-admin", "--endpoint x",
+                                  "--out text", "--q Vpcs", "--no-verify", "--deb", "--ca x", "--cli-r 5"])
+def test_prefixes_of_global_options_are_refused(word):
+    """The CLI's main parser reads an unambiguous prefix of a global option as that option (argparse):
+    --regio us-west-2 would change the region. Each is refused before anything else."""
+    text = error("aws ec2 describe-vpcs " + word)
+    assert "is not allowed in a plan: the target (account, region, profile, output) decides it" in text
+
+
+def test_unique_prefixes_of_operation_options():
+    params = parse_command("aws ec2 describe-nat-gateways --nat-gateway-id nat-1")[2]
+    assert params == {"NatGatewayIds": ["nat-1"]}
+    params = parse_command("aws ec2 describe-vpcs --filter Name=state,Values=available")[2]
+    assert params == {"Filters": [{"Name": "state", "Values": ["available"]}]}
+    assert "--max is ambiguous" in error("aws iam create-role --role-name r --assume-role-policy-document {} --max 1")
+
+
+def test_a_repeated_option_keeps_the_last_value():
+    assert parse_command("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --cidr-block 10.1.0.0/16")[2] == \
+        {"CidrBlock": "10.1.0.0/16"}
+
+
+def test_paging_options_are_refused_only_where_the_cli_pages():
+    assert "the CLI pages through results itself" in error("aws iam list-users --max-items 5")
+    # not paginated by the CLI: --max-items is the API's own parameter
+    assert parse_command("aws route53 list-traffic-policies --max-items 5")[2] == {"MaxItems": "5"}
+    assert parse_command("aws cloudfront list-anycast-ip-lists --max-items 5")[2] == {"MaxItems": 5}
+
+
+def test_run_instances_count_defaults_and_interfaces():
+    assert parse_command("aws ec2 run-instances --image-id ami-1")[2] == {"ImageId": "ami-1", "MinCount": 1,
+                                                                         "MaxCount": 1}
+    params = parse_command("aws ec2 run-instances --image-id ami-1 --count 2 --subnet-id s-1 --security-group-ids sg-1 "
+                           "--associate-public-ip-address")[2]
+    assert params == {"ImageId": "ami-1", "MinCount": 2, "MaxCount": 2, "NetworkInterfaces": [
+        {"DeviceIndex": 0, "AssociatePublicIpAddress": True, "SubnetId": "s-1", "Groups": ["sg-1"]}]}
+
+
+def test_ec2_boolean_structures_and_network_acl_protocols():
+    base = "aws ec2 modify-subnet-attribute --subnet-id s-1 "
+    assert parse_command(base + "--map-public-ip-on-launch")[2]["MapPublicIpOnLaunch"] == {"Value": True}
+    assert parse_command(base + "--no-map-public-ip-on-launch")[2]["MapPublicIpOnLaunch"] == {"Value": False}
+    assert parse_command(base + "--map-public-ip-on-launch Value=false")[2]["MapPublicIpOnLaunch"] == {"Value": False}
+    assert parse_command("aws ec2 modify-instance-attribute --instance-id i-1 --no-source-dest-check")[2] == \
+        {"InstanceId": "i-1", "SourceDestCheck": {"Value": False}}
+    acl = parse_command("aws ec2 create-network-acl-entry --network-acl-id a --rule-number 1 --protocol udp "
+                        "--rule-action allow --ingress --cidr-block 0.0.0.0/0")[2]
+    assert acl["Protocol"] == "17"
+
+
+def test_security_group_shortcuts():
+    params = parse_command("aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp --port 22-23 "
+                           "--cidr 203.0.113.0/24")[2]
+    assert params == {"GroupId": "sg-1", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 23, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}]}
+    assert "--port x: should be a port or a range" in error(
+        "aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp --port x")
+
+
+def test_cloudfront_paths_take_the_run_id_as_caller_reference():
+    params = parse_command("aws cloudfront create-invalidation --distribution-id D --paths /a '/b/*'")[2]
+    assert params == {"DistributionId": "D", "InvalidationBatch": {
+        "CallerReference": "cli-${run.id}", "Paths": {"Quantity": 2, "Items": ["/a", "/b/*"]}}}
+
+
+def test_elb_instances_escaped_quotes_hidden_aliases_and_cli_only_commands():
+    assert parse_command("aws elb register-instances-with-load-balancer --load-balancer-name l --instances i-1 i-2")[2] \
+        == {"LoadBalancerName": "l", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}
+    tagging = parse_command(r"""aws s3api put-bucket-tagging --bucket b --tagging 'TagSet=[{Key=a,Value="x \" y"}]'""")
+    assert tagging[2]["Tagging"] == {"TagSet": [{"Key": "a", "Value": 'x " y'}]}
+    commas = parse_command(r"aws ec2 create-tags --resources r-1 --tags 'Key=a,Value=b\,c'")[2]
+    assert commas["Tags"] == [{"Key": "a", "Value": "b,c"}]
+    assert parse_command("aws deploy list-application-revisions --application-name a --s-3-bucket b")[2] == \
+        {"applicationName": "a", "s3Bucket": "b"}
+    assert parse_command("aws rds add-option-to-option-group --option-group-name g --options OptionName=x "
+                         "--apply-immediately") == ("rds", "ModifyOptionGroup", {
+                             "OptionGroupName": "g", "OptionsToInclude": [{"OptionName": "x"}], "ApplyImmediately": True})
+    assert "unknown option --options-to-remove" in error(
+        "aws rds add-option-to-option-group --option-group-name g --options-to-remove x")
+
+
+def test_streaming_output_takes_an_outfile_that_the_plan_does_not_keep():
+    assert parse_command("aws s3api get-object --bucket b --key k out.txt") == ("s3", "GetObject",
+                                                                                {"Bucket": "b", "Key": "k"})
+    assert "needs an output file name" in error("aws s3api get-object --bucket b --key k")
+    assert render_cli("s3", "GetObject", {"Bucket": "b", "Key": "k"}) == "aws s3api get-object --bucket b --key k /dev/null"
+
+
+def test_render_cli_v1_forms():
+    assert render_cli("ec2", "RunInstances", {"ImageId": "a", "MinCount": 2, "MaxCount": 2}) == \
+        "aws ec2 run-instances --count 2 --image-id a"
+    assert render_cli("ec2", "ModifySubnetAttribute", {"SubnetId": "s", "MapPublicIpOnLaunch": {"Value": False}}) == \
+        "aws ec2 modify-subnet-attribute --subnet-id s --no-map-public-ip-on-launch"
+    assert render_cli("kms", "Encrypt", {"KeyId": "k", "Plaintext": b"hello"}) == \
+        "aws kms encrypt --key-id k --plaintext hello"
+    assert render_cli("kms", "Encrypt", {"KeyId": "k", "Plaintext": b"\xff\x00"}) == \
+        "aws kms encrypt --key-id k --plaintext /wA="
+    import decimal
+    assert render_cli("cloudwatch", "PutMetricData", {"Namespace": "n", "MetricData": [
+        {"MetricName": "m", "Value": decimal.Decimal("1.5")}]}) == \
+        """aws cloudwatch put-metric-data --namespace n --metric-data '[{"MetricName":"m","Value":1.5}]'"""
