@@ -33,6 +33,14 @@ def customise(table, cli_service, command, model, option):
             _security_group_options(table, option)
         if command == "run-instances":
             _run_instances_options(table, option)
+    if (cli_service, command) == ("cloudwatch", "put-metric-data"):
+        for name in _METRIC_OPTIONS:
+            table[name] = option(name, kind="custom", apply=_metric_option(name))
+            table[name].member = "MetricData." + name  # each sets its own key of the first MetricData item
+    if (cli_service, command) == ("emr", "list-clusters"):
+        for name, states in _EMR_CLUSTER_STATES.items():
+            table[name] = option(name, kind="custom", nargs=0, apply=_cluster_states(states))
+            table[name].member = "ClusterStates"
     if (cli_service, command) == ("cloudfront", "create-invalidation"):
         table["paths"] = option("paths", kind="custom", nargs="+", apply=_invalidation_paths)
     if (cli_service, command) == ("cloudfront", "update-distribution"):
@@ -184,6 +192,73 @@ def _move_into_network_interface(params):
             interface[new] = params.pop(old)
     if "PrivateIpAddress" in params:
         interface["PrivateIpAddresses"] = [{"PrivateIpAddress": params.pop("PrivateIpAddress"), "Primary": True}]
+
+
+# -- cloudwatch put-metric-data: --metric-name --value --unit ... fill the first MetricData item -----------------
+_METRIC_OPTIONS = ("metric-name", "timestamp", "unit", "value", "dimensions", "statistic-values", "storage-resolution")
+
+
+def _metric_option(name):
+    def apply(params, value):
+        metrics = params.setdefault("MetricData", [{}])
+        metrics[0].update(_METRIC_READERS[name](value))
+    return apply
+
+
+def _pairs(value, what):
+    """``A=1,B=2`` as the CLI splits it for these options; quoted or escaped commas are not read here."""
+    if any(char in value for char in "\\\"'[]"):
+        raise CustomError("quoted or escaped values are not read here: give --metric-data as JSON")
+    try:
+        return [tuple(pair.split("=")) for pair in value.split(",")]
+    except ValueError:
+        raise CustomError("should be %s" % what) from None
+
+
+def _number(value):
+    # The CLI reads these as Decimal; a plan keeps JSON types, and botocore sends the same number.
+    try:
+        return float(value)
+    except ValueError:
+        raise CustomError("should be a number") from None
+
+
+_METRIC_READERS = {
+    "metric-name": lambda value: {"MetricName": value},
+    "timestamp": lambda value: {"Timestamp": value},
+    "unit": lambda value: {"Unit": value},
+    "value": lambda value: {"Value": _number(value)},
+    "dimensions": lambda value: {"Dimensions": [
+        {"Name": key, "Value": item} for key, item in _checked_pairs(value, "Name=Value,...")]},
+    "statistic-values": lambda value: {"StatisticValues": {
+        key: _number(item) for key, item in _checked_pairs(value, "SampleCount=n,Sum=n,Minimum=n,Maximum=n")}},
+    "storage-resolution": lambda value: {"StorageResolution": _integer(value)},
+}
+
+
+def _checked_pairs(value, what):
+    pairs = _pairs(value, what)
+    if any(len(pair) != 2 for pair in pairs):
+        raise CustomError("should be %s" % what)
+    return pairs
+
+
+def _integer(value):
+    try:
+        return int(value)
+    except ValueError:
+        raise CustomError("should be a whole number") from None
+
+
+# -- emr list-clusters --active / --terminated / --failed -------------------------------------------------------
+_EMR_CLUSTER_STATES = {"active": ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"],
+                       "terminated": ["TERMINATED"], "failed": ["TERMINATED_WITH_ERRORS"]}
+
+
+def _cluster_states(states):
+    def apply(params):
+        params["ClusterStates"] = list(states)
+    return apply
 
 
 # -- cloudfront create-invalidation --paths ---------------------------------------------------------------------

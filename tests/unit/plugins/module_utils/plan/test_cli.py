@@ -623,3 +623,14 @@ def test_render_cli_v1_forms():
     assert render_cli("cloudwatch", "PutMetricData", {"Namespace": "n", "MetricData": [
         {"MetricName": "m", "Value": decimal.Decimal("1.5")}]}) == \
         """aws cloudwatch put-metric-data --namespace n --metric-data '[{"MetricName":"m","Value":1.5}]'"""
+
+
+def test_put_metric_data_shortcuts_and_emr_cluster_states():
+    params = parse_command("aws cloudwatch put-metric-data --namespace N --metric-name Buffers --unit Bytes "
+                           "--value 231434333 --dimensions InstanceID=1-23456789,InstanceType=m1.small")[2]
+    assert params == {"Namespace": "N", "MetricData": [{"MetricName": "Buffers", "Unit": "Bytes", "Value": 231434333.0,
+                                                        "Dimensions": [{"Name": "InstanceID", "Value": "1-23456789"},
+                                                                       {"Name": "InstanceType", "Value": "m1.small"}]}]}
+    assert "--dimensions a: should be Name=Value" in error("aws cloudwatch put-metric-data --namespace N --dimensions a")
+    assert parse_command("aws emr list-clusters --failed")[2] == {"ClusterStates": ["TERMINATED_WITH_ERRORS"]}
+    assert "both set ClusterStates" in error("aws emr list-clusters --active --cluster-states RUNNING")
