@@ -70,6 +70,13 @@ def _paginated(service):
     return frozenset(model._paginator_config)  # pylint: disable=protected-access
 
 
+@functools.lru_cache(maxsize=None)
+def service_names(service):
+    """``(endpoint prefix, hyphenated service id)``: how the CLI names the service in its tables."""
+    model = service_model(service)
+    return model.endpoint_prefix, model.service_id.hyphenize()
+
+
 def cli_service_name(service):
     return BOTOCORE_TO_CLI.get(service, service)
 
@@ -125,6 +132,7 @@ def _add_cli_options(table, service, operation):
                                  "step makes one call (give the API's own limit parameter instead)")
 
 
+@functools.lru_cache(maxsize=None)
 def streaming_output(service, command):
     """True when the CLI wants a positional output file name (s3api get-object ... OUTFILE)."""
     model = service_model(service).operation_model(operations(service)[command])

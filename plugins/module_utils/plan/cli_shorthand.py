@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 import string
 
-_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_.#/:")
+_KEY = re.compile(r"[A-Za-z0-9_.#/:-]*")
+_SPACE = re.compile(r"[%s]*" % re.escape(string.whitespace))
 # A bare value: its first character, then what may follow. A first value (right after "=" or inside
 # [...] / {...}) stops at a comma, quote, "]" or "}"; a further list item stops at a comma, quote or "=".
 _FIRST_WORD = re.compile(r"(?:\\,|[!#-&(-+\--<>-Z\\-z|-\uffff])(?:\\,|[\s!#-&(-+\--\\^-|~-\uffff])*")
@@ -48,8 +49,7 @@ class _Reader:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def skip_space(self):
-        while self.pos < len(self.text) and self.text[self.pos] in string.whitespace:
-            self.pos += 1
+        self.pos = _SPACE.match(self.text, self.pos).end()
 
     def expect(self, char, space=False):
         if space:
@@ -72,9 +72,7 @@ class _Reader:
             self.expect(",", space=True)
 
     def key(self):
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] in _KEY_CHARS:
-            self.pos += 1
+        start, self.pos = self.pos, _KEY.match(self.text, self.pos).end()
         key = self.text[start:self.pos]
         self.skip_space()
         if self.peek() == "@":

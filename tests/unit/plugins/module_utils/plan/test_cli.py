@@ -634,3 +634,19 @@ def test_put_metric_data_shortcuts_and_emr_cluster_states():
     assert "--dimensions a: should be Name=Value" in error("aws cloudwatch put-metric-data --namespace N --dimensions a")
     assert parse_command("aws emr list-clusters --failed")[2] == {"ClusterStates": ["TERMINATED_WITH_ERRORS"]}
     assert "both set ClusterStates" in error("aws emr list-clusters --active --cluster-states RUNNING")
+
+
+def test_split_words_is_shlex_split():
+    """The fast splitter gives exactly shlex.split's words (or its error) on random text."""
+    import random
+    alphabet = ["a", "b", " ", "\t", "\n", "'", '"', "\\", "$", "=", "{", "\u00a0", "\x0b", "#", ";"]
+    rnd = random.Random(15)
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
+        try:
+            expected = shlex.split(text)
+        except ValueError:
+            with pytest.raises(ValueError):
+                aws_cli.split_words(text)
+        else:
+            assert aws_cli.split_words(text) == expected, repr(text)
