@@ -37,6 +37,8 @@ def customise(table, cli_service, command, model, option):
         for name in _METRIC_OPTIONS:
             table[name] = option(name, kind="custom", apply=_metric_option(name))
             table[name].member = "MetricData." + name  # each sets its own key of the first MetricData item
+    if (cli_service, command) == ("ses", "send-email"):
+        _send_email_options(table, option)
     if (cli_service, command) == ("emr", "list-clusters"):
         for name, states in _EMR_CLUSTER_STATES.items():
             table[name] = option(name, kind="custom", nargs=0, apply=_cluster_states(states))
@@ -248,6 +250,35 @@ def _integer(value):
         return int(value)
     except ValueError:
         raise CustomError("should be a whole number") from None
+
+
+# -- ses send-email: --from, --to/--cc/--bcc, --subject/--text/--html ----------------------------------------------
+def _send_email_options(table, option):
+    if "source" in table:
+        table["from"] = table.pop("source")
+        table["from"].name = "from"
+    for name, key in (("to", "ToAddresses"), ("cc", "CcAddresses"), ("bcc", "BccAddresses")):
+        table[name] = option(name, kind="custom", nargs="+", apply=_destination(key))
+        table[name].member = "Destination." + key
+    for name, key in (("subject", "Subject"), ("text", "Text"), ("html", "Html")):
+        table[name] = option(name, kind="custom", apply=_message(key))
+        table[name].member = "Message." + key
+
+
+def _destination(key):
+    def apply(params, values):
+        params.setdefault("Destination", {})[key] = list(values)
+    return apply
+
+
+def _message(key):
+    def apply(params, value):
+        message = params.setdefault("Message", {"Subject": {}, "Body": {}})
+        if key == "Subject":
+            message["Subject"] = {"Data": value}
+        else:
+            message.setdefault("Body", {})[key] = {"Data": value}
+    return apply
 
 
 # -- emr list-clusters --active / --terminated / --failed -------------------------------------------------------

@@ -650,3 +650,11 @@ def test_split_words_is_shlex_split():
                 aws_cli.split_words(text)
         else:
             assert aws_cli.split_words(text) == expected, repr(text)
+
+
+def test_ses_send_email_shortcuts():
+    params = parse_command("aws ses send-email --from a@example.com --to b@example.com c@example.com "
+                           "--subject Hi --text 'Hello there'")[2]
+    assert params == {"Source": "a@example.com", "Destination": {"ToAddresses": ["b@example.com", "c@example.com"]},
+                      "Message": {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello there"}}}}
+    assert render_cli("ses", "SendEmail", {"Source": "a@example.com"}) == "aws ses send-email --from a@example.com"
