@@ -34,9 +34,21 @@ options:
     description: Days until the approval expires; no expiry when omitted.
     type: int
   confirm:
-    description: Must be V(true); the playbook sets it only after the person typed C(yes).
+    description:
+      - Must be V(true) to approve; the playbook sets it only after the person typed C(yes).
+      - With O(inline_files=true) and O(confirm=false), only the files are inlined.
     type: bool
     required: true
+  inline_files:
+    description:
+      - First replace every C(file://) or C(fileb://) value in the plan's C(command) lines by the content
+        of that file, and write the plan file (it is written out again as YAML or JSON; comments are not kept).
+      - A plan refuses values the aws CLI would read from a file at run time, because the approval would
+        not cover them; inlined, the content is part of the plan, shown in the review and covered by the digest.
+      - Files are read relative to the plan file's directory and must be inside it; UTF-8 text only, up to 256 KiB.
+      - Review the plan again after inlining; C(playbooks/approve_plan.yml -e inline_files=true) does it in that order.
+    type: bool
+    default: false
 requirements:
   - botocore
   - jmespath
@@ -50,6 +62,13 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: Inline the policy files the plan's commands read (file://), before the review
+  coworker.aws.approve_plan:
+    plan: plans/dev-roles.yml
+    approved_by: alice@example.com
+    inline_files: true
+    confirm: false
+
 - name: Approve a plan after review
   coworker.aws.approve_plan:
     plan: plans/dev-logs.yml
@@ -69,8 +88,13 @@ approval:
   type: dict
 sha256:
   description: The approved digest.
-  returned: success
+  returned: when approved
   type: str
+inlined:
+  description: The files inlined, each with the command's C(field) in the plan and the C(file) name.
+  returned: always
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -81,7 +105,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import ap
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
-                                     confirm=dict(type="bool", required=True)))
+                                     confirm=dict(type="bool", required=True), inline_files=dict(type="bool", default=False)))
 
 
 def main():

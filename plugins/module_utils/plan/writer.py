@@ -15,8 +15,9 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block, verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
-from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import parse_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, parse_document
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.inline import inline_plan_files
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 
 _TOP_KEY = re.compile(r"^[^\s#-][^:]*:")
@@ -53,8 +54,26 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
+def inline_files(params, check_mode=False):
+    """Write the content of the files the plan's commands read (file://) into the plan file."""
+    path = find_plan(params["plan"], params["plans_dir"])
+    with open(path, encoding="utf-8") as handle:
+        before = handle.read()
+    after, inlined = inline_plan_files(before, path)
+    if inlined and not check_mode:
+        write_atomically(path, after)
+    return dict(changed=bool(inlined), path=path, inlined=[dict(field=field, file=name) for field, name in inlined])
+
+
 def approve(params, check_mode=False, diff=False):
-    """Validate the plan and write its approval block; return the task result."""
+    """Validate the plan and write its approval block; return the task result.
+
+    With ``inline_files`` the files the plan's commands read are written into the plan first; without
+    ``confirm`` that is all it does (the playbook inlines, shows the plan, then asks for the approval).
+    """
+    inlined = inline_files(params, check_mode) if params.get("inline_files") else None
+    if inlined is not None and (not params["confirm"] or check_mode and inlined["changed"]):
+        return inlined
     if not params["confirm"]:
         raise CoworkerError("not approved: confirm is false — the plan file was not changed")
     if not (params["approved_by"] or "").strip():
@@ -71,7 +90,8 @@ def approve(params, check_mode=False, diff=False):
     with open(loaded["path"], encoding="utf-8") as handle:
         before = handle.read()
     after = with_approval(before, loaded["path"], approval)
-    result = dict(changed=True, path=loaded["path"], approval=approval, sha256=approval["plan_sha256"])
+    result = dict(changed=True, path=loaded["path"], approval=approval, sha256=approval["plan_sha256"],
+                  inlined=inlined["inlined"] if inlined else [])
     if diff:
         result["diff"] = {"before": before, "after": after, "before_header": loaded["path"],
                           "after_header": loaded["path"]}

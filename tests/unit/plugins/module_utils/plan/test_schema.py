@@ -318,7 +318,7 @@ def test_references_fill_typed_params_only_when_exact():
      "file or URL"),
     ("aws s3 mb s3://b", "high-level S3 command"),
     ("aws s3api create-buckt --bucket b", "unknown operation 'create-buckt'"),
-    ("aws s3api create-bucket --bucket-name b", "unknown option --bucket-name"),
+    ("aws s3api create-bucket --bucket-title b", "unknown option --bucket-title"),
     ("aws s3api create-bucket --bucket b; rm -rf /", "--bucket takes one value, got 4"),
     ("rm -rf /", "must start with 'aws'"),
     ("aws s3api create-bucket --bucket 'unclosed", "cannot split the command line"),
