@@ -15,6 +15,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -29,6 +30,16 @@ def select_steps(loaded, ids):
         raise PlanError(loaded["path"], [("steps", "no step %s in this plan" % ", ".join(map(repr, unknown)))])
     wanted = set(ids)
     return [s for s in loaded["plan"]["steps"] if s["id"] in wanted]
+
+
+def list_buckets(aws):
+    """Names of the buckets the verified session's account owns (ListBuckets, every page)."""
+    client = aws.client("s3")
+    if client.can_paginate("list_buckets"):
+        pages = client.get_paginator("list_buckets").paginate()
+    else:  # pragma: no cover - older botocore without ListBuckets pagination
+        pages = [client.list_buckets()]
+    return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
 
 
 def check_run_approval(state, digest, run_id, check_mode):
@@ -67,10 +78,13 @@ class StepBatch:
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
+            perimeter = Perimeter.for_class(config, classification["environment"], identity["account"],
+                                            OwnedBuckets(lambda: list_buckets(aws)))
+            check_plan(perimeter, dict(loaded["plan"], steps=steps))
         except GuardRefusal as exc:
             exc.identity = identity
             raise
-        return aws, identity, classification
+        return aws, identity, classification, perimeter
 
     def run(self):
         params = self.params
@@ -84,7 +98,7 @@ class StepBatch:
             raise PlanError(loaded["path"], [("steps", "name the steps to execute")])
         steps = select_steps(loaded, params["steps"])
         check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode)
-        aws, identity, classification = self._verify(loaded, steps)
+        aws, identity, classification, perimeter = self._verify(loaded, steps)
         other = state["accounts"] - {identity["account"]}
         if other:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
@@ -96,7 +110,7 @@ class StepBatch:
                            mode=params["mode"], check_mode=self.check_mode)
             context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
-            runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
+            runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute
             outcome = work(runner, steps, journal)
         outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])

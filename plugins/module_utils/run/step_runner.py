@@ -7,6 +7,11 @@ call, register outputs, check ``expect``, run the waiter, validate, describe
 again (after). Errors never escape as exceptions: each outcome is a result
 dict with a classified error, so the caller can offer retry, skip or
 rollback.
+
+Every request passes the perimeter (guard/perimeter.py) right before it is
+sent, in check mode too. A refusal is not an ordinary failure: it is
+journaled and raised as GuardRefusal, so the batch stops and nothing more is
+sent, retried or skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import NotCreatedYet, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 
@@ -32,6 +39,7 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
 ABSENT = "absent"
 # after these, a validate call that finds nothing confirms the step: the resource is gone
 REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
+BUCKET_OWNER_MEMBERS = ("ExpectedBucketOwner", "ExpectedSourceBucketOwner")
 
 
 def _search(expression, data):
@@ -44,8 +52,9 @@ def _search(expression, data):
 class StepRunner:
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, check_mode=False, previous=None):
+    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None):
         self.aws = aws
+        self.perimeter = perimeter
         self.journal = journal
         self.context = context
         self.check_mode = check_mode
@@ -72,10 +81,42 @@ class StepRunner:
                 params = dict(params, **{name: str(uuid.uuid5(uuid.NAMESPACE_URL, seed))})
         return params
 
-    def _send(self, call, params):
-        """Make a call; return (response, error_info)."""
+    def _with_bucket_owner(self, call, params):
+        """S3 checks the bucket's owner itself when told whom to expect: always tell it the target account."""
+        shape = service_model.operation_model(call["service"], call["operation"]).input_shape
+        missing = [m for m in BUCKET_OWNER_MEMBERS if shape is not None and m in shape.members and m not in params]
+        return dict(params, **{m: self.perimeter.account for m in missing}) if missing else params
+
+    def _guard(self, step_id, call, params, what):
+        """The perimeter, for one request about to be sent; a refusal is journaled and stops the batch."""
+        where = "step %s%s" % (step_id, " (%s)" % what if what else "")
+        try:
+            check_request(self.perimeter, call["service"], call["operation"], params, where)
+        except GuardRefusal as exc:
+            error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc),
+                     "hints": []}
+            self.journal.append("step_failed", step=step_id, error=error)
+            raise
+
+    def _track_buckets(self, call, params):
+        if self.perimeter.owned_buckets is None:
+            return
+        if call["service"] == "s3" and call["operation"] == "CreateBucket":
+            self.perimeter.owned_buckets.created(params["Bucket"])
+        elif call["service"] == "s3" and call["operation"] == "DeleteBucket":
+            self.perimeter.owned_buckets.deleted(params["Bucket"])
+
+    def _send(self, call, params, step_id, what=""):
+        """Check a call against the perimeter, make it; return (response, error_info)."""
+        params = self._with_bucket_owner(call, params)
+        try:
+            self._guard(step_id, call, params, what)
+        except NotCreatedYet as exc:  # check mode only: this run has not created the bucket, so it is absent
+            return None, {"kind": "not_found", "code": "NoSuchBucket", "retries": 0,
+                          "message": "bucket %s is only planned by this check run" % exc, "text": str(exc)}
         try:
             response = self.aws.call(call["service"], call["operation"], params, call["region"])
+            self._track_buckets(call, params)
             return response, None
         except ClientError as exc:
             return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
@@ -97,19 +138,19 @@ class StepRunner:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
             return None
-        response, error = self._send(call, params)
+        response, error = self._send(call, params, step["id"], "describe")
         if error:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
         return response_body(response)
 
-    def _validate_call(self, call, expect_absent=False):
+    def _validate_call(self, step_id, call, expect_absent=False):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
         for attempt in range(int(call.get("retries") or 0) + 1):
             if attempt:
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
-            response, error = self._send(call, params)
+            response, error = self._send(call, params, step_id, "validate")
             if error and expect_absent and error["kind"] == "not_found":
                 record.update(status="passed", absent=True, failed_expect=[])
                 break
@@ -132,7 +173,7 @@ class StepRunner:
             return {"status": "not_run", "calls": [{"cli": self._cli(c, self._resolve(c["params"])),
                                                     "status": "planned"} for c in step["validate"]]}
         gone = step["call"]["operation"].startswith(REMOVING_PREFIXES)
-        calls = [self._validate_call(call, expect_absent=gone) for call in step["validate"]]
+        calls = [self._validate_call(step["id"], call, expect_absent=gone) for call in step["validate"]]
         states = [c.pop("state", None) for c in calls]
         status = "passed" if all(c["status"] == "passed" for c in calls) else "failed"
         self.journal.append("validation", step=step["id"], status=status, calls=calls)
@@ -162,7 +203,8 @@ class StepRunner:
 
     def _execute(self, step, result):
         call = step["call"]
-        params = self._with_token(call, self._resolve(call["params"]), step["id"])
+        params = self._with_bucket_owner(call, self._with_token(call, self._resolve(call["params"]), step["id"]))
+        self._check_planned(step, call, params)
         result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
                           "region": call["region"]}
         result["cli"] = self._cli(call, params)
@@ -175,7 +217,7 @@ class StepRunner:
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
                             params=params, mutating=step["mutating"], attempt_after=earlier.get("status"))
-        response, error = self._send(call, params)
+        response, error = self._send(call, params, step["id"])
         if error:
             if self._call_failed(step, result, error, earlier) and self._wait(step, result):
                 self._finish(step, result)
@@ -189,6 +231,15 @@ class StepRunner:
         if not self._wait(step, result):
             return
         self._finish(step, result)
+
+    def _check_planned(self, step, call, params):
+        """The main call is checked before anything of the step, so check mode refuses what a run would."""
+        try:
+            self._guard(step["id"], call, params, "")
+        except NotCreatedYet:
+            pass  # check mode: a bucket this run plans to create; the call itself is not sent
+        if self.check_mode and step["mutating"] and call["service"] == "s3" and call["operation"] == "CreateBucket":
+            self.perimeter.owned_buckets.planned.add(params["Bucket"])
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
@@ -229,6 +280,10 @@ class StepRunner:
             return True
         params = resolve(wait["params"], self.context)
         config = {k: v for k, v in (("Delay", wait["delay"]), ("MaxAttempts", wait["max_attempts"])) if v}
+        operation = service_model.waiter_operation(step["call"]["service"], wait["waiter"])
+        waited = dict(step["call"], operation=operation)
+        self._guard(step["id"], waited, self._with_bucket_owner(waited, params), "wait")
+        params = self._with_bucket_owner(waited, params)
         if config:
             params = dict(params, WaiterConfig=config)
         try:
@@ -290,9 +345,13 @@ class StepRunner:
             return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
         cli = self._cli(call, params)
         if self.check_mode:
+            try:
+                self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback")
+            except NotCreatedYet:
+                pass  # a bucket this check run only planned: nothing is sent in check mode anyway
             return {"cli": cli, "status": "planned"}
         self.journal.append("rollback_call_started", step=step["id"], cli=cli)
-        response, error = self._send(call, params)
+        response, error = self._send(call, params, step["id"], "rollback")
         if error is None:
             return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
         if is_not_found(error["code"]):
