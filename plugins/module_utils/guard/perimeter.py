@@ -341,3 +341,17 @@ def plan_grants(plan):
                 grant["field"] = "%s.params.%s" % (label, grant["field"]) if label else "params." + grant["field"]
                 grants.append(grant)
     return grants
+
+
+def approval_notes(account, radius):
+    """Lines for the person who approves: who else the plan lets in, which steps change permissions."""
+    lines = []
+    grants = radius.get("cross_account_grants") or []
+    if grants:
+        lines.append("Cross-account grants (principals outside account %s that this plan's policies let in):"
+                     % account)
+        lines.extend("  - step %s, %s: %s %s" % (g["step"], g["field"], g["effect"], g["principal"]) for g in grants)
+    if radius.get("permissions_steps"):
+        lines.append("Steps that change permissions (a checkpoint comes before each): %s"
+                     % ", ".join(radius["permissions_steps"]))
+    return lines

@@ -12,7 +12,7 @@ import contextlib
 import gc
 from collections import Counter
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import plan_grants
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import approval_notes, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
@@ -107,4 +107,5 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None):
     loaded = load_plan(ref, plans_dir, verify=verify, profile=profile)
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
+    loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
     return loaded

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import (
-    OwnedBuckets, Perimeter, check_plan, check_request, cross_account_grants, plan_grants)
+    OwnedBuckets, Perimeter, approval_notes, check_plan, check_request, cross_account_grants, plan_grants)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal, read_events
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
@@ -258,3 +258,14 @@ def test_s3_calls_carry_the_expected_bucket_owner_and_own_creations_count_as_own
     assert [(op, p.get("ExpectedBucketOwner")) for op, p in aws.calls] == [
         ("CreateBucket", None), ("wait", ME), ("GetBucketTagging", ME), ("PutBucketTagging", ME),
         ("GetBucketTagging", ME)]
+
+
+def test_approval_notes_list_grants_and_permission_steps():
+    radius = {"cross_account_grants": [{"step": "role", "field": "params.AssumeRolePolicyDocument",
+                                        "effect": "Allow", "principal": "arn:aws:iam::%s:root" % PROD}],
+              "permissions_steps": ["role"]}
+    assert approval_notes(ME, radius) == [
+        "Cross-account grants (principals outside account %s that this plan's policies let in):" % ME,
+        "  - step role, params.AssumeRolePolicyDocument: Allow arn:aws:iam::%s:root" % PROD,
+        "Steps that change permissions (a checkpoint comes before each): role"]
+    assert approval_notes(ME, {"cross_account_grants": [], "permissions_steps": []}) == []
