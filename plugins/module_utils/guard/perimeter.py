@@ -221,8 +221,19 @@ def _bucket_named(service, operation, name, value):
     return None
 
 
-class NotCreatedYet(Exception):
-    """Check mode: the bucket is one this run only planned to create, so a call to it is not sent."""
+class BucketNotOwned(GuardRefusal):
+    """A call names a bucket the target account does not own.
+
+    For a call that only looks (describe-before, a validate call that expects
+    the resource gone, a rollback that finds it gone) that simply means "not in
+    this account": the caller may answer it as absent, without sending it.
+    ``planned``: check mode, a bucket this run only plans to create.
+    """
+
+    def __init__(self, message, bucket, planned=False):
+        super().__init__(message)
+        self.bucket = bucket
+        self.planned = planned
 
 
 class OwnedBuckets:
@@ -249,10 +260,9 @@ def check_bucket(perimeter, bucket, path, where):
     if perimeter.owned_buckets is None or "${" in bucket or bucket.startswith("<"):
         return
     if bucket not in perimeter.owned_buckets():
-        if bucket in getattr(perimeter.owned_buckets, "planned", ()):
-            raise NotCreatedYet(bucket)
-        raise _refuse(where, path, "bucket %r is not owned by the target account %s (it is not in its "
-                      "ListBuckets)" % (bucket, perimeter.account))
+        planned = bucket in getattr(perimeter.owned_buckets, "planned", ())
+        raise BucketNotOwned(str(_refuse(where, path, "bucket %r is not owned by the target account %s (it is not "
+                                         "in its ListBuckets)" % (bucket, perimeter.account))), bucket, planned)
 
 
 # -- policy documents -------------------------------------------------------
@@ -327,14 +337,24 @@ def check_plan(perimeter, plan):
                           buckets=False)
 
 
+def _mentions(value, needle):
+    if isinstance(value, str):
+        return needle in value
+    if isinstance(value, dict):
+        return any(_mentions(item, needle) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, needle) for item in value)
+    return False
+
+
 def plan_grants(plan):
     """Cross-account grants of every step, as the approval shows them: ``[{step, field, principal, effect}]``."""
     context = _known_now(plan["target"])
     grants = []
     for step in plan["steps"]:
         for label, service, operation, params in step_calls(step):
-            if "Statement" not in json.dumps(params):
-                continue  # most calls carry no policy: skip resolving them
+            if not _mentions(params, "Statement"):
+                continue  # most calls carry no policy: skip resolving them (plan loading stays fast)
             for grant in cross_account_grants(plan["target"]["account_id"], service, operation,
                                               resolve(params, context, placeholder=True)):
                 grant["step"] = step["id"]

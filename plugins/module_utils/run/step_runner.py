@@ -26,7 +26,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import NotCreatedYet, check_request
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import BucketNotOwned, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 
@@ -87,16 +87,29 @@ class StepRunner:
         missing = [m for m in BUCKET_OWNER_MEMBERS if shape is not None and m in shape.members and m not in params]
         return dict(params, **{m: self.perimeter.account for m in missing}) if missing else params
 
-    def _guard(self, step_id, call, params, what):
-        """The perimeter, for one request about to be sent; a refusal is journaled and stops the batch."""
+    def _guard(self, step_id, call, params, what, absent_ok=False):
+        """The perimeter, for one request about to be sent; a refusal is journaled and stops the batch.
+
+        Returns False when the call must not be sent but means "absent": it only
+        looks for a bucket that is not the target account's (``absent_ok``), or
+        one this check run merely plans to create.
+        """
         where = "step %s%s" % (step_id, " (%s)" % what if what else "")
         try:
             check_request(self.perimeter, call["service"], call["operation"], params, where)
-        except GuardRefusal as exc:
-            error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc),
-                     "hints": []}
-            self.journal.append("step_failed", step=step_id, error=error)
+            return True
+        except BucketNotOwned as exc:
+            if absent_ok or exc.planned:
+                return False
+            self._journal_refusal(step_id, exc)
             raise
+        except GuardRefusal as exc:
+            self._journal_refusal(step_id, exc)
+            raise
+
+    def _journal_refusal(self, step_id, exc):
+        error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc), "hints": []}
+        self.journal.append("step_failed", step=step_id, error=error)
 
     def _track_buckets(self, call, params):
         if self.perimeter.owned_buckets is None:
@@ -106,14 +119,12 @@ class StepRunner:
         elif call["service"] == "s3" and call["operation"] == "DeleteBucket":
             self.perimeter.owned_buckets.deleted(params["Bucket"])
 
-    def _send(self, call, params, step_id, what=""):
+    def _send(self, call, params, step_id, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
         params = self._with_bucket_owner(call, params)
-        try:
-            self._guard(step_id, call, params, what)
-        except NotCreatedYet as exc:  # check mode only: this run has not created the bucket, so it is absent
-            return None, {"kind": "not_found", "code": "NoSuchBucket", "retries": 0,
-                          "message": "bucket %s is only planned by this check run" % exc, "text": str(exc)}
+        if not self._guard(step_id, call, params, what, absent_ok):
+            text = "not sent: the bucket is not in the target account %s" % self.perimeter.account
+            return None, {"kind": "not_found", "code": "NoSuchBucket", "retries": 0, "message": text, "text": text}
         try:
             response = self.aws.call(call["service"], call["operation"], params, call["region"])
             self._track_buckets(call, params)
@@ -138,7 +149,7 @@ class StepRunner:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
             return None
-        response, error = self._send(call, params, step["id"], "describe")
+        response, error = self._send(call, params, step["id"], "describe", absent_ok=True)
         if error:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
         return response_body(response)
@@ -150,7 +161,7 @@ class StepRunner:
             if attempt:
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
-            response, error = self._send(call, params, step_id, "validate")
+            response, error = self._send(call, params, step_id, "validate", absent_ok=expect_absent)
             if error and expect_absent and error["kind"] == "not_found":
                 record.update(status="passed", absent=True, failed_expect=[])
                 break
@@ -234,10 +245,7 @@ class StepRunner:
 
     def _check_planned(self, step, call, params):
         """The main call is checked before anything of the step, so check mode refuses what a run would."""
-        try:
-            self._guard(step["id"], call, params, "")
-        except NotCreatedYet:
-            pass  # check mode: a bucket this run plans to create; the call itself is not sent
+        self._guard(step["id"], call, params, "")  # a bucket only planned by this check run passes
         if self.check_mode and step["mutating"] and call["service"] == "s3" and call["operation"] == "CreateBucket":
             self.perimeter.owned_buckets.planned.add(params["Bucket"])
 
@@ -345,13 +353,11 @@ class StepRunner:
             return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
         cli = self._cli(call, params)
         if self.check_mode:
-            try:
-                self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback")
-            except NotCreatedYet:
-                pass  # a bucket this check run only planned: nothing is sent in check mode anyway
+            self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback", absent_ok=True)
             return {"cli": cli, "status": "planned"}
         self.journal.append("rollback_call_started", step=step["id"], cli=cli)
-        response, error = self._send(call, params, step["id"], "rollback")
+        # a bucket not in the target account is nothing of this run's to undo: "already gone", nothing sent
+        response, error = self._send(call, params, step["id"], "rollback", absent_ok=True)
         if error is None:
             return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
         if is_not_found(error["code"]):

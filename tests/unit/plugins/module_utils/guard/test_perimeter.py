@@ -269,3 +269,21 @@ def test_approval_notes_list_grants_and_permission_steps():
         "  - step role, params.AssumeRolePolicyDocument: Allow arn:aws:iam::%s:root" % PROD,
         "Steps that change permissions (a checkpoint comes before each): role"]
     assert approval_notes(ME, {"cross_account_grants": [], "permissions_steps": []}) == []
+
+
+def test_looking_at_a_bucket_of_another_account_means_absent_and_is_not_sent(tmp_path):
+    """Describe-before of a create, a validate expecting the bucket gone, a rollback finding it gone."""
+    aws = FakeAws()
+    plan = _plan([{"id": "make", "action": "s3:CreateBucket", "params": {"Bucket": "fresh"},
+                   "validate": {"action": "s3:HeadBucket", "params": {"Bucket": "fresh"}},
+                   "rollback": {"action": "s3:DeleteBucket", "params": {"Bucket": "fresh"}}},
+                  {"id": "drop", "action": "s3:DeleteBucket", "params": {"Bucket": "fresh"},
+                   "validate": {"action": "s3:HeadBucket", "params": {"Bucket": "fresh"}}}])
+    runner, journal = _runner(tmp_path, aws, [])
+    with journal:
+        make, drop = plan["steps"]
+        make["index"], drop["index"] = 1, 2
+        assert runner.execute(make)["before"] == "absent"
+        assert runner.execute(drop)["validation"]["status"] == "passed"
+        assert runner.rollback(make)["calls"][0]["status"] == "already_gone"
+    assert [op for op, _ in aws.calls] == ["CreateBucket", "HeadBucket", "HeadBucket", "DeleteBucket"]
