@@ -368,7 +368,7 @@ def approval_notes(account, radius):
     lines = []
     grants = radius.get("cross_account_grants") or []
     if grants:
-        lines.append("Cross-account grants (principals outside account %s that this plan's policies let in):"
+        lines.append("Cross-account grants (principals outside account %s that the policies of this plan let in):"
                      % account)
         lines.extend("  - step %s, %s: %s %s" % (g["step"], g["field"], g["effect"], g["principal"]) for g in grants)
     if radius.get("permissions_steps"):

@@ -265,7 +265,7 @@ def test_approval_notes_list_grants_and_permission_steps():
                                         "effect": "Allow", "principal": "arn:aws:iam::%s:root" % PROD}],
               "permissions_steps": ["role"]}
     assert approval_notes(ME, radius) == [
-        "Cross-account grants (principals outside account %s that this plan's policies let in):" % ME,
+        "Cross-account grants (principals outside account %s that the policies of this plan let in):" % ME,
         "  - step role, params.AssumeRolePolicyDocument: Allow arn:aws:iam::%s:root" % PROD,
         "Steps that change permissions (a checkpoint comes before each): role"]
     assert approval_notes(ME, {"cross_account_grants": [], "permissions_steps": []}) == []
