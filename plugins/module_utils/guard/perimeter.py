@@ -230,10 +230,11 @@ class BucketNotOwned(GuardRefusal):
     ``planned``: check mode, a bucket this run only plans to create.
     """
 
-    def __init__(self, message, bucket, planned=False):
+    def __init__(self, message, bucket, planned=False, unknown=False):
         super().__init__(message)
         self.bucket = bucket
         self.planned = planned
+        self.unknown = unknown  # ListBuckets failed: ownership cannot be established, so refuse (fail closed)
 
 
 class OwnedBuckets:
@@ -241,25 +242,35 @@ class OwnedBuckets:
 
     def __init__(self, list_buckets):
         self._list_buckets = list_buckets
-        self._names = None
+        self._listed = None
+        self._created, self._deleted = set(), set()
         self.planned = set()
 
     def __call__(self):
-        if self._names is None:
-            self._names = set(self._list_buckets())
-        return self._names
+        if self._listed is None:
+            self._listed = frozenset(self._list_buckets())
+        return (self._listed | self._created) - self._deleted
 
     def created(self, name):
-        self().add(name)
+        self._created.add(name)
+        self._deleted.discard(name)
 
     def deleted(self, name):
-        self().discard(name)
+        self._deleted.add(name)
+        self._created.discard(name)
 
 
 def check_bucket(perimeter, bucket, path, where):
     if perimeter.owned_buckets is None or "${" in bucket or bucket.startswith("<"):
         return
-    if bucket not in perimeter.owned_buckets():
+    try:
+        owned = perimeter.owned_buckets()
+    except Exception as exc:  # any failure to list (AccessDenied, network) leaves ownership unknown: refuse
+        raise BucketNotOwned(str(_refuse(where, path, "cannot tell whether bucket %r belongs to the target account "
+                                         "%s: s3:ListBuckets failed (%s); the perimeter needs "
+                                         "s3:ListAllMyBuckets" % (bucket, perimeter.account, exc))),
+                             bucket, unknown=True) from None
+    if bucket not in owned:
         planned = bucket in getattr(perimeter.owned_buckets, "planned", ())
         raise BucketNotOwned(str(_refuse(where, path, "bucket %r is not owned by the target account %s (it is not "
                                          "in its ListBuckets)" % (bucket, perimeter.account))), bucket, planned)

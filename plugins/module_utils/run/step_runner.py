@@ -90,17 +90,22 @@ class StepRunner:
     def _guard(self, step_id, call, params, what, absent_ok=False):
         """The perimeter, for one request about to be sent; a refusal is journaled and stops the batch.
 
-        Returns False when the call must not be sent but means "absent": it only
-        looks for a bucket that is not the target account's (``absent_ok``), or
-        one this check run merely plans to create.
+        Returns None when the call may be sent, else the error that answers it
+        without sending: "absent" for a call that only looks for a bucket that is
+        not the target account's (``absent_ok``) or one this check run merely
+        plans to create; "refused" for such a look when ownership is unknown.
         """
         where = "step %s%s" % (step_id, " (%s)" % what if what else "")
         try:
             check_request(self.perimeter, call["service"], call["operation"], params, where)
-            return True
+            return None
         except BucketNotOwned as exc:
-            if absent_ok or exc.planned:
-                return False
+            if (absent_ok or exc.planned) and not exc.unknown:
+                text = "not sent: bucket %s is not in the target account %s" % (exc.bucket, self.perimeter.account)
+                return {"kind": "not_found", "code": "NoSuchBucket", "retries": 0, "message": text, "text": text}
+            if absent_ok:
+                return {"kind": "refused", "code": "PerimeterRefused", "retries": 0, "message": str(exc),
+                        "text": str(exc)}
             self._journal_refusal(step_id, exc)
             raise
         except GuardRefusal as exc:
@@ -122,9 +127,9 @@ class StepRunner:
     def _send(self, call, params, step_id, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
         params = self._with_bucket_owner(call, params)
-        if not self._guard(step_id, call, params, what, absent_ok):
-            text = "not sent: the bucket is not in the target account %s" % self.perimeter.account
-            return None, {"kind": "not_found", "code": "NoSuchBucket", "retries": 0, "message": text, "text": text}
+        unsent = self._guard(step_id, call, params, what, absent_ok)
+        if unsent:
+            return None, unsent
         try:
             response = self.aws.call(call["service"], call["operation"], params, call["region"])
             self._track_buckets(call, params)

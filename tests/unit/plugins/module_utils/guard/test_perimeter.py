@@ -287,3 +287,22 @@ def test_looking_at_a_bucket_of_another_account_means_absent_and_is_not_sent(tmp
         assert runner.execute(drop)["validation"]["status"] == "passed"
         assert runner.rollback(make)["calls"][0]["status"] == "already_gone"
     assert [op for op, _ in aws.calls] == ["CreateBucket", "HeadBucket", "HeadBucket", "DeleteBucket"]
+
+
+def test_when_list_buckets_fails_bucket_calls_are_refused_and_looks_are_not_sent(tmp_path):
+    def denied():
+        raise RuntimeError("AccessDenied: not allowed")
+
+    aws = FakeAws()
+    journal = Journal(str(tmp_path / "journal.jsonl"), "run-1")
+    context = {"target": {"account_id": ME, "region": "us-east-1"}, "run": {"id": "run-1"}}
+    fence = Perimeter.for_class(config(), "sandbox", ME, OwnedBuckets(denied))
+    runner = StepRunner(aws, journal, context, fence)
+    plan = _plan([{"id": "make", "action": "s3:CreateBucket", "params": {"Bucket": "fresh"},
+                   "validate": {"action": "s3:HeadBucket", "params": {"Bucket": "fresh"}}}])
+    make = plan["steps"][0]
+    make["index"] = 1
+    with journal, pytest.raises(GuardRefusal, match=r"step make \(validate\), Bucket: cannot tell whether bucket "
+                                                    r"'fresh' belongs .*s3:ListBuckets failed \(AccessDenied"):
+        runner.execute(make)
+    assert [op for op, _ in aws.calls] == ["CreateBucket"]  # describe-before not sent; validate refused
