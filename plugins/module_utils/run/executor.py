@@ -19,6 +19,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter impor
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
 
@@ -40,6 +41,17 @@ def list_buckets(aws):
     else:  # pragma: no cover - older botocore without ListBuckets pagination
         pages = [client.list_buckets()]
     return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
+
+
+def planned_buckets(plan, state, context):
+    """Check mode: buckets that earlier batches of this dry run planned to create (the journal says which)."""
+    names = set()
+    for step in plan["steps"]:
+        call = step["call"]
+        if (call["service"], call["operation"]) == ("s3", "CreateBucket") and \
+                state["steps"].get(step["id"], {}).get("status") == "planned":
+            names.add(resolve(call["params"], context, placeholder=True).get("Bucket"))
+    return names
 
 
 def check_run_approval(state, digest, run_id, check_mode):
@@ -110,6 +122,8 @@ class StepBatch:
                            mode=params["mode"], check_mode=self.check_mode)
             context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
+            if self.check_mode:
+                perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute
             outcome = work(runner, steps, journal)

@@ -219,8 +219,9 @@ class StepRunner:
 
     def _execute(self, step, result):
         call = step["call"]
-        params = self._with_bucket_owner(call, self._with_token(call, self._resolve(call["params"]), step["id"]))
-        self._check_planned(step, call, params)
+        params = self._with_token(call, self._resolve(call["params"]), step["id"])
+        # the CLI line and journal show the call as approved; _send adds ExpectedBucketOwner to what is sent
+        self._check_planned(step, call, self._with_bucket_owner(call, params))
         result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
                           "region": call["region"]}
         result["cli"] = self._cli(call, params)
