@@ -26,6 +26,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted
 from ansible_collections.coworker.aws.plugins.module_utils.run.executor import run_batch
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import STOP, plan_regions
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     journal_path, read_events, run_dir, run_state)
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
@@ -52,6 +53,8 @@ def precheck(args):
     if denied:
         raise GuardRefusal("%s Region(s) %s are not allowed for %s; nothing was changed."
                            % (STOP, ", ".join(sorted(denied)), target["environment"]))
+    # the target account stands in for the STS answer, which the executor checks equals it
+    check_plan(Perimeter.for_class(config, target["environment"], target["account_id"]), loaded["plan"])
     return loaded
 
 

@@ -80,9 +80,18 @@ warnings_list:
   type: list
   elements: str
 blast_radius:
-  description: Counts of calls by service and action, destructive and irreversible steps, regions.
+  description:
+    - Counts of calls by service and action, destructive and irreversible steps, regions.
+    - C(permissions_steps), the ids of steps whose action is C(Permissions management) in AWS's access levels.
+    - C(cross_account_grants), principals of other accounts (or C(*)) named in policy documents of the plan's
+      calls, each with C(step), C(field), C(principal) and C(effect), for the person who approves.
   returned: success
   type: dict
+approval_notes:
+  description: Lines the approval shows besides the plan, listing cross-account grants and permission-changing steps.
+  returned: success
+  type: list
+  elements: str
 segments:
   description: Runs of steps that need no prompt between them, each with its checkpoint reason.
   returned: success

@@ -333,23 +333,23 @@ def test_access_denied_names_profile_operation_and_likely_causes(
 
 
 def test_not_found_names_the_resource_and_likely_causes(workspace, sandbox):
-    plan, digest = workspace.approve(small_plan("versioning-missing-bucket", [{
-        "id": "enable_versioning", "action": "s3:PutBucketVersioning",
-        "params": {"Bucket": "no-such-bucket-here",
-                   "VersioningConfiguration": {"Status": "Enabled"}},
-        "validate": {"action": "s3:GetBucketVersioning", "params": {"Bucket": "no-such-bucket-here"}},
-        "rollback": {"action": "s3:PutBucketVersioning",
-                     "params": {"Bucket": "no-such-bucket-here",
-                                "VersioningConfiguration": {"Status": "Suspended"}}}}]))
+    # not S3: a bucket the account does not own is refused by the perimeter before any call
+    group = "sg-0123456789abcdef0"
+    plan, digest = workspace.approve(small_plan("tag-missing-group", [{
+        "id": "tag_group", "action": "ec2:CreateTags",
+        "params": {"Resources": [group], "Tags": [{"Key": "team", "Value": "web"}]},
+        "validate": {"action": "ec2:DescribeSecurityGroups", "params": {"GroupIds": [group]}},
+        "rollback": {"action": "ec2:DeleteTags", "params": {"Resources": [group]}}}]))
 
-    result, results = workspace.run(plan, [step_task("enable_versioning")], digest)
+    result, results = workspace.run(plan, [step_task("tag_group")], digest)
 
     assert result.returncode == 2, output_of(result)
-    task = results["enable_versioning"]
-    assert (task["error"]["kind"], task["error"]["code"]) == ("not_found", "NoSuchBucket")
+    task = results["tag_group"]
+    assert (task["error"]["kind"], task["error"]["code"]) == ("not_found", "InvalidGroup.NotFound")
     message = task["msg"]
-    assert "NOT FOUND: s3:PutBucketVersioning failed with NoSuchBucket" in message
-    assert f"resource: Bucket=no-such-bucket-here; caller: profile {PROFILE}" in message
+    assert "NOT FOUND: ec2:CreateTags failed with InvalidGroup.NotFound" in message
+    assert f"The security group '{{'{group}'}}' does not exist" in message
+    assert f"caller: profile {PROFILE}" in message
     for cause in LIKELY_CAUSES["NOT FOUND"]:
         assert cause in message
     assert "NOT FOUND" in result.stdout

@@ -21,6 +21,8 @@ try:
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
     HAS_BOTOCORE = False
 
+# Name prefixes: only a fallback for operations AWS's access-level data does not know
+# (aws/access_levels.py decides), and the contract's "destructive whatever the plan says" list.
 READ_ONLY_PREFIXES = ("Describe", "Get", "Head", "List", "Lookup", "Query", "Scan", "Search",
                       "BatchGet", "Select", "Check", "Estimate", "Preview", "Validate")
 DESTRUCTIVE_PREFIXES = ("Delete", "Terminate", "Remove", "Detach", "Disassociate", "Revoke",
@@ -31,14 +33,6 @@ _PY_TYPES = {
     "integer": (int,), "long": (int,), "float": (int, float), "double": (int, float),
     "boolean": (bool,),
 }
-
-
-def is_read_only(operation):
-    return operation.startswith(READ_ONLY_PREFIXES)
-
-
-def is_destructive(operation):
-    return operation.startswith(DESTRUCTIVE_PREFIXES)
 
 
 @functools.lru_cache(maxsize=1)
@@ -151,3 +145,13 @@ def check_params(service, operation, params, path):
     problems = []
     check_shape(params, shape, path, problems)
     return problems
+
+
+@functools.lru_cache(maxsize=None)
+def waiter_operation(service, waiter):
+    """The operation a boto3 waiter (snake_case name) calls, so its request is checked like any other."""
+    config = _session().get_waiter_model(service)
+    for name in config.waiter_names:
+        if botocore.xform_name(name) == waiter:
+            return config.get_waiter(name).operation
+    raise ValueError("unknown %s waiter %r" % (service, waiter))

@@ -24,6 +24,12 @@ Rules:
   region (``["*"]``): the account classification is the guard, regions only
   narrow it. Staging and production never allow a region, whatever is listed.
 * Classes missing from the file simply have no signals.
+* Perimeter settings of a class (all optional, see guard/perimeter.py):
+  ``source_regions`` (patterns of regions a call may only read from, e.g. the
+  ``SourceRegion`` of a copy; default none beyond ``regions``),
+  ``allow_operations`` (``service:Operation`` steps that issue credentials or
+  act on other accounts, refused unless listed here, e.g. ``sts:AssumeRole``)
+  and ``max_request_bytes`` (the largest resolved request, default 1 MiB).
 
 The file is validated strictly and every problem fails closed with a
 ``ConfigError`` naming the file and the key. Account ids must be quoted
@@ -55,7 +61,10 @@ ENV_VAR = "COWORKER_AWS_ENVIRONMENTS"
 DEFAULT_UNKNOWN = "staging"
 
 LIST_KEYS = ("account_ids", "account_aliases", "profiles", "regions")
-CLASS_KEYS = LIST_KEYS + ("execution_role",)
+PERIMETER_LIST_KEYS = ("source_regions", "allow_operations")
+CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "execution_role")
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
+OPERATION_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*")
 ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
 TOP_KEYS = ("environments", "unknown_environment")
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
@@ -137,6 +146,25 @@ def _class_entry(path, cls, entry):
             continue
         value = _string_list(path, sub, entry[key])
         result[key] = _account_ids(path, sub, value) if key == "account_ids" else _patterns(path, sub, value)
+    result.update(_perimeter_entry(path, field, entry))
+    return result
+
+
+def _perimeter_entry(path, field, entry):
+    """The optional perimeter keys of one class, validated."""
+    result = {}
+    for key in PERIMETER_LIST_KEYS:
+        sub = "%s.%s" % (field, key)
+        result[key] = _patterns(path, sub, _string_list(path, sub, entry[key])) if key in entry else []
+    for index, operation in enumerate(result["allow_operations"]):
+        if not OPERATION_RE.fullmatch(operation):
+            raise ConfigError(path, "%s.allow_operations[%d]" % (field, index),
+                              "%r must be service:Operation exactly (e.g. sts:AssumeRole)" % (operation,))
+    limit = entry.get("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ConfigError(path, "%s.max_request_bytes" % field, "must be a positive number of bytes, got %r"
+                          % (limit,))
+    result["max_request_bytes"] = limit
     return result
 
 

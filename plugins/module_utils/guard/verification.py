@@ -10,6 +10,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 
 
@@ -22,6 +23,8 @@ def _verdict(aws, config, loaded):
     if loaded:
         try:
             check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
+            check_plan(Perimeter.for_class(config, classification["environment"], identity["account"]),
+                       loaded["plan"])
         except GuardRefusal as exc:
             refusal = str(exc)
     elif classification["environment"] not in EXECUTABLE:

@@ -12,6 +12,7 @@ import contextlib
 import gc
 from collections import Counter
 
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import approval_notes, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
@@ -30,10 +31,12 @@ def _add_cli(steps, target, profile):
                                      profile=profile)
 
 
-def blast_radius(steps):
-    """Count the calls a run can make: by service, by action, destructive ones."""
+def blast_radius(steps, grants=()):
+    """Count the calls a run can make: by service, by action, destructive ones; permissions they change."""
     calls = [s["call"] for s in steps if s["mutating"]]
     return {
+        "permissions_steps": [s["id"] for s in steps if s.get("permissions")],
+        "cross_account_grants": list(grants),
         "steps": len(steps),
         "mutating_steps": len(calls),
         "destructive_steps": sum(1 for s in steps if s["destructive"]),
@@ -96,7 +99,7 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
         _add_cli(plan["steps"], plan["target"], profile or plan["target"]["profile"])
     plan["approval"] = document.get("approval")
     return {"path": path, "document": document, "sha256": digest, "plan": plan, "warnings": warnings,
-            "blast_radius": blast_radius(plan["steps"]), "segments": segments(plan["steps"])}
+            "blast_radius": blast_radius(plan["steps"], plan_grants(plan)), "segments": segments(plan["steps"])}
 
 
 def plan_info(ref, plans_dir=None, verify=True, profile=None):
@@ -104,4 +107,5 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None):
     loaded = load_plan(ref, plans_dir, verify=verify, profile=profile)
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
+    loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
     return loaded

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import parse_command
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
@@ -168,9 +168,11 @@ def _calls(raw, path, check, keys):
         if keys is VALIDATE_KEYS:
             call["retries"] = _non_negative(item, "retries", where, check, 0)
             call["delay"] = _non_negative(item, "delay", where, check, 0)
-            if not service_model.is_read_only(call["operation"]):
-                check.add(where + ".action", "validate calls must be read-only; %s:%s changes things"
-                          % (call["service"], call["operation"]))
+            if not access_levels.is_read_only(call["service"], call["operation"]):
+                check.add(where + ".action", "validate calls must be read-only; %s:%s changes things (AWS's "
+                          "access level: %s; Read or List needed)" % (
+                              call["service"], call["operation"],
+                              access_levels.describe_level(call["service"], call["operation"])))
         calls.append(call)
     return calls
 
@@ -236,8 +238,10 @@ def _step(raw, path, phase, phase_index, check):
     validate = _calls(raw["validate"], path + ".validate", check, VALIDATE_KEYS) if raw.get("validate") else []
     rollback = _calls(raw["rollback"], path + ".rollback", check, CALL_KEYS) if raw.get("rollback") else []
     declared = check.get(raw, "destructive", bool, path, required=False)
-    inferred = bool(call and service_model.is_destructive(call["operation"]))
-    if inferred and declared is False:
+    named = bool(call and call["operation"].startswith(service_model.DESTRUCTIVE_PREFIXES))
+    # a step that changes permissions is destructive too, whatever the plan says (raised, never lowered)
+    inferred = bool(call and access_levels.is_destructive(call["service"], call["operation"]))
+    if named and declared is False:
         check.add(path + ".destructive", "%s is destructive by its name; a plan may raise this flag, "
                   "never lower it" % call["operation"])
     return {
@@ -248,7 +252,8 @@ def _step(raw, path, phase, phase_index, check):
         "validate": validate, "rollback": rollback,
         "destructive": bool(inferred or declared), "destructive_inferred": inferred,
         "skippable": bool(check.get(raw, "skippable", bool, path, required=False, default=False)),
-        "mutating": bool(call and not service_model.is_read_only(call["operation"])),
+        "mutating": bool(call and not access_levels.is_read_only(call["service"], call["operation"])),
+        "permissions": bool(call and access_levels.changes_permissions(call["service"], call["operation"])),
     }
 
 

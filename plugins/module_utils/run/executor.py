@@ -16,12 +16,14 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line)
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
 
@@ -33,6 +35,27 @@ def select_steps(loaded, ids):
         raise PlanError(loaded["path"], [("steps", "no step %s in this plan" % ", ".join(map(repr, unknown)))])
     wanted = set(ids)
     return [s for s in loaded["plan"]["steps"] if s["id"] in wanted]
+
+
+def list_buckets(aws):
+    """Names of the buckets the verified session's account owns (ListBuckets, every page)."""
+    client = aws.client("s3")
+    if client.can_paginate("list_buckets"):
+        pages = client.get_paginator("list_buckets").paginate()
+    else:  # pragma: no cover - older botocore without ListBuckets pagination
+        pages = [client.list_buckets()]
+    return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
+
+
+def planned_buckets(plan, state, context):
+    """Check mode: buckets that earlier batches of this dry run planned to create (the journal says which)."""
+    names = set()
+    for step in plan["steps"]:
+        call = step["call"]
+        if (call["service"], call["operation"]) == ("s3", "CreateBucket") and \
+                state["steps"].get(step["id"], {}).get("status") == "planned":
+            names.add(resolve(call["params"], context, placeholder=True).get("Bucket"))
+    return names
 
 
 def check_run_approval(state, digest, run_id, check_mode):
@@ -73,6 +96,9 @@ class StepBatch:
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
+            perimeter = Perimeter.for_class(config, classification["environment"], identity["account"],
+                                            OwnedBuckets(lambda: list_buckets(aws)))
+            check_plan(perimeter, dict(loaded["plan"], steps=steps))  # the plan alone, before any other call
             aws, role_identity = assume_execution_role(aws, config, classification, target, self.params["run_id"])
         except GuardRefusal as exc:
             exc.identity = identity
@@ -80,7 +106,7 @@ class StepBatch:
         if role_identity:  # every call of the batch is made as the role, restricted by the session policy
             identity = dict(identity, base_arn=identity["arn"], arn=role_identity["arn"],
                             execution_role=aws.assumed_role)
-        return aws, identity, classification
+        return aws, identity, classification, perimeter
 
     def run(self):
         params = self.params
@@ -95,7 +121,7 @@ class StepBatch:
             raise PlanError(loaded["path"], [("steps", "name the steps to execute")])
         steps = select_steps(loaded, params["steps"])
         check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode)
-        aws, identity, classification = self._verify(loaded, steps)
+        aws, identity, classification, perimeter = self._verify(loaded, steps)
         other = state["accounts"] - {identity["account"]}
         if other:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
@@ -107,7 +133,9 @@ class StepBatch:
                            mode=params["mode"], check_mode=self.check_mode)
             context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
-            runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
+            if self.check_mode:
+                perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
+            runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"])
             runner.progress = Progress(self.say)
             self.total = len(loaded["plan"]["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute

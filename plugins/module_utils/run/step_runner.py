@@ -7,6 +7,11 @@ call, register outputs, check ``expect``, run the waiter, validate, describe
 again (after). Errors never escape as exceptions: each outcome is a result
 dict with a classified error, so the caller can offer retry, skip or
 rollback.
+
+Every request passes the perimeter (guard/perimeter.py) right before it is
+sent, in check mode too. A refusal is not an ordinary failure: it is
+journaled and raised as GuardRefusal, so the batch stops and nothing more is
+sent, retried or skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import hol
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import Progress, silent
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import BucketNotOwned, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 
@@ -34,6 +41,7 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
 ABSENT = "absent"
 # after these, a validate call that finds nothing confirms the step: the resource is gone
 REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
+BUCKET_OWNER_MEMBERS = ("ExpectedBucketOwner", "ExpectedSourceBucketOwner")
 
 
 def _search(expression, data):
@@ -46,8 +54,9 @@ def _search(expression, data):
 class StepRunner:
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, check_mode=False, previous=None):
+    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None):
         self.aws = aws
+        self.perimeter = perimeter
         self.journal = journal
         self.context = context
         self.check_mode = check_mode
@@ -80,10 +89,58 @@ class StepRunner:
         """The response as it may be journaled, reported or shown: sensitive members replaced."""
         return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets)
 
-    def _send(self, call, params):
-        """Make a call; return (response, error_info)."""
+    def _with_bucket_owner(self, call, params):
+        """S3 checks the bucket's owner itself when told whom to expect: always tell it the target account."""
+        shape = service_model.operation_model(call["service"], call["operation"]).input_shape
+        missing = [m for m in BUCKET_OWNER_MEMBERS if shape is not None and m in shape.members and m not in params]
+        return dict(params, **{m: self.perimeter.account for m in missing}) if missing else params
+
+    def _guard(self, step_id, call, params, what, absent_ok=False):
+        """The perimeter, for one request about to be sent; a refusal is journaled and stops the batch.
+
+        Returns None when the call may be sent, else the error that answers it
+        without sending: "absent" for a call that only looks for a bucket that is
+        not the target account's (``absent_ok``) or one this check run merely
+        plans to create; "refused" for such a look when ownership is unknown.
+        """
+        where = "step %s%s" % (step_id, " (%s)" % what if what else "")
+        try:
+            check_request(self.perimeter, call["service"], call["operation"], params, where)
+            return None
+        except BucketNotOwned as exc:
+            if (absent_ok or exc.planned) and not exc.unknown:
+                text = "not sent: bucket %s is not in the target account %s" % (exc.bucket, self.perimeter.account)
+                return {"kind": "not_found", "code": "NoSuchBucket", "retries": 0, "message": text, "text": text}
+            if absent_ok:
+                return {"kind": "refused", "code": "PerimeterRefused", "retries": 0, "message": str(exc),
+                        "text": str(exc)}
+            self._journal_refusal(step_id, exc)
+            raise
+        except GuardRefusal as exc:
+            self._journal_refusal(step_id, exc)
+            raise
+
+    def _journal_refusal(self, step_id, exc):
+        error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc), "hints": []}
+        self.journal.append("step_failed", step=step_id, error=error)
+
+    def _track_buckets(self, call, params):
+        if self.perimeter.owned_buckets is None:
+            return
+        if call["service"] == "s3" and call["operation"] == "CreateBucket":
+            self.perimeter.owned_buckets.created(params["Bucket"])
+        elif call["service"] == "s3" and call["operation"] == "DeleteBucket":
+            self.perimeter.owned_buckets.deleted(params["Bucket"])
+
+    def _send(self, call, params, step_id, what="", absent_ok=False):
+        """Check a call against the perimeter, make it; return (response, error_info)."""
+        params = self._with_bucket_owner(call, params)
+        unsent = self._guard(step_id, call, params, what, absent_ok)
+        if unsent:
+            return None, unsent
         try:
             response = self.aws.call(call["service"], call["operation"], params, call["region"])
+            self._track_buckets(call, params)
             return response, None
         except ClientError as exc:
             return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
@@ -105,12 +162,12 @@ class StepRunner:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
             return None
-        response, error = self._send(call, params)
+        response, error = self._send(call, params, step["id"], "describe", absent_ok=True)
         if error:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
         return self._redacted(call, response_body(response))
 
-    def _validate_call(self, call, expect_absent=False):
+    def _validate_call(self, step_id, call, expect_absent=False):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
         tries = int(call.get("retries") or 0) + 1
@@ -120,7 +177,7 @@ class StepRunner:
                     attempt, tries, record.get("error") or "expect did not hold", call.get("delay") or 0))
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
-            response, error = self._send(call, params)
+            response, error = self._send(call, params, step_id, "validate", absent_ok=expect_absent)
             if error and expect_absent and error["kind"] == "not_found":
                 record.update(status="passed", absent=True, failed_expect=[])
                 break
@@ -143,7 +200,7 @@ class StepRunner:
             return {"status": "not_run", "calls": [{"cli": self._cli(c, self._resolve(c["params"])),
                                                     "status": "planned"} for c in step["validate"]]}
         gone = step["call"]["operation"].startswith(REMOVING_PREFIXES)
-        calls = [self._validate_call(call, expect_absent=gone) for call in step["validate"]]
+        calls = [self._validate_call(step["id"], call, expect_absent=gone) for call in step["validate"]]
         states = [c.pop("state", None) for c in calls]
         status = "passed" if all(c["status"] == "passed" for c in calls) else "failed"
         self.journal.append("validation", step=step["id"], status=status, calls=calls)
@@ -175,6 +232,8 @@ class StepRunner:
     def _execute(self, step, result):
         call = step["call"]
         params = self._with_token(call, self._resolve(call["params"]), step["id"])
+        # the CLI line and journal show the call as approved; _send adds ExpectedBucketOwner to what is sent
+        self._check_planned(step, call, self._with_bucket_owner(call, params))
         result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
                           "region": call["region"]}
         result["cli"] = self._cli(call, params)
@@ -187,7 +246,7 @@ class StepRunner:
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
                             params=params, mutating=step["mutating"], attempt_after=earlier.get("status"))
-        response, error = self._send(call, params)
+        response, error = self._send(call, params, step["id"])
         if error:
             if self._call_failed(step, result, error, earlier) and self._wait(step, result):
                 self._finish(step, result)
@@ -201,6 +260,12 @@ class StepRunner:
         if not self._wait(step, result):
             return
         self._finish(step, result)
+
+    def _check_planned(self, step, call, params):
+        """The main call is checked before anything of the step, so check mode refuses what a run would."""
+        self._guard(step["id"], call, params, "")  # a bucket only planned by this check run passes
+        if self.check_mode and step["mutating"] and call["service"] == "s3" and call["operation"] == "CreateBucket":
+            self.perimeter.owned_buckets.planned.add(params["Bucket"])
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
@@ -246,6 +311,10 @@ class StepRunner:
             return True
         params = resolve(wait["params"], self.context)
         config = {k: v for k, v in (("Delay", wait["delay"]), ("MaxAttempts", wait["max_attempts"])) if v}
+        operation = service_model.waiter_operation(step["call"]["service"], wait["waiter"])
+        waited = dict(step["call"], operation=operation)
+        self._guard(step["id"], waited, self._with_bucket_owner(waited, params), "wait")
+        params = self._with_bucket_owner(waited, params)
         if config:
             params = dict(params, WaiterConfig=config)
         try:
@@ -310,9 +379,11 @@ class StepRunner:
             return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
         cli = self._cli(call, params)
         if self.check_mode:
+            self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback", absent_ok=True)
             return {"cli": cli, "status": "planned"}
         self.journal.append("rollback_call_started", step=step["id"], cli=cli)
-        response, error = self._send(call, params)
+        # a bucket not in the target account is nothing of this run's to undo: "already gone", nothing sent
+        response, error = self._send(call, params, step["id"], "rollback", absent_ok=True)
         if error is None:
             return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
         if is_not_found(error["code"]):

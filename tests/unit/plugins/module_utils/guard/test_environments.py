@@ -67,7 +67,8 @@ def test_load_normalises(tmp_path):
     assert set(config["environments"]) == set(CLASSES)
     assert config["environments"]["development"] == {
         "account_ids": ["333333333333"], "account_aliases": ["*-dev"], "profiles": ["dev-*"],
-        "regions": ["us-east-1", "us-west-2"]}
+        "regions": ["us-east-1", "us-west-2"], "source_regions": [], "allow_operations": [],
+        "max_request_bytes": 1024 * 1024}
 
 
 def test_missing_classes_have_no_signals_and_default_regions(tmp_path):
@@ -75,7 +76,8 @@ def test_missing_classes_have_no_signals_and_default_regions(tmp_path):
     assert config["unknown_environment"] == "staging"
     for cls in ("sandbox", "development", "test"):
         assert config["environments"][cls] == {"account_ids": [], "account_aliases": [], "profiles": [],
-                                               "regions": ["*"]}
+                                               "regions": ["*"], "source_regions": [], "allow_operations": [],
+                                               "max_request_bytes": 1024 * 1024}
     for cls in ("staging", "production"):
         assert config["environments"][cls]["regions"] == []
 

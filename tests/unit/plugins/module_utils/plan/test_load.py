@@ -70,6 +70,7 @@ def test_blast_radius(mixed):
                       "ec2:TerminateInstances": 1, "s3:CreateBucket": 1, "s3:DeleteBucketTagging": 1,
                       "s3:PutBucketVersioning": 1},
         "regions": ["eu-west-1", "us-east-1", "us-west-2"],
+        "permissions_steps": [], "cross_account_grants": [],
     }
 
 

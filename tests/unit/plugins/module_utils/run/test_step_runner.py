@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal, read_events
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter
 
 TARGET = {"environment": "sandbox", "account_id": "123456789012", "region": "us-east-1"}
 
@@ -56,7 +57,8 @@ RUN_INSTANCES = {
 def runner(tmp_path, aws, check_mode=False, run_id="run-1"):
     journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
     context = {"target": dict(TARGET), "run": {"id": run_id}}
-    return StepRunner(aws, journal, context, check_mode=check_mode), journal
+    perimeter = Perimeter(TARGET["account_id"], lambda region: True, owned_buckets=OwnedBuckets(lambda: []))
+    return StepRunner(aws, journal, context, perimeter, check_mode=check_mode), journal
 
 
 def test_client_token_is_the_same_on_every_attempt_of_a_step_and_differs_between_runs(tmp_path):
