@@ -8,6 +8,7 @@ or botocore would not read the error code (see /work/shared/TESTING.md, "Faults"
 
     proxy.add_fault("s3", "CreateBucket", "throttle", count=3)   # first 3 CreateBucket
     proxy.add_fault("ec2", "*", "error500")                        # every EC2 call, forever
+    proxy.add_fault("iam", "CreateRole", "drop_answer", count=1)   # moto acts, the answer is lost
     proxy.hits("s3", "CreateBucket")                               # requests seen, incl. faulted
 """
 
@@ -37,7 +38,7 @@ class FaultRule:
     """Fail matching requests: `remaining` more times, or forever when None."""
     service: str
     operation: str  # "*" matches every operation of the service
-    kind: str       # "throttle" or "error500"
+    kind: str       # "throttle", "error500" or "drop_answer" (forwarded, then the connection closes)
     remaining: int | None = None
     status: int | None = None  # overrides the protocol's usual status
 
@@ -134,7 +135,7 @@ class FaultProxy:
     def add_fault(self, service: str, operation: str, kind: str = "throttle",
                   count: int | None = None, status: int | None = None) -> FaultRule:
         """Fail the first `count` matching requests (None: all of them) with `kind`."""
-        if kind not in ("throttle", "error500"):
+        if kind not in ("throttle", "error500", "drop_answer"):
             raise ValueError(f"unknown fault kind {kind!r}")
         rule = FaultRule(service, operation, kind, count, status)
         with self._lock:
@@ -175,7 +176,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         kind = classify_request(self.command, self.path, dict(self.headers.items()), body)
         rule = self.proxy.take_fault(kind.service, kind.operation)
-        if rule:
+        if rule and rule.kind == "drop_answer":
+            # moto really does the work; the client sees the connection close unanswered
+            self._forward(body)
+            self.close_connection = True
+        elif rule:
             self._reply(*fault_response(kind.protocol, rule.kind, rule.status))
         else:
             self._reply(*self._forward(body))

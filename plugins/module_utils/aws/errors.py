@@ -97,7 +97,8 @@ def classify_other_error(exc, service, operation, params, profile, kind="other")
 
 TITLES = {"access_denied": "ACCESS DENIED", "not_found": "NOT FOUND", "throttled": "RATE LIMITED",
           "conflict": "CONFLICT", "other": "AWS ERROR", "wait_failed": "WAIT FAILED",
-          "unexpected_output": "UNEXPECTED OUTPUT", "validation_failed": "VALIDATION FAILED"}
+          "unexpected_output": "UNEXPECTED OUTPUT", "validation_failed": "VALIDATION FAILED",
+          "ambiguous": "OUTCOME UNKNOWN"}
 
 
 def explain(info):

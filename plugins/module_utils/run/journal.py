@@ -158,8 +158,8 @@ def run_state(events):
             elif kind == "call_failed" and event.get("mutating"):
                 # AWS answered with an error: this attempt changed nothing, but an earlier one may have
                 entry["changed"] = entry.get("attempt_changed", False) or bool(event.get("changed"))
-            if kind == "call_succeeded" and event.get("mutating"):
-                entry["attempt_changed"] = True
+            if event.get("mutating") and (kind == "call_succeeded" or (kind == "call_failed" and event.get("changed"))):
+                entry["attempt_changed"] = True  # made (or possibly made) by this run: a later failed attempt keeps it
             if kind in ("rollback_succeeded", "rollback_failed"):
                 entry["rolled_back_at"] = event["ts"]
     return state

@@ -22,6 +22,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
+from ansible_collections.coworker.aws.plugins.module_utils.run import outcome
 
 try:
     import jmespath
@@ -29,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
     BotoCoreError = ClientError = WaiterError = Exception
 
-ABSENT = "absent"
+ABSENT = outcome.ABSENT
 # after these, a validate call that finds nothing confirms the step: the resource is gone
 REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
 
@@ -50,6 +51,7 @@ class StepRunner:
         self.context = context
         self.check_mode = check_mode
         self.previous = previous or {}
+        self.read_retries = 0  # botocore retries of this step's describe and validate calls
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -82,6 +84,16 @@ class StepRunner:
         except (BotoCoreError, ValueError) as exc:
             return None, classify_other_error(exc, call["service"], call["operation"], params, self.aws.profile)
 
+    def _read(self, call, params):
+        """A read-only call, whose botocore retries are counted for the step's report too."""
+        response, error = self._send(call, params)
+        self.read_retries += retry_attempts(response) if error is None else (error.get("retries") or 0)
+        return response, error
+
+    def _step_failed(self, step, result, **fields):
+        self.journal.append("step_failed", step=step["id"], retries=result["retries"],
+                            read_retries=self.read_retries, **fields)
+
     # -- state and validation ----------------------------------------------
     def _refers_to(self, params, step_id):
         return any(scope == step_id for _, text in iter_strings(params) for scope, _ in references_in(text))
@@ -97,7 +109,7 @@ class StepRunner:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
             return None
-        response, error = self._send(call, params)
+        response, error = self._read(call, params)
         if error:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
         return response_body(response)
@@ -109,7 +121,7 @@ class StepRunner:
             if attempt:
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
-            response, error = self._send(call, params)
+            response, error = self._read(call, params)
             if error and expect_absent and error["kind"] == "not_found":
                 record.update(status="passed", absent=True, failed_expect=[])
                 break
@@ -152,12 +164,14 @@ class StepRunner:
     def execute(self, step):
         started = time.monotonic()
         result = self._result(step)
+        self.read_retries = 0
         try:
             self._execute(step, result)
         except ReferenceProblem as exc:
             result["error"] = {"kind": "reference", "code": "Reference", "message": str(exc), "text": str(exc)}
-            self.journal.append("step_failed", step=step["id"], error=result["error"])
+            self._step_failed(step, result, error=result["error"])
         result["duration_ms"] = int((time.monotonic() - started) * 1000)
+        result["read_retries"] = self.read_retries
         return result
 
     def _execute(self, step, result):
@@ -198,6 +212,8 @@ class StepRunner:
         output the step registers was journaled then, so its validation decides.
         """
         ours = bool(is_already_exists(error["code"]) and earlier.get("changed"))
+        if step["mutating"] and not ours and outcome.is_ambiguous(error, result["before"]):
+            return self._resolve_ambiguous(step, result, error)
         self.journal.append("call_failed", step=step["id"], error=error, mutating=step["mutating"], changed=ours)
         known = earlier.get("outputs") or {}
         if ours and set(step["register"]) <= set(known):
@@ -210,7 +226,52 @@ class StepRunner:
                               "were not journaled; it is kept and will be rolled back with this step"]
             error["text"] = explain(error)
         result.update(error=error, retries=error["retries"], changed=ours)
-        self.journal.append("step_failed", step=step["id"], error=error)
+        self._step_failed(step, result, error=error)
+        return False
+
+    def _resolve_ambiguous(self, step, result, error):
+        """The call may have created the resource: describe it and adopt it, or say it may exist.
+
+        Returns True when the resource was found, is not another run's, and every output
+        the step registers could be read from the describe answer: the step then goes on
+        (waiter, validation) as if the lost answer had arrived.
+        """
+        after = self.describe(step)
+        result.update(retries=error.get("retries") or 0)
+        if after == ABSENT:  # the describe proves nothing was made: an ordinary failure
+            return self._failed(step, result, error, changed=False, ambiguous=True, resolved="absent")
+        other = outcome.other_runs_tag(after, self.context["run"]["id"]) if outcome.found(after) else None
+        if other:
+            error["hints"] = ["the resource exists and is tagged as created by run %s, not this one; "
+                              "it is left alone" % other]
+            error["text"] = explain(error)
+            return self._failed(step, result, error, changed=False, ambiguous=True, resolved="other_run")
+        if not outcome.found(after):
+            error.update(kind="ambiguous", hints=[
+                "the answer to this call was lost and the resource could not be described afterwards, so it "
+                "may exist: it is counted as created and will be rolled back with this step"])
+            error["text"] = explain(error)
+            return self._failed(step, result, error, changed=True, ambiguous=True, resolved="unknown")
+        outputs, missing = outcome.outputs_from_describe(step["register"], after)
+        self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=True,
+                            ambiguous=True, resolved="adopted", outputs=outputs if not missing else None)
+        if missing:
+            error["hints"] = ["the answer to this call was lost but the resource exists (found by describing it); "
+                              "output(s) %s could not be read from the description; it is kept and will be rolled "
+                              "back with this step" % ", ".join(missing)]
+            error["text"] = explain(error)
+            result.update(error=error, changed=True)
+            self._step_failed(step, result, error=error)
+            return False
+        result.update(changed=True, outputs=outputs, recovered="the answer was lost (%s); the resource was found by "
+                      "describing it and adopted as this step's result" % error["code"])
+        self.context[step["id"]] = outputs
+        return True
+
+    def _failed(self, step, result, error, changed, **facts):
+        self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=changed, **facts)
+        result.update(error=error, changed=changed)
+        self._step_failed(step, result, error=error)
         return False
 
     def _register(self, step, result, body):
@@ -238,7 +299,7 @@ class StepRunner:
             call = step["call"]
             result["error"] = classify_other_error(exc, call["service"], call["operation"], params,
                                                    self.aws.profile, kind="wait_failed")
-            self.journal.append("step_failed", step=step["id"], error=result["error"], outputs=result["outputs"])
+            self._step_failed(step, result, error=result["error"], outputs=result["outputs"])
             return False
 
     def _finish(self, step, result):
@@ -253,11 +314,12 @@ class StepRunner:
                 for c in failed)
             result["error"] = {"kind": "validation_failed", "code": "ValidationFailed", "message": text,
                                "text": text, "hints": []}
-            self.journal.append("step_failed", step=step["id"], error=result["error"], outputs=result["outputs"],
+            self._step_failed(step, result, error=result["error"], outputs=result["outputs"],
                                 before=result["before"], after=result["after"])
             return
         result["status"] = "succeeded"
         self.journal.append("step_succeeded", step=step["id"], outputs=result["outputs"], retries=result["retries"],
+                            read_retries=self.read_retries,
                             validation=result["validation"]["status"], unexpected=result["unexpected"],
                             before=result["before"], after=result["after"], cli=result["cli"])
 

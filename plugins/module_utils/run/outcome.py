@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a failed mutating call may have done: the rules behind "possibly created by us".
+
+A call whose answer was lost (the connection closed or timed out after the
+request may have left), or a create answered "already exists" although this
+run's own describe had just found nothing (or on botocore's retry of our own
+request), may have changed the account. Such an outcome is ambiguous: the
+step runner describes the resource again and decides from what it finds.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import is_already_exists
+
+try:
+    import jmespath
+    from botocore import exceptions as botocore_exceptions
+except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
+    jmespath = botocore_exceptions = None
+
+ABSENT = "absent"
+RUN_TAG = "coworker:run-id"
+
+
+def lost_answer(code):
+    """True for botocore's transport errors, after which the request may have reached AWS.
+
+    botocore's own classes decide: every ``HTTPClientError`` (connection closed, read
+    timeout) and ``ConnectionError`` (endpoint unreachable, possibly only on a retry
+    after a first attempt that was sent).
+    """
+    cls = getattr(botocore_exceptions, str(code), None)
+    return isinstance(cls, type) and issubclass(cls, (botocore_exceptions.HTTPClientError,
+                                                      botocore_exceptions.ConnectionError))
+
+
+def is_ambiguous(error, before):
+    """A mutating call's error that does not prove the call changed nothing."""
+    if lost_answer(error["code"]):
+        return True
+    return is_already_exists(error["code"]) and (before == ABSENT or (error.get("retries") or 0) > 0)
+
+
+def found(state):
+    """The describe answer names a resource (not absent, not an error, not undescribable)."""
+    return isinstance(state, dict) and "error" not in state and bool(state)
+
+
+def other_runs_tag(state, run_id):
+    """The run id another run of ours tagged the resource with, or None (untagged or ours)."""
+    for tags in _tag_lists(state):
+        for tag in tags:
+            if isinstance(tag, dict) and tag.get("Key") == RUN_TAG and tag.get("Value") != run_id:
+                return tag.get("Value")
+    return None
+
+
+def _tag_lists(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("Tags", "TagList", "TagSet") and isinstance(item, list):
+                yield item
+            else:
+                yield from _tag_lists(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _tag_lists(item)
+
+
+def _search(expression, data):
+    try:
+        return jmespath.search(expression, data)
+    except jmespath.exceptions.JMESPathError:
+        return None
+
+
+def _single(body):
+    """The one resource a describe answer wraps: {"Role": {...}} or {"SecurityGroups": [{...}]}."""
+    if isinstance(body, dict) and len(body) == 1:
+        inner = next(iter(body.values()))
+        if isinstance(inner, list) and len(inner) == 1:
+            inner = inner[0]
+        if isinstance(inner, dict):
+            return inner
+    return None
+
+
+def outputs_from_describe(register, body):
+    """The step's registered outputs read from a describe answer instead of the lost create answer.
+
+    Each expression is tried on the answer, then on the single resource it wraps (a
+    create answers ``GroupId`` where the describe answers ``SecurityGroups[0].GroupId``).
+    Returns the outputs and the names that could not be read.
+    """
+    outputs, missing = {}, []
+    inner = _single(body)
+    for name, expression in register.items():
+        value = _search(expression, body)
+        if value is None and inner is not None:
+            value = _search(expression, inner)
+        outputs[name] = value
+        if value is None:
+            missing.append(name)
+    return outputs, missing

@@ -1,0 +1,118 @@
+"""Lost answers: AWS acts on a create, but the answer never reaches the run.
+
+The fault proxy forwards the create to moto and closes the connection unanswered, either
+for the first attempt only (botocore's retry then meets "already exists") or for every
+attempt (the call ends in ConnectionClosedError). The run must recognise the resource as
+its own, and after the run, after rollback_run and after a resume the account must hold
+exactly what the plan says - nothing left behind, nothing twice.
+
+COWORKER_LOST_ANSWER_TRIALS sets how many (resource, fault) trials run (default 4, one per
+resource; 8 covers every pair; more repeat them). Each prints a "LOST-ANSWER-TRIAL" line
+(see it with -s).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+from moto_harness import output_of
+from workflow_support import PROFILE, step_statuses, workflow
+
+pytestmark = pytest.mark.integration
+__all__ = ["workflow"]  # the fixture, imported for pytest
+
+TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+         '"Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')
+GROUP, ROLE, PARAMETER, BUCKET = "lost-web", "lost-reader", "/lost/db_host", "lost-answers-bucket"
+
+# Each create registers what its rollback needs, so adopting the resource must recover it.
+STEPS = {
+    "ec2": {"id": "create_sg", "action": "ec2:CreateSecurityGroup",
+            "params": {"GroupName": GROUP, "Description": "lost answer trial"},
+            "register": {"group_id": "GroupId"},
+            "validate": {"action": "ec2:DescribeSecurityGroups", "params": {"GroupNames": [GROUP]}},
+            "rollback": {"action": "ec2:DeleteSecurityGroup", "params": {"GroupId": "${create_sg.group_id}"}}},
+    "iam": {"id": "create_role", "action": "iam:CreateRole",
+            "params": {"RoleName": ROLE, "AssumeRolePolicyDocument": TRUST},
+            "register": {"role_arn": "Role.Arn"},
+            "validate": {"action": "iam:GetRole", "params": {"RoleName": ROLE}},
+            "rollback": {"action": "iam:DeleteRole", "params": {"RoleName": ROLE}}},
+    "ssm": {"id": "put_host", "action": "ssm:PutParameter",
+            "params": {"Name": PARAMETER, "Value": "db.lost", "Type": "String", "Overwrite": False},
+            "register": {"version": "Version"},
+            "validate": {"action": "ssm:GetParameter", "params": {"Name": PARAMETER},
+                         "expect": ["Parameter.Value == 'db.lost'"]},
+            "rollback": {"action": "ssm:DeleteParameter", "params": {"Name": PARAMETER}}},
+    "s3": {"id": "create_bucket", "action": "s3:CreateBucket", "params": {"Bucket": BUCKET},
+           "validate": {"action": "s3:HeadBucket", "params": {"Bucket": BUCKET}},
+           "rollback": {"action": "s3:DeleteBucket", "params": {"Bucket": BUCKET}}},
+}
+OPERATION = {"ec2": "CreateSecurityGroup", "iam": "CreateRole", "ssm": "PutParameter", "s3": "CreateBucket"}
+FAULTS = {"first": 1, "all": None}  # how many create answers the proxy loses
+
+
+def trials() -> list[tuple[str, str]]:
+    count = int(os.environ.get("COWORKER_LOST_ANSWER_TRIALS") or 4)
+    # one fault per resource first (alternating), then the other fault, then repeats
+    order = [("ec2", "first"), ("iam", "all"), ("ssm", "first"), ("s3", "all"),
+             ("ec2", "all"), ("iam", "first"), ("ssm", "all"), ("s3", "first")]
+    return list(itertools.islice(itertools.cycle(order), count))
+
+
+def what_the_plan_makes(snapshot: dict) -> dict:
+    """The resources a trial can make, by name (a security group's id differs per create)."""
+    return {"groups": sorted(g["name"] for g in snapshot["ec2_security_groups"].values()),
+            "roles": sorted(snapshot["iam_roles"]), "parameters": snapshot["ssm_parameters"],
+            "buckets": sorted(snapshot["s3_buckets"])}
+
+
+def created(service: str) -> dict:
+    expected = {"groups": [], "roles": [], "parameters": {}, "buckets": []}
+    if service == "ec2":
+        expected["groups"] = [GROUP]
+    elif service == "iam":
+        expected["roles"] = [ROLE]
+    elif service == "ssm":
+        expected["parameters"] = {PARAMETER: {"type": "String", "version": 1, "value": "db.lost"}}
+    else:
+        expected["buckets"] = [BUCKET]
+    return expected
+
+
+@pytest.mark.parametrize("service, fault", trials(), ids=lambda v: v)
+def test_a_create_whose_answer_is_lost_is_adopted_rolled_back_and_resumed(workflow, fault_proxy, service, fault):
+    plan = workflow.write_plan("lost", [("Only", [dict(STEPS[service], description="lost answer trial")])])
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
+    empty = what_the_plan_makes(workflow.snapshot())
+    fault_proxy.add_fault(service, OPERATION[service], "drop_answer", count=FAULTS[fault])
+
+    ran = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=3")
+    run_id = workflow.only_run()
+    after_run = what_the_plan_makes(workflow.snapshot())
+    report = workflow.report(run_id)
+    lost = [e for e in workflow.journal(run_id) if e["event"] == "call_failed"]
+    fault_proxy.clear()
+
+    rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}")
+    after_rollback = what_the_plan_makes(workflow.snapshot())
+    rollback_status = workflow.report(run_id)["status"]
+
+    resumed = workflow.run(None, "-e", f"resume={run_id}", "-e", f"approve={plan.digest}")
+    after_resume = what_the_plan_makes(workflow.snapshot())
+    resumed_report = workflow.report(run_id)
+    print(f"LOST-ANSWER-TRIAL {service}/{fault}: run rc={ran.returncode} {report['status']}, "
+          f"rollback rc={rolled.returncode} {rollback_status}, resume rc={resumed.returncode} "
+          f"{resumed_report['status']}, journaled {[(e['error']['code'], e.get('resolved')) for e in lost]}")
+
+    assert ran.returncode == 0, output_of(ran)
+    assert after_run == created(service)
+    assert step_statuses(report) == {STEPS[service]["id"]: "succeeded"}
+    assert [(e["changed"], e["ambiguous"], e["resolved"]) for e in lost] == [(True, True, "adopted")]
+    assert rolled.returncode == 0, output_of(rolled)
+    assert (after_rollback, rollback_status) == (empty, "rolled_back")
+    assert resumed.returncode == 0, output_of(resumed)
+    assert after_resume == created(service)
+    assert resumed_report["status"] == "succeeded"
