@@ -27,7 +27,8 @@ def _steps(plan_steps, events):
         if kind in ("call_started", "step_planned") and event.get("cli"):
             row["cli"] = event["cli"]  # the resolved call, as sent (or as it would be)
         if kind == "call_started":
-            row["status"] = "started"
+            # a new attempt (a retry, or a resume after a rollback): the row tells what the last pass did
+            row.update(status="started", rollback=None, error=None)
         if kind == "step_planned" and event.get("before") is not None:
             row["before"] = event["before"]
         if kind in STEP_EVENTS:
@@ -38,7 +39,8 @@ def _steps(plan_steps, events):
             for key in ("before", "after", "outputs"):
                 if event.get(key) is not None:
                     row[key] = event[key]
-            row["retries"] = event.get("retries", row["retries"])
+            # every botocore retry of the step: its call's and its reads' (describe, validate)
+            row["retries"] = (event.get("retries") or 0) + (event.get("read_retries") or 0)
             row["error"] = event.get("error")
         if kind in ("rollback_succeeded", "rollback_failed", "rollback_planned"):
             row["rollback"] = {"status": kind.replace("rollback_", ""), "calls": event.get("calls", []),
