@@ -96,7 +96,8 @@ class StepBatch:
                            mode=params["mode"], check_mode=self.check_mode)
             context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
-            runner = StepRunner(aws, journal, context, self.check_mode, state["steps"])
+            runner = StepRunner(aws, journal, context, self.check_mode, state["steps"],
+                                plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None)
             work = self._rollback if params["mode"] == "rollback" else self._execute
             outcome = work(runner, steps, journal)
         outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])

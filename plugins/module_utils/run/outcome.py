@@ -12,6 +12,7 @@ step runner describes the resource again and decides from what it finds.
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import is_already_exists
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import RUN_KEY, STEP_KEY
 
 try:
     import jmespath
@@ -20,7 +21,6 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
     jmespath = botocore_exceptions = None
 
 ABSENT = "absent"
-RUN_TAG = "coworker:run-id"
 
 
 def lost_answer(code):
@@ -51,9 +51,15 @@ def other_runs_tag(state, run_id):
     """The run id another run of ours tagged the resource with, or None (untagged or ours)."""
     for tags in _tag_lists(state):
         for tag in tags:
-            if isinstance(tag, dict) and tag.get("Key") == RUN_TAG and tag.get("Value") != run_id:
+            if isinstance(tag, dict) and tag.get("Key") == RUN_KEY and tag.get("Value") != run_id:
                 return tag.get("Value")
     return None
+
+
+def carries_run_tag(params, run_id):
+    """The request itself tagged its resource with this run (so a search by tag is conclusive)."""
+    return any(isinstance(tag, dict) and tag.get("Key") == RUN_KEY and tag.get("Value") == run_id
+               for tags in _tag_lists(params) for tag in tags)
 
 
 def _tag_lists(value):
@@ -98,8 +104,22 @@ def outputs_from_describe(register, body):
     for name, expression in register.items():
         value = _search(expression, body)
         if value is None and inner is not None:
+            # CreateVpc answers Vpc.VpcId, DescribeVpcs Vpcs[0].VpcId: drop the create's wrapper too
             value = _search(expression, inner)
+            if value is None and "." in expression:
+                value = _search(expression.split(".", 1)[1], inner)
         outputs[name] = value
         if value is None:
             missing.append(name)
     return outputs, missing
+
+
+def tag_filters(run_id, step_id):
+    """EC2-style ``Filters`` that find what this run's step created (see aws/run_tags.py)."""
+    return [{"Name": "tag:%s" % RUN_KEY, "Values": [run_id]}, {"Name": "tag:%s" % STEP_KEY, "Values": [step_id]}]
+
+
+def listed_nothing(body):
+    """A describe-by-filter answer whose every list is empty: nothing carries the tags."""
+    lists = [v for v in (body or {}).values() if isinstance(v, list)]
+    return bool(lists) and not any(lists)

@@ -15,6 +15,7 @@ import time
 import uuid
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
@@ -45,12 +46,13 @@ def _search(expression, data):
 class StepRunner:
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, check_mode=False, previous=None):
+    def __init__(self, aws, journal, context, check_mode=False, previous=None, plan_id=None):
         self.aws = aws
         self.journal = journal
         self.context = context
         self.check_mode = check_mode
         self.previous = previous or {}
+        self.plan_id = plan_id  # None: created resources get no run tags
         self.read_retries = 0  # botocore retries of this step's describe and validate calls
 
     # -- helpers -----------------------------------------------------------
@@ -73,6 +75,13 @@ class StepRunner:
                 seed = "%s/%s/%s" % (self.context["run"]["id"], step_id, call["operation"])
                 params = dict(params, **{name: str(uuid.uuid5(uuid.NAMESPACE_URL, seed))})
         return params
+
+    def _with_tags(self, call, params, step):
+        """Tag what the call creates with this run, plan and step, so it can be found without its id."""
+        if not self.plan_id or not step["mutating"]:
+            return params
+        tags = run_tags(self.context["run"]["id"], self.plan_id, step["id"])
+        return with_run_tags(call["service"], call["operation"], params, tags)
 
     def _send(self, call, params):
         """Make a call; return (response, error_info)."""
@@ -176,7 +185,7 @@ class StepRunner:
 
     def _execute(self, step, result):
         call = step["call"]
-        params = self._with_token(call, self._resolve(call["params"]), step["id"])
+        params = self._with_token(call, self._with_tags(call, self._resolve(call["params"]), step), step["id"])
         result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
                           "region": call["region"]}
         result["cli"] = self._cli(call, params)
@@ -236,7 +245,7 @@ class StepRunner:
         the step registers could be read from the describe answer: the step then goes on
         (waiter, validation) as if the lost answer had arrived.
         """
-        after = self.describe(step)
+        after = self._describe_after_lost_answer(step, result["call"]["params"])
         result.update(retries=error.get("retries") or 0)
         if after == ABSENT:  # the describe proves nothing was made: an ordinary failure
             return self._failed(step, result, error, changed=False, ambiguous=True, resolved="absent")
@@ -267,6 +276,29 @@ class StepRunner:
                       "describing it and adopted as this step's result" % error["code"])
         self.context[step["id"]] = outputs
         return True
+
+    def _describe_after_lost_answer(self, step, sent):
+        """The resource the lost call may have made: by the validate call, or by our run tags.
+
+        A validate call that names the resource by this step's own output cannot run
+        (the output was in the lost answer); when it takes EC2-style ``Filters`` and the
+        create was tagged, the same call finds the resource by its run and step tags.
+        """
+        if not step["validate"]:
+            return None
+        call = step["validate"][0]
+        if not self._refers_to(call["params"], step["id"]):
+            return self.describe(step)
+        shape = service_model.operation_model(call["service"], call["operation"]).input_shape
+        tagged = outcome.carries_run_tag(sent, self.context["run"]["id"])
+        if not tagged or shape is None or "Filters" not in shape.members:
+            return None
+        filters = outcome.tag_filters(self.context["run"]["id"], step["id"])
+        response, error = self._read(call, {"Filters": filters})
+        if error:
+            return {"error": error["code"]}
+        body = response_body(response)
+        return ABSENT if outcome.listed_nothing(body) else body
 
     def _failed(self, step, result, error, changed, **facts):
         self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=changed, **facts)
