@@ -6,8 +6,8 @@ attempt (the call ends in ConnectionClosedError). The run must recognise the res
 its own, and after the run, after rollback_run and after a resume the account must hold
 exactly what the plan says - nothing left behind, nothing twice.
 
-COWORKER_LOST_ANSWER_TRIALS sets how many (resource, fault) trials run (default 4, one per
-resource; 8 covers every pair; more repeat them). Each prints a "LOST-ANSWER-TRIAL" line
+COWORKER_LOST_ANSWER_TRIALS sets how many (resource, fault) trials run (default 6, one per
+resource; 12 covers every pair; more repeat them). Each prints a "LOST-ANSWER-TRIAL" line
 (see it with -s).
 """
 
@@ -50,15 +50,30 @@ STEPS = {
            "validate": {"action": "s3:HeadBucket", "params": {"Bucket": BUCKET}},
            "rollback": {"action": "s3:DeleteBucket", "params": {"Bucket": BUCKET}}},
 }
-OPERATION = {"ec2": "CreateSecurityGroup", "iam": "CreateRole", "ssm": "PutParameter", "s3": "CreateBucket"}
+# A VPC has no idempotency token: botocore's retry makes a second one, which the run must find by
+# its tags and remove. RunInstances has one (ClientToken), and its validate needs the lost id.
+STEPS["vpc"] = {"id": "create_vpc", "action": "ec2:CreateVpc", "params": {"CidrBlock": "10.42.0.0/16"},
+                "register": {"vpc_id": "Vpc.VpcId"},
+                "validate": {"action": "ec2:DescribeVpcs", "params": {"VpcIds": ["${create_vpc.vpc_id}"]}},
+                "rollback": {"action": "ec2:DeleteVpc", "params": {"VpcId": "${create_vpc.vpc_id}"}}}
+STEPS["instance"] = {"id": "launch", "action": "ec2:RunInstances",
+                     "params": {"ImageId": "<filled in>", "MinCount": 1, "MaxCount": 1, "InstanceType": "t3.micro"},
+                     "register": {"instance_id": "Instances[0].InstanceId"},
+                     "validate": {"action": "ec2:DescribeInstances",
+                                  "params": {"InstanceIds": ["${launch.instance_id}"]}},
+                     "rollback": {"action": "ec2:TerminateInstances",
+                                  "params": {"InstanceIds": ["${launch.instance_id}"]}}}
+OPERATION = {"ec2": "CreateSecurityGroup", "iam": "CreateRole", "ssm": "PutParameter", "s3": "CreateBucket",
+             "vpc": "CreateVpc", "instance": "RunInstances"}
+SERVICE = {"vpc": "ec2", "instance": "ec2"}
 FAULTS = {"first": 1, "all": None}  # how many create answers the proxy loses
 
 
 def trials() -> list[tuple[str, str]]:
-    count = int(os.environ.get("COWORKER_LOST_ANSWER_TRIALS") or 4)
+    count = int(os.environ.get("COWORKER_LOST_ANSWER_TRIALS") or 6)
     # one fault per resource first (alternating), then the other fault, then repeats
-    order = [("ec2", "first"), ("iam", "all"), ("ssm", "first"), ("s3", "all"),
-             ("ec2", "all"), ("iam", "first"), ("ssm", "all"), ("s3", "first")]
+    order = [("ec2", "first"), ("iam", "all"), ("ssm", "first"), ("s3", "all"), ("vpc", "first"), ("instance", "all"),
+             ("ec2", "all"), ("iam", "first"), ("ssm", "all"), ("s3", "first"), ("vpc", "all"), ("instance", "first")]
     return list(itertools.islice(itertools.cycle(order), count))
 
 
@@ -66,17 +81,23 @@ def what_the_plan_makes(snapshot: dict) -> dict:
     """The resources a trial can make, by name (a security group's id differs per create)."""
     return {"groups": sorted(g["name"] for g in snapshot["ec2_security_groups"].values()),
             "roles": sorted(snapshot["iam_roles"]), "parameters": snapshot["ssm_parameters"],
-            "buckets": sorted(snapshot["s3_buckets"])}
+            "buckets": sorted(snapshot["s3_buckets"]),
+            "vpcs": sorted(v["cidr"] for v in snapshot["ec2_vpcs"].values()),
+            "instances": sorted(i["state"] for i in snapshot["ec2_instances"].values())}
 
 
 def created(service: str) -> dict:
-    expected = {"groups": [], "roles": [], "parameters": {}, "buckets": []}
+    expected = {"groups": [], "roles": [], "parameters": {}, "buckets": [], "vpcs": [], "instances": []}
     if service == "ec2":
         expected["groups"] = [GROUP]
     elif service == "iam":
         expected["roles"] = [ROLE]
     elif service == "ssm":
         expected["parameters"] = {PARAMETER: {"type": "String", "version": 1, "value": "db.lost"}}
+    elif service == "vpc":
+        expected["vpcs"] = ["10.42.0.0/16"]
+    elif service == "instance":
+        expected["instances"] = ["running"]
     else:
         expected["buckets"] = [BUCKET]
     return expected
@@ -84,10 +105,14 @@ def created(service: str) -> dict:
 
 @pytest.mark.parametrize("service, fault", trials(), ids=lambda v: v)
 def test_a_create_whose_answer_is_lost_is_adopted_rolled_back_and_resumed(workflow, fault_proxy, service, fault):
-    plan = workflow.write_plan("lost", [("Only", [dict(STEPS[service], description="lost answer trial")])])
+    step = dict(STEPS[service], description="lost answer trial")
+    if service == "instance":
+        image = workflow.session.client("ec2").describe_images()["Images"][0]["ImageId"]
+        step["params"] = dict(step["params"], ImageId=image)
+    plan = workflow.write_plan("lost", [("Only", [step])])
     workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
     empty = what_the_plan_makes(workflow.snapshot())
-    fault_proxy.add_fault(service, OPERATION[service], "drop_answer", count=FAULTS[fault])
+    fault_proxy.add_fault(SERVICE.get(service, service), OPERATION[service], "drop_answer", count=FAULTS[fault])
 
     ran = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=3")
     run_id = workflow.only_run()
@@ -109,8 +134,13 @@ def test_a_create_whose_answer_is_lost_is_adopted_rolled_back_and_resumed(workfl
 
     assert ran.returncode == 0, output_of(ran)
     assert after_run == created(service)
-    assert step_statuses(report) == {STEPS[service]["id"]: "succeeded"}
-    assert [(e["changed"], e["ambiguous"], e["resolved"]) for e in lost] == [(True, True, "adopted")]
+    assert step_statuses(report) == {step["id"]: "succeeded"}
+    twins = [e["event"] for e in workflow.journal(run_id) if e["event"].startswith("twin_")]
+    if service in ("instance", "vpc") and fault == "first":
+        # the retry's answer arrived: the same instance (ClientToken), or a second VPC removed by its tags
+        assert (lost, twins) == ([], ["twin_found", "twin_removed"] if service == "vpc" else [])
+    else:
+        assert [(e["changed"], e["ambiguous"], e["resolved"]) for e in lost] == [(True, True, "adopted")]
     assert rolled.returncode == 0, output_of(rolled)
     assert (after_rollback, rollback_status) == (empty, "rolled_back")
     assert resumed.returncode == 0, output_of(resumed)

@@ -123,3 +123,8 @@ def listed_nothing(body):
     """A describe-by-filter answer whose every list is empty: nothing carries the tags."""
     lists = [v for v in (body or {}).values() if isinstance(v, list)]
     return bool(lists) and not any(lists)
+
+
+def listed_items(body):
+    """The resources of a describe answer: the items of its lists (``Vpcs``, ``Reservations``, ...)."""
+    return [item for value in (body or {}).values() if isinstance(value, list) for item in value]

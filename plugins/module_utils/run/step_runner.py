@@ -24,6 +24,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
 
 try:
     import jmespath
@@ -43,7 +44,7 @@ def _search(expression, data):
         return None
 
 
-class StepRunner:
+class StepRunner(LostAnswers):
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
     def __init__(self, aws, journal, context, check_mode=False, previous=None, plan_id=None):
@@ -209,6 +210,8 @@ class StepRunner:
         self._register(step, result, body)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
+        if result["retries"] and step["mutating"]:
+            self._sweep_twins(step, result)
         if not self._wait(step, result):
             return
         self._finish(step, result)
@@ -235,74 +238,6 @@ class StepRunner:
                               "were not journaled; it is kept and will be rolled back with this step"]
             error["text"] = explain(error)
         result.update(error=error, retries=error["retries"], changed=ours)
-        self._step_failed(step, result, error=error)
-        return False
-
-    def _resolve_ambiguous(self, step, result, error):
-        """The call may have created the resource: describe it and adopt it, or say it may exist.
-
-        Returns True when the resource was found, is not another run's, and every output
-        the step registers could be read from the describe answer: the step then goes on
-        (waiter, validation) as if the lost answer had arrived.
-        """
-        after = self._describe_after_lost_answer(step, result["call"]["params"])
-        result.update(retries=error.get("retries") or 0)
-        if after == ABSENT:  # the describe proves nothing was made: an ordinary failure
-            return self._failed(step, result, error, changed=False, ambiguous=True, resolved="absent")
-        other = outcome.other_runs_tag(after, self.context["run"]["id"]) if outcome.found(after) else None
-        if other:
-            error["hints"] = ["the resource exists and is tagged as created by run %s, not this one; "
-                              "it is left alone" % other]
-            error["text"] = explain(error)
-            return self._failed(step, result, error, changed=False, ambiguous=True, resolved="other_run")
-        if not outcome.found(after):
-            error.update(kind="ambiguous", hints=[
-                "the answer to this call was lost and the resource could not be described afterwards, so it "
-                "may exist: it is counted as created and will be rolled back with this step"])
-            error["text"] = explain(error)
-            return self._failed(step, result, error, changed=True, ambiguous=True, resolved="unknown")
-        outputs, missing = outcome.outputs_from_describe(step["register"], after)
-        self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=True,
-                            ambiguous=True, resolved="adopted", outputs=outputs if not missing else None)
-        if missing:
-            error["hints"] = ["the answer to this call was lost but the resource exists (found by describing it); "
-                              "output(s) %s could not be read from the description; it is kept and will be rolled "
-                              "back with this step" % ", ".join(missing)]
-            error["text"] = explain(error)
-            result.update(error=error, changed=True)
-            self._step_failed(step, result, error=error)
-            return False
-        result.update(changed=True, outputs=outputs, recovered="the answer was lost (%s); the resource was found by "
-                      "describing it and adopted as this step's result" % error["code"])
-        self.context[step["id"]] = outputs
-        return True
-
-    def _describe_after_lost_answer(self, step, sent):
-        """The resource the lost call may have made: by the validate call, or by our run tags.
-
-        A validate call that names the resource by this step's own output cannot run
-        (the output was in the lost answer); when it takes EC2-style ``Filters`` and the
-        create was tagged, the same call finds the resource by its run and step tags.
-        """
-        if not step["validate"]:
-            return None
-        call = step["validate"][0]
-        if not self._refers_to(call["params"], step["id"]):
-            return self.describe(step)
-        shape = service_model.operation_model(call["service"], call["operation"]).input_shape
-        tagged = outcome.carries_run_tag(sent, self.context["run"]["id"])
-        if not tagged or shape is None or "Filters" not in shape.members:
-            return None
-        filters = outcome.tag_filters(self.context["run"]["id"], step["id"])
-        response, error = self._read(call, {"Filters": filters})
-        if error:
-            return {"error": error["code"]}
-        body = response_body(response)
-        return ABSENT if outcome.listed_nothing(body) else body
-
-    def _failed(self, step, result, error, changed, **facts):
-        self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=changed, **facts)
-        result.update(error=error, changed=changed)
         self._step_failed(step, result, error=error)
         return False
 
