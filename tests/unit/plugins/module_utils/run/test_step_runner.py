@@ -172,7 +172,7 @@ def test_a_duplicate_tagged_by_another_run_is_left_alone(tmp_path):
 
 def test_a_lost_run_instances_answer_is_found_by_the_run_tags(tmp_path):
     reservation = {"Reservations": [{"Instances": [{"InstanceId": "i-7"}]}]}
-    aws = FakeAws({"RunInstances": LOST, "DescribeInstances": [reservation, reservation]})
+    aws = FakeAws({"RunInstances": LOST, "DescribeInstances": [reservation] * 3})  # find, twins, validate
     step_runner, journal = runner(tmp_path, aws)
     step_runner.plan_id = "p"
     result = step_runner.execute(plan_step(RUN_INSTANCES))
