@@ -10,6 +10,8 @@ exist. A torn last line (a crash mid-write) is ignored when reading.
 
 from __future__ import annotations
 
+import errno
+import getpass
 import json
 import os
 import re
@@ -17,6 +19,28 @@ import time
 from datetime import datetime, timezone
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+
+
+_STATE_ERRORS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full (no space left on the device)",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "user %s may not write there (permission denied)",
+    errno.EPERM: "user %s may not write there (operation not permitted)",
+}
+
+
+def state_dir_problem(exc):
+    """Words for an OSError on the state directory (journal, report, lock), or None for other errors."""
+    reason = _STATE_ERRORS.get(getattr(exc, "errno", None))
+    if reason is None:
+        return None
+    if "%s" in reason:
+        reason = reason % getpass.getuser()
+    where = exc.filename or "the state directory"
+    return ("cannot write the run state at %s: %s [Errno %d]. Point state_dir at a writable directory "
+            "(-e state_dir=...); the journal and report already written there say what the run did, and no "
+            "further AWS call was made after this." % (where, reason, exc.errno))
 
 
 def utc_now():
