@@ -15,9 +15,9 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 
 try:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
-    BotoCoreError = ClientError = Exception
+    BotoCoreError = ClientError = ConnectTimeoutError = EndpointConnectionError = Exception
 
 STOP = "STOPPING: this collection executes in non-production only."
 ADVICE = "For staging/production, generate a CI/CD change instead."
@@ -34,6 +34,11 @@ def establish_identity(aws):
     """STS identity and IAM alias of the session's credentials; refuse if STS fails."""
     try:
         ident = aws.client("sts").get_caller_identity()
+    except (EndpointConnectionError, ConnectTimeoutError) as exc:
+        # not a verdict on the account: nothing answered, so say that (still nothing is changed)
+        raise GuardRefusal("STOPPING: could not reach AWS endpoint %s (%s); the account could not be checked, "
+                           "so nothing was changed. Check the network, the endpoint and the region, then run "
+                           "again." % (getattr(exc, "kwargs", {}).get("endpoint_url") or "for STS", exc)) from None
     except (BotoCoreError, ClientError) as exc:
         raise GuardRefusal("%s The caller identity could not be established (sts:GetCallerIdentity: %s), "
                            "so the environment is unknown; nothing was changed." % (STOP, _error_text(exc))) from None
