@@ -13,7 +13,8 @@ import os
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
+    Journal, check_intact, done_steps, find_run, journal_path, new_run_id, read_events, restore_from_copy, run_dir,
+    run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import read_document
@@ -66,7 +67,7 @@ class ActionModule(ControllerAction):
         if not dry_run:
             lock = lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"])
             note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
-        with Journal(journal_path(args["state_dir"], run_id), run_id) as journal:
+        with Journal(journal_path(args["state_dir"], run_id), run_id, create=True) as journal:
             journal.append("run_started", plan_id=plan["id"], plan_path=loaded["path"], sha256=loaded["sha256"],
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
                            environment=plan["target"]["environment"],
@@ -86,6 +87,7 @@ class ActionModule(ControllerAction):
                              "answer no there to stop — nothing was changed" % (args["purpose"], args["purpose"]))
         run_id = find_run(args["state_dir"], args["run_id"] or "last")
         path = journal_path(args["state_dir"], run_id)
+        restored = restore_from_copy(path)  # a journal deleted or cut short under the run comes back whole
         state = run_state(read_events(path))
         started = state["started"]
         if started is None or started.get("dry_run"):
@@ -99,7 +101,10 @@ class ActionModule(ControllerAction):
         lock = lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"])
         note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
         with Journal(path, run_id) as journal:
+            if restored:
+                journal.append("note", text=restored)
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
+        note = "; ".join(filter(None, [restored, note])) or None
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
                       plan_path=started["plan_path"], done=done_steps(state),
@@ -151,6 +156,7 @@ class ActionModule(ControllerAction):
 
     def _op_finish(self, args, result):
         path = self._journal(args)
+        check_intact(path)  # a report is never rebuilt from a journal that lost events
         events = read_events(path)
         state = run_state(events)
         started = state["started"] or {}

@@ -16,7 +16,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRe
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, journal_path, read_events, run_state, steps_to_roll_back)
+    Journal, check_intact, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
@@ -77,6 +77,7 @@ class StepBatch:
         loaded = self.loaded or load_plan(params["plan"], params["plans_dir"], profile=params["profile"],
                                           render=False)
         path = journal_path(params["state_dir"], params["run_id"])
+        check_intact(path)  # deleted or truncated since the last batch: stop here, before any call
         state = run_state(read_events(path))
         if params["steps"] is None and params["mode"] == "rollback":
             params["steps"] = steps_to_roll_back(state)

@@ -8,6 +8,8 @@ import json
 import os
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
+
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
 FORCED = {"refused": "refused", "not_approved": "not_approved", "aborted": "aborted", "paused": "partial",
@@ -210,9 +212,24 @@ PROVISIONAL_NOTE = ("written while the run was in progress: if the run was inter
                     "its last known state and the journal beside it has every call")
 
 
+def _refuse_shorter_history(path, count):
+    """A report is never rebuilt from fewer journal events than the one it would replace."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            had = json.load(handle).get("journal_events") or 0
+    except (OSError, ValueError, AttributeError):
+        return
+    if had > count:
+        raise JournalLost("not rewriting %s: it was built from %d journal events and the journal now has %d; "
+                          "the journal lost events (resuming or rolling back the run restores it from its copy)"
+                          % (path, had, count))
+
+
 def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=False, provisional=False):
     """Write report.json and report.md into the run folder; return (report, markdown)."""
+    _refuse_shorter_history(os.path.join(folder, "report.json"), len(events))
     report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
+    report["journal_events"] = len(events)
     if provisional:
         report.update(provisional=True, note=PROVISIONAL_NOTE)
         report["next_steps"] = _next_steps("aborted", run_id, True)

@@ -1,0 +1,98 @@
+"""A run keeps its record whatever the disk or a second operator does, and retries as asked.
+
+The journal deleted at a checkpoint: the next batch stops before any call, the report is not
+rebuilt from nothing, and rollback_run restores the journal from its copy and undoes every
+step. force_unlock is refused while the holder lives and takes over once it is dead.
+-e max_attempts=12 reaches botocore, and every retry (the call's and its reads') is counted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from moto_harness import mutating_calls, output_of
+from workflow_support import (
+    ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, PROFILE, expect, finish, four_steps, kill_tree, put_param,
+    step_statuses, unwrapped, workflow)
+
+pytestmark = pytest.mark.integration
+__all__ = ["workflow"]  # the fixture, imported for pytest
+
+
+def test_a_journal_deleted_mid_run_stops_the_run_and_rollback_run_still_undoes_everything(workflow):
+    plan = workflow.write_plan("wf", four_steps())
+    before = workflow.snapshot()
+    child = workflow.spawn(plan)
+    expect(child, APPROVAL_WAITING)
+    child.sendline("yes")
+    expect(child, CHECKPOINT_WAITING)  # phase 1 (put_a, put_b) is done
+    run_id = workflow.only_run()
+    journal = workflow.state_dir / "runs" / run_id / "journal.jsonl"
+    report_before = workflow.report(run_id)
+    journal.unlink()
+    with workflow.moto.recording() as calls:
+        child.sendline("yes")
+        expect(child, f"the journal {journal} was deleted")
+        kill_tree(child)  # whatever the person answers next, the run has stopped
+
+    assert mutating_calls(calls) == []  # nothing sent after the journal vanished
+    assert not journal.exists()  # not silently recreated as a fresh, empty history
+    assert workflow.report(run_id) == report_before  # not rewritten from less
+    assert step_statuses(report_before)["put_b"] == "succeeded"
+
+    rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}")
+
+    assert rolled.returncode == 0, output_of(rolled)
+    assert "restored from its copy" in unwrapped(output_of(rolled))
+    assert workflow.snapshot() == before
+    report = workflow.report(run_id)
+    assert report["status"] == "rolled_back"
+    assert {s["id"] for s in report["rollback"]["steps"]} == {"put_a", "put_b"}
+
+
+def test_force_unlock_is_refused_while_the_holder_lives_and_takes_over_once_it_is_dead(workflow):
+    plan = workflow.write_plan("wf", four_steps())
+    holder = workflow.spawn(plan)
+    try:
+        expect(holder, APPROVAL_WAITING)  # the holder is alive and holds the lock
+        holder_id = workflow.only_run()
+        with workflow.moto.recording() as calls:
+            forced = workflow.run_rollback("-e", f"run={holder_id}", "-e", f"force_unlock={holder_id}",
+                                           "-e", f"approve={plan.digest}")
+        shown = unwrapped(output_of(forced))
+        assert forced.returncode != 0
+        assert f"force_unlock refused: run {holder_id} still runs here (pid {holder.pid} " in shown
+        assert mutating_calls(calls) == []
+    finally:
+        kill_tree(holder)
+
+    taken = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", f"force_unlock={holder_id}")
+
+    shown = unwrapped(output_of(taken))
+    assert taken.returncode == 0, shown
+    assert f"took over the stale lock of run {holder_id} (pid {holder.pid}" in shown
+    assert workflow.parameter_values() == ALL_FOUR
+
+
+@pytest.mark.parametrize("max_attempts, succeeds", [(None, False), ("12", True)], ids=["default-5", "max-attempts-12"])
+def test_max_attempts_as_a_plain_extra_var_reaches_every_call_and_retries_are_counted(
+        workflow, fault_proxy, max_attempts, succeeds):
+    plan = workflow.write_plan("wf", [("Only", [put_param("put_a", "/wf/a")])])
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
+    fault_proxy.add_fault("ssm", "PutParameter", "throttle", count=5)  # six attempts needed
+    fault_proxy.add_fault("ssm", "GetParameter", "throttle", count=2)  # the describe before: two retries
+
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "on_failure=abort",
+                          *(["-e", f"max_attempts={max_attempts}"] if max_attempts else []))
+
+    report = workflow.report(workflow.only_run())
+    row = report["steps"][0]
+    if succeeds:
+        assert result.returncode == 0, output_of(result)
+        assert (row["status"], workflow.parameter_values()) == ("succeeded", {"/wf/a": "v1"})
+        assert row["retries"] == 5 + 2
+    else:  # botocore's default of 5 attempts: 4 retries of the call, counted although the step failed
+        assert result.returncode != 0
+        assert row["status"] == "failed" and row["error"]["kind"] == "throttled"
+        assert row["retries"] == 4 + 2
+    assert fault_proxy.hits("ssm", "PutParameter") == (6 if succeeds else 5)
