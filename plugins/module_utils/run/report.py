@@ -8,7 +8,7 @@ import json
 import os
 from datetime import datetime
 
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state, steps_to_roll_back
 
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
@@ -71,6 +71,33 @@ def _rollback_summary(steps):
             "manual_cleanup": manual}
 
 
+def _account_facts(status, rollback, steps, events):
+    """Correct the status with what may still exist: changed (or possibly changed) and not undone.
+
+    A rollback that was refused (no answer from AWS, a guard refusal) or failed leaves no
+    rollback events for those steps; the journal still says they may have changed something,
+    so the rollback is never "not_needed" and the run never "rolled_back" while they remain.
+    """
+    twins = [e for e in events if e["event"] == "twin_left"]
+    if status == "dry_run":
+        return status
+    # after a success what the steps made is meant to stay; only a twin is left behind
+    left_ids = set() if status == "succeeded" else set(steps_to_roll_back(run_state(events)))
+    left = [s for s in steps if s["id"] in left_ids]
+    if not left and not twins:
+        return status
+    if rollback["status"] in ("not_needed", "succeeded"):
+        rollback["status"] = "not_done" if rollback["status"] == "not_needed" else "incomplete"
+    rollback["left"] = [s["id"] for s in left]
+    rollback["manual_cleanup"] += ["%s: `%s` may have changed the account and was not rolled back%s" % (
+        s["id"], s["cli"], " (outputs: %s)" % json.dumps(s["outputs"], sort_keys=True) if s["outputs"] else "")
+        for s in left if not (s["rollback"] and s["rollback"]["status"] == "failed")]
+    rollback["manual_cleanup"] += ["%s: a second resource made by a retried create could not be removed "
+                                   "(outputs: %s)" % (e["step"], json.dumps(e.get("outputs"), sort_keys=True))
+                                   for e in twins]
+    return "partial" if status == "rolled_back" else status
+
+
 def overall_status(outcome, dry_run, steps, rollback):
     if outcome == "rollback":  # a rollback run: done when nothing is left to undo
         return "rolled_back" if rollback["status"] in ("succeeded", "not_needed") else (
@@ -111,7 +138,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     plan = plan_info["plan"]
     steps = _steps(plan["steps"], events)
     rollback = _rollback_summary(steps)
-    status = overall_status(outcome, dry_run, steps, rollback)
+    status = _account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events)
     left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed") and s["rollback"] is None
             and s["status"] != "not_run"]
     finished = events[-1]["ts"] if events else None
