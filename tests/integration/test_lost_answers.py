@@ -19,7 +19,7 @@ import os
 import pytest
 
 from moto_harness import output_of
-from workflow_support import PROFILE, step_statuses, workflow
+from workflow_support import PROFILE, step_statuses, unwrapped, workflow
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -146,3 +146,33 @@ def test_a_create_whose_answer_is_lost_is_adopted_rolled_back_and_resumed(workfl
     assert resumed.returncode == 0, output_of(resumed)
     assert after_resume == created(service)
     assert resumed_report["status"] == "succeeded"
+
+
+def test_creates_carry_the_run_tags_shown_in_the_dry_run_and_off_on_request(workflow):
+    plan = workflow.write_plan("tagged", [("Only", [dict(STEPS["ec2"], description="tagged"),
+                                                    dict(STEPS["iam"], description="tagged")])])
+    dry = workflow.run(plan, "--check")
+    shown = output_of(dry)
+    assert dry.returncode == 0, shown
+    dry_id = workflow.only_run()
+    planned = {e["step"]: e["cli"] for e in workflow.journal(dry_id) if e["event"] == "step_planned"}
+    assert f'{{"Key":"coworker:run-id","Value":"{dry_id}"}}' in planned["create_sg"]
+    assert '{"Key":"coworker:step-id","Value":"create_role"}' in planned["create_role"]
+    assert planned["create_sg"] in unwrapped(shown)  # the dry run's step lines show the tags sent
+
+    ran = workflow.run(plan, "-e", f"approve={plan.digest}")
+    assert ran.returncode == 0, output_of(ran)
+    run_id = [r for r in workflow.run_ids() if r != dry_id][0]
+    # the execution plan shown before the approval says what is added
+    assert f"coworker:run-id={run_id}, coworker:plan-id=tagged" in unwrapped(output_of(ran))
+    ours = {"coworker:run-id": run_id, "coworker:plan-id": "tagged"}
+    group = next(iter(workflow.snapshot()["ec2_security_groups"].values()))
+    role_tags = {t["Key"]: t["Value"] for t in workflow.session.client("iam").list_role_tags(RoleName=ROLE)["Tags"]}
+    assert group["tags"] == dict(ours, **{"coworker:step-id": "create_sg"})
+    assert role_tags == dict(ours, **{"coworker:step-id": "create_role"})
+
+    rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}")
+    assert rolled.returncode == 0, output_of(rolled)
+    untagged = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "tag_resources=false")
+    assert untagged.returncode == 0, output_of(untagged)
+    assert next(iter(workflow.snapshot()["ec2_security_groups"].values()))["tags"] == {}
