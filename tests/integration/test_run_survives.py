@@ -8,6 +8,8 @@ step. force_unlock is refused while the holder lives and takes over once it is d
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from moto_harness import mutating_calls, output_of
@@ -96,3 +98,48 @@ def test_max_attempts_as_a_plain_extra_var_reaches_every_call_and_retries_are_co
         assert row["status"] == "failed" and row["error"]["kind"] == "throttled"
         assert row["retries"] == 4 + 2
     assert fault_proxy.hits("ssm", "PutParameter") == (6 if succeeds else 5)
+
+
+THROTTLE_STEPS = int(os.environ.get("COWORKER_THROTTLE_STEPS") or 10)  # 30 on demand
+THROTTLE_SEED = int(os.environ.get("COWORKER_THROTTLE_SEED") or 17)
+
+
+def mixed_steps(count: int) -> list[dict]:
+    """Parameters and security groups, two to one, each with its describe, validate and rollback."""
+    steps = []
+    for n in range(count):
+        if n % 3 == 2:
+            name = f"throttled-{n}"
+            steps.append({"id": f"group_{n}", "description": name, "action": "ec2:CreateSecurityGroup",
+                          "params": {"GroupName": name, "Description": "throttle trial"},
+                          "register": {"group_id": "GroupId"},
+                          "validate": {"action": "ec2:DescribeSecurityGroups", "params": {"GroupNames": [name]}},
+                          "rollback": {"action": "ec2:DeleteSecurityGroup", "params": {"GroupName": name}}})
+        else:
+            steps.append(put_param(f"put_{n}", f"/throttled/{n}"))
+    return steps
+
+
+def test_half_of_every_request_throttled_completes_with_max_attempts_12_and_every_retry_counted(
+        workflow, fault_proxy):
+    steps = mixed_steps(THROTTLE_STEPS)
+    plan = workflow.write_plan("throttled", [("Only", steps)])
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
+    for service in ("ssm", "ec2"):  # every request of the plan's services: describes, calls, validations
+        fault_proxy.add_fault(service, "*", "throttle", rate=0.5, seed=THROTTLE_SEED)
+
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=12", "-e", "on_failure=abort")
+
+    report = workflow.report(workflow.only_run())
+    counted = sum(row["retries"] for row in report["steps"])
+    print(f"THROTTLE-TRIAL steps={len(steps)} seed={THROTTLE_SEED}: rc={result.returncode} {report['status']}, "
+          f"faults injected={fault_proxy.faults()}, retries in the report={counted}")
+    assert result.returncode == 0, output_of(result)
+    assert report["status"] == "succeeded"
+    snapshot = workflow.snapshot()
+    assert sorted(g["name"] for g in snapshot["ec2_security_groups"].values()) == sorted(
+        s["params"]["GroupName"] for s in steps if s["id"].startswith("group_"))  # each once: no duplicate
+    assert {name: p["version"] for name, p in snapshot["ssm_parameters"].items()} == {
+        s["params"]["Name"]: 1 for s in steps if s["id"].startswith("put_")}
+    assert fault_proxy.faults() > len(steps) // 2  # the trial really throttled
+    assert counted == fault_proxy.faults()  # every retry, of calls and reads, is in the report
