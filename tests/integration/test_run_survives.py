@@ -143,3 +143,32 @@ def test_half_of_every_request_throttled_completes_with_max_attempts_12_and_ever
         s["params"]["Name"]: 1 for s in steps if s["id"].startswith("put_")}
     assert fault_proxy.faults() > len(steps) // 2  # the trial really throttled
     assert counted == fault_proxy.faults()  # every retry, of calls and reads, is in the report
+
+
+def test_an_endpoint_gone_mid_run_is_said_as_such_and_the_report_names_what_is_left(workflow, fault_proxy):
+    plan = workflow.write_plan("wf", four_steps())
+    before = workflow.snapshot()
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
+    child = workflow.spawn(plan)
+    expect(child, APPROVAL_WAITING)
+    child.sendline("yes")
+    expect(child, CHECKPOINT_WAITING)  # phase 1 (put_a, put_b) is done
+    fault_proxy.stop()  # the endpoint goes away and stays away
+    child.sendline("yes")
+    code, transcript = finish(child)
+
+    shown = unwrapped(transcript)
+    assert code != 0
+    assert f"could not reach AWS endpoint {fault_proxy.url}" in shown
+    assert "executes in non-production only" not in shown  # not worded as a production refusal
+    report = workflow.report(workflow.only_run())
+    assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1"}
+    assert report["rollback"]["status"] == "not_done"  # never "not_needed" while something is left
+    assert report["rollback"]["left"] == ["put_a", "put_b"]
+    assert [m.split(":")[0] for m in report["rollback"]["manual_cleanup"]] == ["put_a", "put_b"]
+
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE)  # the endpoint is back
+    rolled = workflow.run_rollback("-e", "run=last", "-e", f"approve={plan.digest}")
+    assert rolled.returncode == 0, output_of(rolled)
+    assert workflow.snapshot() == before
+    assert workflow.report(workflow.only_run())["status"] == "rolled_back"
