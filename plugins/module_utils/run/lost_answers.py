@@ -102,9 +102,18 @@ class LostAnswers:
         body = self._find_by_run_tags(step, result["call"]["params"])
         if not outcome.found(body) or not step["rollback"]:
             return
-        for item in outcome.listed_items(body):
+        items = outcome.listed_items(body)
+        others = outcome.twins(items, result["outputs"]) if len(items) > 1 else []
+        if others is None:  # which one is the step's own cannot be told: remove nothing, say so
+            self.journal.append("twin_left", step=step["id"], outputs=None, found=len(items),
+                                reason="%d resources carry this step's tags and its outputs do not tell which is "
+                                       "its own" % len(items))
+            return
+        for item in others:
             outputs, missing = outcome.outputs_from_describe(step["register"], {"Items": [item]})
-            if missing or outputs == result["outputs"]:
+            if missing:
+                self.journal.append("twin_left", step=step["id"], outputs=outputs,
+                                    reason="its outputs could not be read from its description")
                 continue
             self.journal.append("twin_found", step=step["id"], outputs=outputs)
             kept, self.context[step["id"]] = self.context[step["id"]], outputs

@@ -128,3 +128,27 @@ def listed_nothing(body):
 def listed_items(body):
     """The resources of a describe answer: the items of its lists (``Vpcs``, ``Reservations``, ...)."""
     return [item for value in (body or {}).values() if isinstance(value, list) for item in value]
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return {leaf for item in value.values() for leaf in _leaves(item)}
+    if isinstance(value, list):
+        return {leaf for item in value for leaf in _leaves(item)}
+    return {value} if isinstance(value, (str, int)) and not isinstance(value, bool) else set()
+
+
+def twins(items, outputs):
+    """The listed resources that are not the one the step's outputs name, or None if that one is unclear.
+
+    The step's resource is the item holding an output value (its id, its ARN) that no other
+    item holds; an output shared by all (a state, a CIDR) identifies nothing. Without such a
+    value nothing is called a twin: removing the step's own resource must never happen.
+    """
+    ours = _leaves(outputs)
+    leaves = [_leaves(item) for item in items]
+    owners = [i for i, found in enumerate(leaves)
+              if any(value in found and sum(value in other for other in leaves) == 1 for value in ours)]
+    if len(owners) != 1:
+        return None
+    return [item for i, item in enumerate(items) if i != owners[0]]

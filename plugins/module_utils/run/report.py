@@ -92,9 +92,10 @@ def _account_facts(status, rollback, steps, events):
     rollback["manual_cleanup"] += ["%s: `%s` may have changed the account and was not rolled back%s" % (
         s["id"], s["cli"], " (outputs: %s)" % json.dumps(s["outputs"], sort_keys=True) if s["outputs"] else "")
         for s in left if not (s["rollback"] and s["rollback"]["status"] == "failed")]
-    rollback["manual_cleanup"] += ["%s: a second resource made by a retried create could not be removed "
-                                   "(outputs: %s)" % (e["step"], json.dumps(e.get("outputs"), sort_keys=True))
-                                   for e in twins]
+    rollback["manual_cleanup"] += ["%s: a second resource made by a retried create (tagged coworker:run-id, "
+                                   "coworker:step-id=%s) was not removed: %s" % (
+                                       e["step"], e["step"], e.get("reason") or "outputs %s" % json.dumps(
+                                           e.get("outputs"), sort_keys=True)) for e in twins]
     return "partial" if status == "rolled_back" else status
 
 

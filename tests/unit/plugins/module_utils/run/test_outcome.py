@@ -51,3 +51,15 @@ def test_a_tag_search_is_conclusive_only_when_the_request_carried_our_tag():
     assert outcome.carries_run_tag(sent, "r") and not outcome.carries_run_tag(sent, "other")
     assert not outcome.carries_run_tag({"CidrBlock": "10.0.0.0/16"}, "r")
     assert outcome.listed_nothing({"Vpcs": []}) and not outcome.listed_nothing({"Vpcs": [{"VpcId": "v"}]})
+
+
+def test_a_twin_is_told_from_the_steps_own_resource_by_an_output_only_it_holds():
+    ours, twin = {"VpcId": "vpc-1", "State": "available"}, {"VpcId": "vpc-2", "State": "available"}
+    assert outcome.twins([ours, twin], {"vpc_id": "vpc-1", "state": "pending"}) == [twin]
+    assert outcome.twins([twin, ours], {"vpc_id": "vpc-1"}) == [twin]
+
+
+def test_when_the_outputs_do_not_tell_which_is_ours_nothing_is_a_twin():
+    first, second = {"VpcId": "vpc-1", "State": "available"}, {"VpcId": "vpc-2", "State": "available"}
+    assert outcome.twins([first, second], {"state": "available"}) is None  # shared by both
+    assert outcome.twins([first, second], {}) is None
