@@ -9,12 +9,13 @@ step. force_unlock is refused while the holder lives and takes over once it is d
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
-from moto_harness import mutating_calls, output_of
+from moto_harness import ansible_bin, mutating_calls, output_of
 from workflow_support import (
-    ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, PROFILE, expect, finish, four_steps, kill_tree, put_param,
+    ALL_FOUR, APPROVAL_WAITING, ROLLBACK, CHECKPOINT_WAITING, PROFILE, expect, finish, four_steps, kill_tree, put_param,
     step_statuses, unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
@@ -172,3 +173,44 @@ def test_an_endpoint_gone_mid_run_is_said_as_such_and_the_report_names_what_is_l
     assert rolled.returncode == 0, output_of(rolled)
     assert workflow.snapshot() == before
     assert workflow.report(workflow.only_run())["status"] == "rolled_back"
+
+
+def read_only_mounts_work() -> bool:
+    """A private mount namespace where a bind mount can be made read-only (root in a container)."""
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                            "mount --bind -o ro /tmp /tmp && ! touch /tmp/.coworker-ro-probe"],
+                           capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def run_with_read_only_state(workflow, playbook_args: list) -> subprocess.CompletedProcess:
+    """ansible-playbook with the state dir read-only (EROFS), in a mount namespace of its own."""
+    state = str(workflow.state_dir)
+    command = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", command, state,
+                           str(ansible_bin()), *map(str, playbook_args)],
+                          env=workflow.env(), cwd=str(workflow.tmp), capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL, check=False)
+
+
+@pytest.mark.skipif(not read_only_mounts_work(), reason="needs unshare and a read-only bind mount")
+def test_a_read_only_state_dir_is_explained_in_words_and_nothing_is_changed(workflow):
+    plan = workflow.write_plan("wf", four_steps())
+    workflow.state_dir.mkdir()
+    with workflow.moto.recording() as calls:
+        refused = run_with_read_only_state(workflow, workflow.execute_args(plan, "-e", f"approve={plan.digest}"))
+    shown = unwrapped(output_of(refused))
+    assert refused.returncode != 0
+    assert f"cannot write the run state at {workflow.state_dir}/" in shown
+    assert "the file system is read-only [Errno 30]" in shown
+    assert mutating_calls(calls) == []
+
+    done = workflow.run(plan, "-e", f"approve={plan.digest}")
+    assert done.returncode == 0, output_of(done)
+    with workflow.moto.recording() as calls:
+        refused = run_with_read_only_state(workflow, [ROLLBACK, *workflow.common_args(
+            "-e", "run=last", "-e", f"approve={plan.digest}")])
+    assert refused.returncode != 0
+    assert "the file system is read-only [Errno 30]" in unwrapped(output_of(refused))
+    assert mutating_calls(calls) == []  # a rollback that could not journal sends nothing
+    assert workflow.parameter_values() == ALL_FOUR
