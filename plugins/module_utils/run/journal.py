@@ -213,13 +213,16 @@ def find_run(state_dir, ref):
         return ref
     copies = os.path.join(state_dir, "journal-copies")
     names = set(_listdir(runs)) | {n[:-len(".jsonl")] for n in _listdir(copies) if n.endswith(".jsonl")}
-    # a run's first event, from its journal or, when that was lost, from its copy
-    started = [(e[0]["ts"], n) for n in names if RUN_ID_RE.match(n)
-               for e in [read_events(journal_path(state_dir, n))[:1] or read_events(os.path.join(copies, n + ".jsonl"))[:1]]
-               if e]
+    started = [(e[0]["ts"], n) for n in names if RUN_ID_RE.match(n) for e in [_first_events(state_dir, n)] if e]
     if not started:
         raise ValueError("no runs under %s" % runs)
     return max(started)[1]
+
+
+def _first_events(state_dir, run_id):
+    """A run's first event, from its journal or, when that was lost, from its copy."""
+    path = journal_path(state_dir, run_id)
+    return read_events(path)[:1] or read_events(copy_path(path))[:1]
 
 
 def _listdir(folder):
