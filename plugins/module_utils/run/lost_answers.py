@@ -27,8 +27,14 @@ class LostAnswers:
         the step registers could be read from the describe answer: the step then goes on
         (waiter, validation) as if the lost answer had arrived.
         """
-        after = self._describe_after_lost_answer(step, result["call"]["params"])
         result.update(retries=error.get("retries") or 0)
+        if step["call"]["operation"].startswith(outcome.REMOVING_PREFIXES):
+            # a removal's outcome is what its validation finds: gone (done) or still there (failed)
+            self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=True,
+                                ambiguous=True, resolved="validate")
+            result.update(changed=True, recovered="the answer was lost (%s); the validation decides" % error["code"])
+            return True
+        after = self._describe_after_lost_answer(step, result["call"]["params"])
         if after == ABSENT:  # the describe proves nothing was made: an ordinary failure
             return self._failed(step, result, error, changed=False, ambiguous=True, resolved="absent")
         other = outcome.other_runs_tag(after, self.context["run"]["id"]) if outcome.found(after) else None

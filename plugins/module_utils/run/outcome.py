@@ -21,6 +21,8 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
     jmespath = botocore_exceptions = None
 
 ABSENT = "absent"
+# after these, a validate call that finds nothing confirms the step: the resource is gone
+REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
 
 
 def lost_answer(code):

@@ -33,8 +33,7 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
     BotoCoreError = ClientError = WaiterError = Exception
 
 ABSENT = outcome.ABSENT
-# after these, a validate call that finds nothing confirms the step: the resource is gone
-REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
+REMOVING_PREFIXES = outcome.REMOVING_PREFIXES
 
 
 def _search(expression, data):

@@ -196,3 +196,13 @@ def test_read_retries_are_counted_for_the_step(tmp_path):
     journal.close()
     done = [e for e in events(tmp_path) if e["event"] == "step_succeeded"][0]
     assert (result["retries"], result["read_retries"], done["retries"], done["read_retries"]) == (1, 2, 1, 2)
+
+
+def test_a_removal_whose_answer_is_lost_is_decided_by_its_validation(tmp_path):
+    delete = {"id": "drop_sg", "action": "ec2:DeleteSecurityGroup", "params": {"GroupName": "web"},
+              "validate": {"action": "ec2:DescribeSecurityGroups", "params": {"GroupNames": ["web"]},
+                           "expect": ["length(SecurityGroups) == `0`"]}}
+    for after, status in ((not_found("D"), "succeeded"), (FOUND, "failed")):
+        aws = FakeAws({"DeleteSecurityGroup": LOST, "DescribeSecurityGroups": [FOUND, after]})
+        result = runner(tmp_path, aws)[0].execute(plan_step(delete))
+        assert (result["status"], result["changed"]) == (status, True)
