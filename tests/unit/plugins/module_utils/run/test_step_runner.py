@@ -203,6 +203,6 @@ def test_a_removal_whose_answer_is_lost_is_decided_by_its_validation(tmp_path):
               "validate": {"action": "ec2:DescribeSecurityGroups", "params": {"GroupNames": ["web"]},
                            "expect": ["length(SecurityGroups) == `0`"]}}
     for after, status in ((not_found("D"), "succeeded"), (FOUND, "failed")):
-        aws = FakeAws({"DeleteSecurityGroup": LOST, "DescribeSecurityGroups": [FOUND, after]})
+        aws = FakeAws({"DeleteSecurityGroup": LOST, "DescribeSecurityGroups": [FOUND, after, after]})
         result = runner(tmp_path, aws)[0].execute(plan_step(delete))
         assert (result["status"], result["changed"]) == (status, True)
