@@ -137,8 +137,11 @@ def test_a_create_whose_answer_is_lost_is_adopted_rolled_back_and_resumed(workfl
     assert step_statuses(report) == {step["id"]: "succeeded"}
     twins = [e["event"] for e in workflow.journal(run_id) if e["event"].startswith("twin_")]
     if service in ("instance", "vpc") and fault == "first":
-        # the retry's answer arrived: the same instance (ClientToken), or a second VPC removed by its tags
-        assert (lost, twins) == ([], ["twin_found", "twin_removed"] if service == "vpc" else [])
+        # the retry's answer arrived; its first attempt's resource is a twin, found by its tags and removed
+        # (moto 5.2.1 ignores RunInstances' ClientToken, so there the retry makes a second instance too)
+        assert (lost, twins) == ([], ["twin_found", "twin_removed"])
+    elif service == "s3" and fault == "first":
+        assert lost == []  # in us-east-1 S3 answers a retried CreateBucket of one's own bucket with success
     else:
         assert [(e["changed"], e["ambiguous"], e["resolved"]) for e in lost] == [(True, True, "adopted")]
     assert rolled.returncode == 0, output_of(rolled)
