@@ -16,7 +16,8 @@ from ansible import context
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, done_steps, find_run, journal_path, new_run_id, read_events, run_dir, run_state, steps_to_roll_back)
+    Journal, check_intact, done_steps, find_run, journal_path, new_run_id, read_events, restore_from_copy, run_dir,
+    run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -91,7 +92,7 @@ class ActionModule(ControllerAction):
         # from here on the run reads only the bytes whose digest was checked above
         copy = store_copy(run_dir(args["state_dir"], run_id), source, raw)
         loaded = load_plan(copy, verify=False)
-        with Journal(journal_path(args["state_dir"], run_id), run_id) as journal:
+        with Journal(journal_path(args["state_dir"], run_id), run_id, create=True) as journal:
             journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy,
                            sha256=loaded["sha256"],
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
@@ -118,6 +119,7 @@ class ActionModule(ControllerAction):
                              "answer no there to stop — nothing was changed" % (args["purpose"], args["purpose"]))
         run_id = find_run(args["state_dir"], args["run_id"] or "last")
         path = journal_path(args["state_dir"], run_id)
+        restored = restore_from_copy(path)  # a journal deleted or cut short under the run comes back whole
         state = run_state(read_events(path))
         started = state["started"]
         if started is None or started.get("dry_run"):
@@ -131,7 +133,10 @@ class ActionModule(ControllerAction):
         lock = lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"])
         note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
         with Journal(path, run_id) as journal:
+            if restored:
+                journal.append("note", text=restored)
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
+        note = "; ".join(filter(None, [restored, note])) or None
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
                       plan_path=plan_path, done=done_steps(state),
@@ -242,6 +247,7 @@ class ActionModule(ControllerAction):
 
     def _op_finish(self, args, result):
         path = self._journal(args)
+        check_intact(path)  # a report is never rebuilt from a journal that lost events
         events = read_events(path)
         state = run_state(events)
         started = state["started"] or {}

@@ -76,6 +76,14 @@ options:
     description: Stop the batch after a step whose C(expect) or C(register) found unexpected output.
     type: bool
     default: true
+  tag_resources:
+    description:
+      - Tag what a creating call makes with C(coworker:run-id), C(coworker:plan-id) and C(coworker:step-id),
+        added to the plan's own tags, when the operation's input shape takes tags (C(TagSpecifications) or
+        C(Tags)). A resource whose create answer was lost can then be found and adopted or removed.
+      - The tags are part of the request sent, so they appear in the CLI lines, the dry run and the journal.
+    type: bool
+    default: true
 notes:
   - Runs on the controller (connection C(local)); the guard refuses any other connection.
   - Supports C(--diff) (before and after state of each resource).
@@ -167,6 +175,7 @@ ARGUMENT_SPEC = dict(
     run_id=dict(type="str", required=True),
     state_dir=dict(type="path", default=".coworker"),
     stop_on_unexpected=dict(type="bool", default=True),
+    tag_resources=dict(type="bool", default=True),
 )
 
 

@@ -8,6 +8,7 @@ import os
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import state_dir_problem
 
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
 
@@ -94,6 +95,11 @@ class ControllerAction(ActionBase):
             return self.act(args, result)
         except CoworkerError as exc:
             return failed(result, str(exc), **self.failure_fields(exc))
+        except OSError as exc:
+            problem = state_dir_problem(exc)  # read-only, full, not ours: said in words, with the path
+            if problem is None:
+                raise
+            return failed(result, problem, **self.failure_fields(exc))
 
     def act(self, args, result):
         raise NotImplementedError

@@ -8,6 +8,7 @@ or botocore would not read the error code (see /work/shared/TESTING.md, "Faults"
 
     proxy.add_fault("s3", "CreateBucket", "throttle", count=3)   # first 3 CreateBucket
     proxy.add_fault("ec2", "*", "error500")                        # every EC2 call, forever
+    proxy.add_fault("iam", "CreateRole", "drop_answer", count=1)   # moto acts, the answer is lost
     proxy.hits("s3", "CreateBucket")                               # requests seen, incl. faulted
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import random
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -37,13 +39,22 @@ class FaultRule:
     """Fail matching requests: `remaining` more times, or forever when None."""
     service: str
     operation: str  # "*" matches every operation of the service
-    kind: str       # "throttle" or "error500"
+    kind: str       # "throttle", "error500" or "drop_answer" (forwarded, then the connection closes)
     remaining: int | None = None
     status: int | None = None  # overrides the protocol's usual status
+    rate: float = 1.0          # the share of matching requests that fail (a seeded draw each)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._draw = random.Random(self.seed).random
 
     def matches(self, service: str, operation: str) -> bool:
         return (self.service == service and self.operation in ("*", operation)
                 and (self.remaining is None or self.remaining > 0))
+
+    def fires(self) -> bool:
+        """Whether this matching request fails (always, unless a rate below 1 was given)."""
+        return self.rate >= 1.0 or self._draw() < self.rate
 
 
 # (status, code, message) per protocol and fault kind. EC2 throttling is a 503 like real
@@ -112,6 +123,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._hits: Counter = Counter()
+        self._faults: Counter = Counter()
         # http.server builds a handler per request from a class: give it one bound to us.
         handler = type("BoundProxyHandler", (_ProxyHandler,), {"proxy": self})
         self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
@@ -132,11 +144,13 @@ class FaultProxy:
         self._thread.join(timeout=10)
 
     def add_fault(self, service: str, operation: str, kind: str = "throttle",
-                  count: int | None = None, status: int | None = None) -> FaultRule:
-        """Fail the first `count` matching requests (None: all of them) with `kind`."""
-        if kind not in ("throttle", "error500"):
+                  count: int | None = None, status: int | None = None, rate: float = 1.0,
+                  seed: int = 0) -> FaultRule:
+        """Fail the first `count` matching requests (None: all of them) with `kind`; with
+        `rate` below 1, only that share of them (seeded, so a trial can be replayed)."""
+        if kind not in ("throttle", "error500", "drop_answer"):
             raise ValueError(f"unknown fault kind {kind!r}")
-        rule = FaultRule(service, operation, kind, count, status)
+        rule = FaultRule(service, operation, kind, count, status, rate, seed)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -146,6 +160,7 @@ class FaultProxy:
         with self._lock:
             self._rules.clear()
             self._hits.clear()
+            self._faults.clear()
 
     def hits(self, service: str, operation: str) -> int:
         """How many requests for this operation reached the proxy (faulted or not)."""
@@ -157,11 +172,18 @@ class FaultProxy:
         with self._lock:
             self._hits[(service, operation)] += 1
             for rule in self._rules:
-                if rule.matches(service, operation):
+                if rule.matches(service, operation) and rule.fires():
                     if rule.remaining is not None:
                         rule.remaining -= 1
+                    self._faults[(service, operation)] += 1
                     return rule
         return None
+
+    def faults(self, service: str | None = None, operation: str | None = None) -> int:
+        """How many requests were answered with a fault (of one service/operation, or all)."""
+        with self._lock:
+            return sum(n for (svc, op), n in self._faults.items()
+                       if service in (None, svc) and operation in (None, op))
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
@@ -175,7 +197,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         kind = classify_request(self.command, self.path, dict(self.headers.items()), body)
         rule = self.proxy.take_fault(kind.service, kind.operation)
-        if rule:
+        if rule and rule.kind == "drop_answer":
+            # moto really does the work; the client sees the connection close unanswered
+            self._forward(body)
+            self.close_connection = True
+        elif rule:
             self._reply(*fault_response(kind.protocol, rule.kind, rule.status))
         else:
             self._reply(*self._forward(body))

@@ -415,8 +415,9 @@ def test_sts_unreachable(ws, aws_env):
     closed = f"http://127.0.0.1:{free_port()}"
     result, calls = ws.execute(plan, "sandbox-ci", digest,
                                env=aws_env.env(profile="sandbox-ci", endpoint_url=closed))
-    assert_refused(ws, result, calls, "could not be established",
-                   f'sts:GetCallerIdentity: Could not connect to the endpoint URL: "{closed}/"')
+    assert_refused(ws, result, calls, f'(Could not connect to the endpoint URL: "{closed}/")', "nothing was changed",
+                   stop=f"STOPPING: could not reach AWS endpoint {closed}/")
+    assert STOP not in flat(output_of(result))  # not worded as a production refusal
 
 
 @pytest.mark.parametrize("content, message", [

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 try:
-    from botocore.exceptions import BotoCoreError, ClientError, WaiterError  # noqa: F401  pylint: disable=unused-import
+    from botocore.exceptions import (  # noqa: F401  pylint: disable=unused-import
+        BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError, WaiterError)
 except ImportError:  # pragma: no cover - the modules report missing_required_lib before any call
     # Distinct stand-ins (never raised) keep `except ClientError:` next to `except ValueError:` meaningful;
     # binding them all to Exception would make the first clause swallow everything.
@@ -16,6 +17,12 @@ except ImportError:  # pragma: no cover - the modules report missing_required_li
         """botocore is not installed."""
 
     class WaiterError(BotoCoreError):
+        """botocore is not installed."""
+
+    class EndpointConnectionError(BotoCoreError):
+        """botocore is not installed."""
+
+    class ConnectTimeoutError(BotoCoreError):
         """botocore is not installed."""
 
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
@@ -111,7 +118,8 @@ def classify_other_error(exc, service, operation, params, profile, kind="other")
 
 TITLES = {"access_denied": "ACCESS DENIED", "not_found": "NOT FOUND", "throttled": "RATE LIMITED",
           "conflict": "CONFLICT", "other": "AWS ERROR", "wait_failed": "WAIT FAILED",
-          "unexpected_output": "UNEXPECTED OUTPUT", "validation_failed": "VALIDATION FAILED"}
+          "unexpected_output": "UNEXPECTED OUTPUT", "validation_failed": "VALIDATION FAILED",
+          "ambiguous": "OUTCOME UNKNOWN"}
 
 
 def explain(info):

@@ -13,7 +13,8 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, classify, describe_signals, region_allowed)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
-from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import BotoCoreError, ClientError
+from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
+    BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError)
 
 STOP = "STOPPING: this collection executes in non-production only."
 ADVICE = "For staging/production, generate a CI/CD change instead."
@@ -30,6 +31,11 @@ def establish_identity(aws):
     """STS identity and IAM alias of the session's credentials; refuse if STS fails."""
     try:
         ident = aws.client("sts").get_caller_identity()
+    except (EndpointConnectionError, ConnectTimeoutError) as exc:
+        # not a verdict on the account: nothing answered, so say that (still nothing is changed)
+        raise GuardRefusal("STOPPING: could not reach AWS endpoint %s (%s); the account could not be checked, "
+                           "so nothing was changed. Check the network, the endpoint and the region, then run "
+                           "again." % (getattr(exc, "kwargs", {}).get("endpoint_url") or "for STS", exc)) from None
     except (BotoCoreError, ClientError) as exc:
         raise GuardRefusal("%s The caller identity could not be established (sts:GetCallerIdentity: %s), "
                            "so the environment is unknown; nothing was changed." % (STOP, _error_text(exc))) from None

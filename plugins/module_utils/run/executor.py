@@ -18,7 +18,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, journal_path, read_events, run_state, steps_to_roll_back)
+    Journal, check_intact, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
@@ -111,6 +111,7 @@ class StepBatch:
     def run(self):
         params = self.params
         path = journal_path(params["state_dir"], params["run_id"])
+        check_intact(path)  # deleted or truncated since the last batch: stop here, before any call
         state = run_state(read_events(path))
         # the run executes its own copy of the approved plan, whatever the user's file says now
         loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"]), params["plans_dir"],
@@ -135,7 +136,8 @@ class StepBatch:
             context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
             if self.check_mode:
                 perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
-            runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"])
+            runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
+                                plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None)
             runner.progress = Progress(self.say)
             self.total = len(loaded["plan"]["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute

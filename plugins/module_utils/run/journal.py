@@ -10,15 +10,41 @@ exist. A torn last line (a crash mid-write) is ignored when reading.
 
 from __future__ import annotations
 
+import errno
+import getpass
 import json
 import os
 import re
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import open_private, private_dir
+from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
+    open_private, private_dir, write_private)
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+
+
+_STATE_ERRORS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full (no space left on the device)",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "user %s may not write there (permission denied)",
+    errno.EPERM: "user %s may not write there (operation not permitted)",
+}
+
+
+def state_dir_problem(exc):
+    """Words for an OSError on the state directory (journal, report, lock), or None for other errors."""
+    reason = _STATE_ERRORS.get(getattr(exc, "errno", None))
+    if reason is None:
+        return None
+    if "%s" in reason:
+        reason = reason % getpass.getuser()
+    where = exc.filename or "the state directory"
+    return ("cannot write the run state at %s: %s [Errno %d]. Point state_dir at a writable directory "
+            "(-e state_dir=...); the journal and report already written there say what the run did, and no "
+            "further AWS call was made after this." % (where, reason, exc.errno))
 
 
 def utc_now():
@@ -35,40 +61,127 @@ def journal_path(state_dir, run_id):
     return os.path.join(run_dir(state_dir, run_id), "journal.jsonl")
 
 
-class Journal:
-    """Append-only writer; each event reaches the disk before ``append`` returns."""
+class JournalLost(CoworkerError):
+    """The journal was deleted or truncated under a run."""
 
-    def __init__(self, path, run_id):
+
+def copy_path(path):
+    """The journal's second record, ``<state_dir>/journal-copies/<run id>.jsonl`` (outside the run folder).
+
+    None for a journal outside a state dir's ``runs/<run id>/`` layout (nothing to name its copy after).
+    """
+    folder = os.path.dirname(path)
+    runs = os.path.dirname(folder)
+    if os.path.basename(runs) != "runs":
+        return None
+    return os.path.join(os.path.dirname(runs), "journal-copies", os.path.basename(folder) + ".jsonl")
+
+
+def _size(path):
+    if path is None:
+        return None
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
+
+
+def check_intact(path):
+    """Refuse a journal that is missing or shorter than its copy: events were lost."""
+    copy, size = copy_path(path), _size(path)
+    copied = _size(copy)
+    if copied and (size is None or size < copied):
+        raise JournalLost("the journal %s was %s while run %s went on (its copy %s holds %d bytes, the journal %s); "
+                          "stopped before the next AWS call. The copy has every event: resuming or rolling back "
+                          "the run (resume=, rollback_run.yml run=) restores the journal from it."
+                          % (path, "deleted" if size is None else "truncated", os.path.basename(os.path.dirname(path)),
+                             copy, copied, "is gone" if size is None else "%d" % size))
+
+
+def restore_from_copy(path):
+    """Put the copy back as the journal when the journal lost events; return a note, or None."""
+    try:
+        check_intact(path)
+        return None
+    except JournalLost:
+        pass
+    private_dir(os.path.dirname(path), levels=2)
+    with open(copy_path(path), "rb") as source:
+        write_private(path, source.read())
+    return "the journal %s had lost events and was restored from its copy %s" % (path, copy_path(path))
+
+
+def _open_append(path):
+    """A private (0600, never through a symlink) file opened for appending events."""
+    return open_private(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+
+
+class Journal:
+    """Append-only writer; each event reaches the disk (journal and copy) before ``append`` returns.
+
+    An existing run's journal is checked when opened and before every event: deleted or
+    cut short under the run, it raises JournalLost instead of starting a fresh history
+    (``create=True`` only for a new run).
+    """
+
+    def __init__(self, path, run_id, create=False):
         self.path = path
         self.run_id = run_id
+        if not create:
+            check_intact(path)
         private_dir(os.path.dirname(path), levels=2)  # runs/<run_id>
-        self._fd = open_private(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
-        self._seal_torn_tail()
+        self._fd = _open_append(path)
+        copy = copy_path(path)
+        if copy:
+            private_dir(os.path.dirname(copy))  # journal-copies/
+        self._copy = _open_append(copy) if copy else None
+        _seal_torn_tail(self._fd)
+        if copy:
+            _seal_torn_tail(self._copy)
+        self._stat = os.fstat(self._fd)
 
-    def _seal_torn_tail(self):
-        """A crash can leave a line without its newline; end it so the next event stands alone."""
-        size = os.fstat(self._fd).st_size
-        if size and os.pread(self._fd, 1, size - 1) != b"\n":
-            os.write(self._fd, b"\n")
+    def _check_still_there(self):
+        """The file at our path is still the one we append to, and no shorter than we left it."""
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            now = None
+        if now is None or now.st_ino != self._stat.st_ino or now.st_size < self._stat.st_size:
+            raise JournalLost("the journal %s was %s during run %s; stopped before the next AWS call. Its copy %s "
+                              "has every event: resuming or rolling back the run restores the journal from it."
+                              % (self.path, "deleted or replaced" if now is None or now.st_ino != self._stat.st_ino
+                                 else "truncated", self.run_id, copy_path(self.path)))
 
     def append(self, event, **fields):
+        self._check_still_there()
         record = {"ts": utc_now(), "run_id": self.run_id, "event": event}
         record.update(fields)
-        line = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
-        os.fsync(self._fd)
+        line = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8") + b"\n"
+        for fd in (self._fd, self._copy):
+            if fd is not None:
+                os.write(fd, line)
+                os.fsync(fd)
+        self._stat = os.fstat(self._fd)
         return record
 
     def close(self):
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        for name in ("_fd", "_copy"):
+            if getattr(self, name, None) is not None:
+                os.close(getattr(self, name))
+                setattr(self, name, None)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _seal_torn_tail(fd):
+    """A crash can leave a line without its newline; end it so the next event stands alone."""
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        os.write(fd, b"\n")
 
 
 def read_events(path):
@@ -92,17 +205,29 @@ def find_run(state_dir, ref):
     """A run id, or ``last`` (the run started most recently), to an existing run id."""
     runs = os.path.join(state_dir, "runs")
     if ref != "last":
-        if not os.path.isfile(journal_path(state_dir, ref)):
+        path = journal_path(state_dir, ref)
+        if not os.path.isfile(path) and not os.path.isfile(copy_path(path)):
             raise ValueError("no run %r under %s" % (ref, runs))
         return ref
-    try:
-        names = [n for n in os.listdir(runs) if os.path.isfile(os.path.join(runs, n, "journal.jsonl"))]
-    except OSError:
-        names = []
-    started = [(e[0]["ts"], n) for n in names for e in [read_events(journal_path(state_dir, n))[:1]] if e]
+    copies = os.path.join(state_dir, "journal-copies")
+    names = set(_listdir(runs)) | {n[:-len(".jsonl")] for n in _listdir(copies) if n.endswith(".jsonl")}
+    started = [(e[0]["ts"], n) for n in names if RUN_ID_RE.match(n) for e in [_first_events(state_dir, n)] if e]
     if not started:
         raise ValueError("no runs under %s" % runs)
     return max(started)[1]
+
+
+def _first_events(state_dir, run_id):
+    """A run's first event, from its journal or, when that was lost, from its copy."""
+    path = journal_path(state_dir, run_id)
+    return read_events(path)[:1] or read_events(copy_path(path))[:1]
+
+
+def _listdir(folder):
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def done_steps(state):
@@ -157,8 +282,8 @@ def run_state(events):
             elif kind == "call_failed" and event.get("mutating"):
                 # AWS answered with an error: this attempt changed nothing, but an earlier one may have
                 entry["changed"] = entry.get("attempt_changed", False) or bool(event.get("changed"))
-            if kind == "call_succeeded" and event.get("mutating"):
-                entry["attempt_changed"] = True
+            if event.get("mutating") and (kind == "call_succeeded" or (kind == "call_failed" and event.get("changed"))):
+                entry["attempt_changed"] = True  # made (or possibly made) by this run: a later failed attempt keeps it
             if kind in ("rollback_succeeded", "rollback_failed"):
                 entry["rolled_back_at"] = event["ts"]
     return state

@@ -11,6 +11,7 @@ from datetime import datetime
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
     append_private, private_dir, write_private)
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state, steps_to_roll_back
 
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
@@ -32,7 +33,8 @@ def _steps(plan_steps, events):
         if kind in ("call_started", "step_planned") and event.get("cli"):
             row["cli"] = event["cli"]  # the resolved call, as sent (or as it would be)
         if kind == "call_started":
-            row["status"] = "started"
+            # a new attempt (a retry, or a resume after a rollback): the row tells what the last pass did
+            row.update(status="started", rollback=None, error=None)
         if kind == "decision" and event.get("choice") == "retry":
             row["retries_chosen"] += 1  # a retry the person chose at "What now?"
         if kind == "step_planned" and event.get("before") is not None:
@@ -45,7 +47,8 @@ def _steps(plan_steps, events):
             for key in ("before", "after", "outputs"):
                 if event.get(key) is not None:
                     row[key] = event[key]
-            row["retries"] = event.get("retries", row["retries"])
+            # every botocore retry of the step: its call's and its reads' (describe, validate)
+            row["retries"] = (event.get("retries") or 0) + (event.get("read_retries") or 0)
             row["error"] = event.get("error")
         if kind in ("rollback_succeeded", "rollback_failed", "rollback_planned"):
             row["rollback"] = {"status": kind.replace("rollback_", ""), "calls": event.get("calls", []),
@@ -72,6 +75,34 @@ def _rollback_summary(steps):
     status = "planned" if planned else ("incomplete" if failed else "succeeded")
     return {"status": status, "steps": [{"id": s["id"], **s["rollback"]} for s in attempted],
             "manual_cleanup": manual}
+
+
+def _account_facts(status, rollback, steps, events):
+    """Correct the status with what may still exist: changed (or possibly changed) and not undone.
+
+    A rollback that was refused (no answer from AWS, a guard refusal) or failed leaves no
+    rollback events for those steps; the journal still says they may have changed something,
+    so the rollback is never "not_needed" and the run never "rolled_back" while they remain.
+    """
+    twins = [e for e in events if e["event"] == "twin_left"]
+    if status == "dry_run":
+        return status
+    # after a success what the steps made is meant to stay; only a twin is left behind
+    left_ids = set() if status == "succeeded" else set(steps_to_roll_back(run_state(events)))
+    left = [s for s in steps if s["id"] in left_ids]
+    if not left and not twins:
+        return status
+    if rollback["status"] in ("not_needed", "succeeded"):
+        rollback["status"] = "not_done" if rollback["status"] == "not_needed" else "incomplete"
+    rollback["left"] = [s["id"] for s in left]
+    rollback["manual_cleanup"] += ["%s: `%s` may have changed the account and was not rolled back%s" % (
+        s["id"], s["cli"], " (outputs: %s)" % json.dumps(s["outputs"], sort_keys=True) if s["outputs"] else "")
+        for s in left if not (s["rollback"] and s["rollback"]["status"] == "failed")]
+    rollback["manual_cleanup"] += ["%s: a second resource made by a retried create (tagged coworker:run-id, "
+                                   "coworker:step-id=%s) was not removed: %s" % (
+                                       e["step"], e["step"], e.get("reason") or "outputs %s" % json.dumps(
+                                           e.get("outputs"), sort_keys=True)) for e in twins]
+    return "partial" if status == "rolled_back" else status
 
 
 def overall_status(outcome, dry_run, steps, rollback):
@@ -114,7 +145,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     plan = plan_info["plan"]
     steps = _steps(plan["steps"], events)
     rollback = _rollback_summary(steps)
-    status = overall_status(outcome, dry_run, steps, rollback)
+    status = _account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events)
     left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed") and s["rollback"] is None
             and s["status"] != "not_run"]
     finished = events[-1]["ts"] if events else None
@@ -213,9 +244,24 @@ PROVISIONAL_NOTE = ("written while the run was in progress: if the run was inter
                     "its last known state and the journal beside it has every call")
 
 
+def _refuse_shorter_history(path, count):
+    """A report is never rebuilt from fewer journal events than the one it would replace."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            had = json.load(handle).get("journal_events") or 0
+    except (OSError, ValueError, AttributeError):
+        return
+    if had > count:
+        raise JournalLost("not rewriting %s: it was built from %d journal events and the journal now has %d; "
+                          "the journal lost events (resuming or rolling back the run restores it from its copy)"
+                          % (path, had, count))
+
+
 def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=False, provisional=False):
     """Write report.json and report.md into the run folder; return (report, markdown)."""
+    _refuse_shorter_history(os.path.join(folder, "report.json"), len(events))
     report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
+    report["journal_events"] = len(events)
     if provisional:
         report.update(provisional=True, note=PROVISIONAL_NOTE)
         report["next_steps"] = _next_steps("aborted", run_id, True)

@@ -20,6 +20,7 @@ import time
 import uuid
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
@@ -32,15 +33,16 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRe
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import BucketNotOwned, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
+from ansible_collections.coworker.aws.plugins.module_utils.run import outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
 
 try:
     import jmespath
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
     jmespath = None
 
-ABSENT = "absent"
-# after these, a validate call that finds nothing confirms the step: the resource is gone
-REMOVING_PREFIXES = ("Delete", "Terminate", "Deregister", "Release")
+ABSENT = outcome.ABSENT
+REMOVING_PREFIXES = outcome.REMOVING_PREFIXES
 BUCKET_OWNER_MEMBERS = ("ExpectedBucketOwner", "ExpectedSourceBucketOwner")
 
 
@@ -51,10 +53,10 @@ def _search(expression, data):
         return None
 
 
-class StepRunner:
+class StepRunner(LostAnswers):
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None):
+    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
         self.aws = aws
         self.perimeter = perimeter
         self.journal = journal
@@ -63,6 +65,8 @@ class StepRunner:
         self.previous = previous or {}
         self.progress = Progress(silent)  # the executor sets one that prints, so waits show as they happen
         self._step_id = None
+        self.plan_id = plan_id  # None: created resources get no run tags
+        self.read_retries = 0  # botocore retries of this step's describe and validate calls
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -84,6 +88,13 @@ class StepRunner:
                 seed = "%s/%s/%s" % (self.context["run"]["id"], step_id, call["operation"])
                 params = dict(params, **{name: str(uuid.uuid5(uuid.NAMESPACE_URL, seed))})
         return params
+
+    def _with_tags(self, call, params, step):
+        """Tag what the call creates with this run, plan and step, so it can be found without its id."""
+        if not self.plan_id or not step["mutating"]:
+            return params
+        tags = run_tags(self.context["run"]["id"], self.plan_id, step["id"])
+        return with_run_tags(call["service"], call["operation"], params, tags)
 
     def _redacted(self, call, body, secrets=None):
         """The response as it may be journaled, reported or shown: sensitive members replaced."""
@@ -132,8 +143,9 @@ class StepRunner:
         elif call["service"] == "s3" and call["operation"] == "DeleteBucket":
             self.perimeter.owned_buckets.deleted(params["Bucket"])
 
-    def _send(self, call, params, step_id, what="", absent_ok=False):
+    def _send(self, call, params, step_id=None, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
+        step_id = step_id or self._step_id
         params = self._with_bucket_owner(call, params)
         unsent = self._guard(step_id, call, params, what, absent_ok)
         if unsent:
@@ -146,6 +158,16 @@ class StepRunner:
             return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
         except (BotoCoreError, ValueError) as exc:
             return None, classify_other_error(exc, call["service"], call["operation"], params, self.aws.profile)
+
+    def _read(self, call, params, step_id=None, what="", absent_ok=False):
+        """A read-only call, whose botocore retries are counted for the step's report too."""
+        response, error = self._send(call, params, step_id, what, absent_ok)
+        self.read_retries += retry_attempts(response) if error is None else (error.get("retries") or 0)
+        return response, error
+
+    def _step_failed(self, step, result, **fields):
+        self.journal.append("step_failed", step=step["id"], retries=result["retries"],
+                            read_retries=self.read_retries, **fields)
 
     # -- state and validation ----------------------------------------------
     def _refers_to(self, params, step_id):
@@ -162,7 +184,7 @@ class StepRunner:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
             return None
-        response, error = self._send(call, params, step["id"], "describe", absent_ok=True)
+        response, error = self._read(call, params, step["id"], "describe", absent_ok=True)
         if error:
             return ABSENT if error["kind"] == "not_found" else {"error": error["code"]}
         return self._redacted(call, response_body(response))
@@ -177,7 +199,7 @@ class StepRunner:
                     attempt, tries, record.get("error") or "expect did not hold", call.get("delay") or 0))
                 time.sleep(call.get("delay") or 0)
             record["attempts"] = attempt + 1
-            response, error = self._send(call, params, step_id, "validate", absent_ok=expect_absent)
+            response, error = self._read(call, params, step_id, "validate", absent_ok=expect_absent)
             if error and expect_absent and error["kind"] == "not_found":
                 record.update(status="passed", absent=True, failed_expect=[])
                 break
@@ -221,17 +243,19 @@ class StepRunner:
         started = time.monotonic()
         self._step_id = step["id"]
         result = self._result(step)
+        self.read_retries = 0
         try:
             self._execute(step, result)
         except ReferenceProblem as exc:
             result["error"] = {"kind": "reference", "code": "Reference", "message": str(exc), "text": str(exc)}
-            self.journal.append("step_failed", step=step["id"], error=result["error"])
+            self._step_failed(step, result, error=result["error"])
         result["duration_ms"] = int((time.monotonic() - started) * 1000)
+        result["read_retries"] = self.read_retries
         return result
 
     def _execute(self, step, result):
         call = step["call"]
-        params = self._with_token(call, self._resolve(call["params"]), step["id"])
+        params = self._with_token(call, self._with_tags(call, self._resolve(call["params"]), step), step["id"])
         # the CLI line and journal show the call as approved; _send adds ExpectedBucketOwner to what is sent
         self._check_planned(step, call, self._with_bucket_owner(call, params))
         result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
@@ -257,6 +281,8 @@ class StepRunner:
         self._register(step, result, body, secrets)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
+        if result["retries"] and step["mutating"]:
+            self._sweep_twins(step, result)
         if not self._wait(step, result):
             return
         self._finish(step, result)
@@ -275,6 +301,8 @@ class StepRunner:
         output the step registers was journaled then, so its validation decides.
         """
         ours = bool(is_already_exists(error["code"]) and earlier.get("changed"))
+        if step["mutating"] and not ours and outcome.is_ambiguous(error, result["before"]):
+            return self._resolve_ambiguous(step, result, error)
         self.journal.append("call_failed", step=step["id"], error=error, mutating=step["mutating"], changed=ours)
         known = earlier.get("outputs") or {}
         if ours and set(step["register"]) <= set(known):
@@ -287,7 +315,7 @@ class StepRunner:
                               "were not journaled; it is kept and will be rolled back with this step"]
             error["text"] = explain(error)
         result.update(error=error, retries=error["retries"], changed=ours)
-        self.journal.append("step_failed", step=step["id"], error=error)
+        self._step_failed(step, result, error=error)
         return False
 
     def _register(self, step, result, body, secrets):
@@ -326,7 +354,7 @@ class StepRunner:
             call = step["call"]
             result["error"] = classify_other_error(exc, call["service"], call["operation"], params,
                                                    self.aws.profile, kind="wait_failed")
-            self.journal.append("step_failed", step=step["id"], error=result["error"], outputs=result["outputs"])
+            self._step_failed(step, result, error=result["error"], outputs=result["outputs"])
             return False
 
     def _finish(self, step, result):
@@ -341,11 +369,12 @@ class StepRunner:
                 for c in failed)
             result["error"] = {"kind": "validation_failed", "code": "ValidationFailed", "message": text,
                                "text": text, "hints": []}
-            self.journal.append("step_failed", step=step["id"], error=result["error"], outputs=result["outputs"],
+            self._step_failed(step, result, error=result["error"], outputs=result["outputs"],
                                 before=result["before"], after=result["after"])
             return
         result["status"] = "succeeded"
         self.journal.append("step_succeeded", step=step["id"], outputs=result["outputs"], retries=result["retries"],
+                            read_retries=self.read_retries,
                             validation=result["validation"]["status"], unexpected=result["unexpected"],
                             before=result["before"], after=result["after"], cli=result["cli"])
 

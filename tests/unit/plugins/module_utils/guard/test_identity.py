@@ -146,8 +146,6 @@ def test_alias_that_cannot_be_read_is_reported_not_guessed():
 
 @pytest.mark.parametrize("error, shown", [
     (client_error("ExpiredToken", "GetCallerIdentity"), "ExpiredToken: ExpiredToken says no"),
-    (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
-     'Could not connect to the endpoint URL: "http://127.0.0.1:9"'),
 ])
 def test_sts_failure_refuses(error, shown):
     with pytest.raises(GuardRefusal) as info:
@@ -156,6 +154,14 @@ def test_sts_failure_refuses(error, shown):
     assert text.startswith(STOP)
     assert "sts:GetCallerIdentity: %s" % shown in text
     assert "nothing was changed" in text
+
+
+def test_an_unreachable_endpoint_is_reported_as_such_not_as_a_production_refusal():
+    with pytest.raises(GuardRefusal) as info:
+        establish_identity(FakeAws(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), {"AccountAliases": []}))
+    text = str(info.value)
+    assert text.startswith("STOPPING: could not reach AWS endpoint http://127.0.0.1:9 (Could not connect")
+    assert "non-production only" not in text and "nothing was changed" in text
 
 
 def test_plan_regions_cover_main_validate_and_rollback_calls():

@@ -5,6 +5,7 @@ run knows (approval, outputs, step outcomes, what to roll back), runs found by i
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -12,7 +13,8 @@ import stat
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, done_steps, find_run, journal_path, read_events, run_dir, run_state, steps_to_roll_back)
+    Journal, JournalLost, check_intact, copy_path, done_steps, find_run, journal_path, read_events, restore_from_copy,
+    run_dir, run_state, state_dir_problem, steps_to_roll_back)
 
 RUN = "20261124T000000Z-demo-abc123"
 
@@ -182,3 +184,62 @@ def test_find_run_refuses_unknown_runs(tmp_path):
     make_run(tmp_path, "one", "2026-11-24T08:00:00.000000Z")
     with pytest.raises(ValueError, match="no run 'two'"):
         find_run(str(tmp_path), "two")
+
+
+# ------------------------------------------------------------- the copy, and a journal lost mid-run
+
+
+def started_journal(tmp_path):
+    path = journal_path(str(tmp_path), "run-1")
+    journal = Journal(path, "run-1", create=True)
+    journal.append("run_started")
+    return path, journal
+
+
+def test_every_event_is_also_in_the_copy_outside_the_run_folder(tmp_path):
+    path, journal = started_journal(tmp_path)
+    journal.append("call_started", step="a")
+    journal.close()
+    assert copy_path(path) == str(tmp_path / "journal-copies" / "run-1.jsonl")
+    assert read_events(copy_path(path)) == read_events(path)
+
+
+@pytest.mark.parametrize("damage, word", [(lambda p: os.unlink(p), "deleted or replaced"),
+                                          (lambda p: os.truncate(p, 10), "truncated")])
+def test_a_journal_lost_under_an_open_run_stops_the_next_append(tmp_path, damage, word):
+    path, journal = started_journal(tmp_path)
+    damage(path)
+    with pytest.raises(JournalLost, match="was %s during run run-1; stopped before the next AWS call" % word):
+        journal.append("call_started", step="a")
+    journal.close()
+
+
+def test_a_lost_journal_is_refused_when_reopened_and_restored_from_its_copy(tmp_path):
+    path, journal = started_journal(tmp_path)
+    journal.append("call_succeeded", step="a", mutating=True)
+    journal.close()
+    os.unlink(path)
+    with pytest.raises(JournalLost, match="was deleted while run run-1 went on"):
+        Journal(path, "run-1")
+    with pytest.raises(JournalLost):
+        check_intact(path)
+    assert "restored from its copy" in restore_from_copy(path)
+    assert [e["event"] for e in read_events(path)] == ["run_started", "call_succeeded"]
+    assert restore_from_copy(path) is None  # intact now: nothing to do
+
+
+def test_find_run_finds_a_run_whose_journal_was_lost(tmp_path):
+    path, journal = started_journal(tmp_path)
+    journal.close()
+    os.unlink(path)
+    assert find_run(str(tmp_path), "last") == "run-1" == find_run(str(tmp_path), "run-1")
+
+
+@pytest.mark.parametrize("number, words", [(errno.EROFS, "the file system is read-only [Errno 30]"),
+                                           (errno.ENOSPC, "the disk is full (no space left on the device) [Errno 28]"),
+                                           (errno.EACCES, "may not write there (permission denied) [Errno 13]")])
+def test_state_dir_errors_are_said_in_words_with_the_path(number, words):
+    text = state_dir_problem(OSError(number, os.strerror(number), "/state/runs/r/journal.jsonl"))
+    assert text.startswith("cannot write the run state at /state/runs/r/journal.jsonl: ")
+    assert words in text
+    assert state_dir_problem(OSError(errno.ENOENT, "x", "/a")) is None

@@ -1,0 +1,67 @@
+"""Report status from facts: the last pass of each step, and what may still exist."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import build_report, write_report
+
+PLAN = {"plan": {"id": "p", "name": "n", "created": "2026-11-30T00:00:00Z", "guardrail": {"status": "PASS"},
+                 "target": {"environment": "sandbox", "region": "us-east-1"},
+                 "steps": [{"id": sid, "phase": "one", "index": i, "call": {"service": "ssm", "operation": "PutParameter"}}
+                           for i, sid in enumerate(["put_a", "put_b"], 1)]},
+        "path": "plan.yml", "sha256": "0" * 64}
+
+
+def event(kind, step=None, **fields):
+    return {"ts": "2026-11-30T00:00:00.000000Z", "event": kind, **({"step": step} if step else {}), **fields}
+
+
+def ran(step, **done):
+    return [event("call_started", step, mutating=True, cli="aws ssm put-parameter --name /%s" % step),
+            event("call_succeeded", step, mutating=True),
+            event("step_succeeded", step, retries=1, read_retries=2, outputs=done)]
+
+
+def rolled(step):
+    return [event("rollback_succeeded", step, calls=[{"cli": "aws ssm delete-parameter", "status": "done"}])]
+
+
+def test_a_resumed_run_that_completes_after_a_rollback_is_succeeded():
+    events = [event("run_started")] + ran("put_a") + rolled("put_a") + [event("run_resumed")] + ran("put_a") \
+        + ran("put_b")
+    report = build_report("r", PLAN, events)
+    assert report["status"] == "succeeded"
+    assert report["rollback"]["status"] == "not_needed"
+    assert [s["retries"] for s in report["steps"]] == [3, 3]  # the call's retry and its reads' two
+
+
+def test_a_refused_rollback_is_not_done_and_names_what_is_left():
+    events = [event("run_started")] + ran("put_a", version=1) + [
+        event("call_started", "put_b", mutating=True, cli="aws ssm put-parameter --name /put_b"),
+        event("call_failed", "put_b", mutating=True, changed=True, ambiguous=True, resolved="unknown"),
+        event("step_failed", "put_b", error={"kind": "ambiguous", "text": "OUTCOME UNKNOWN"})]
+    report = build_report("r", PLAN, events, outcome="rollback")  # the rollback batch was refused: no events
+    assert report["status"] == "partial"
+    assert report["rollback"]["status"] == "not_done"
+    assert report["rollback"]["left"] == ["put_a", "put_b"]
+    assert report["rollback"]["manual_cleanup"][0].startswith(
+        'put_a: `aws ssm put-parameter --name /put_a` may have changed the account and was not rolled back (outputs: {"version": 1})')
+
+
+def test_rollback_run_is_rolled_back_only_when_nothing_is_left():
+    events = [event("run_started")] + ran("put_a") + ran("put_b") + rolled("put_b")
+    assert build_report("r", PLAN, events, outcome="rollback")["status"] == "partial"
+    assert build_report("r", PLAN, events + rolled("put_a"), outcome="rollback")["status"] == "rolled_back"
+
+
+def test_a_report_is_never_rebuilt_from_fewer_events(tmp_path):
+    events = [event("run_started")] + ran("put_a")
+    write_report(str(tmp_path), "r", PLAN, events)
+    assert json.loads((tmp_path / "report.json").read_text())["journal_events"] == 4
+    with pytest.raises(JournalLost, match="built from 4 journal events and the journal now has 1"):
+        write_report(str(tmp_path), "r", PLAN, events[:1])
+    assert json.loads((tmp_path / "report.json").read_text())["steps"][0]["status"] == "succeeded"
