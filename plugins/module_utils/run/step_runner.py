@@ -29,12 +29,11 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import hol
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import Progress, silent
-from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import BucketNotOwned, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import outcome
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
+from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
 
 try:
     import jmespath
@@ -43,7 +42,6 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
 
 ABSENT = outcome.ABSENT
 REMOVING_PREFIXES = outcome.REMOVING_PREFIXES
-BUCKET_OWNER_MEMBERS = ("ExpectedBucketOwner", "ExpectedSourceBucketOwner")
 
 
 def _search(expression, data):
@@ -53,7 +51,7 @@ def _search(expression, data):
         return None
 
 
-class StepRunner(LostAnswers):
+class StepRunner(PerimeterCalls, LostAnswers):
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
     def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
@@ -99,49 +97,6 @@ class StepRunner(LostAnswers):
     def _redacted(self, call, body, secrets=None):
         """The response as it may be journaled, reported or shown: sensitive members replaced."""
         return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets)
-
-    def _with_bucket_owner(self, call, params):
-        """S3 checks the bucket's owner itself when told whom to expect: always tell it the target account."""
-        shape = service_model.operation_model(call["service"], call["operation"]).input_shape
-        missing = [m for m in BUCKET_OWNER_MEMBERS if shape is not None and m in shape.members and m not in params]
-        return dict(params, **{m: self.perimeter.account for m in missing}) if missing else params
-
-    def _guard(self, step_id, call, params, what, absent_ok=False):
-        """The perimeter, for one request about to be sent; a refusal is journaled and stops the batch.
-
-        Returns None when the call may be sent, else the error that answers it
-        without sending: "absent" for a call that only looks for a bucket that is
-        not the target account's (``absent_ok``) or one this check run merely
-        plans to create; "refused" for such a look when ownership is unknown.
-        """
-        where = "step %s%s" % (step_id, " (%s)" % what if what else "")
-        try:
-            check_request(self.perimeter, call["service"], call["operation"], params, where)
-            return None
-        except BucketNotOwned as exc:
-            if (absent_ok or exc.planned) and not exc.unknown:
-                text = "not sent: bucket %s is not in the target account %s" % (exc.bucket, self.perimeter.account)
-                return {"kind": "not_found", "code": "NoSuchBucket", "retries": 0, "message": text, "text": text}
-            if absent_ok:
-                return {"kind": "refused", "code": "PerimeterRefused", "retries": 0, "message": str(exc),
-                        "text": str(exc)}
-            self._journal_refusal(step_id, exc)
-            raise
-        except GuardRefusal as exc:
-            self._journal_refusal(step_id, exc)
-            raise
-
-    def _journal_refusal(self, step_id, exc):
-        error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc), "hints": []}
-        self.journal.append("step_failed", step=step_id, error=error)
-
-    def _track_buckets(self, call, params):
-        if self.perimeter.owned_buckets is None:
-            return
-        if call["service"] == "s3" and call["operation"] == "CreateBucket":
-            self.perimeter.owned_buckets.created(params["Bucket"])
-        elif call["service"] == "s3" and call["operation"] == "DeleteBucket":
-            self.perimeter.owned_buckets.deleted(params["Bucket"])
 
     def _send(self, call, params, step_id=None, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
@@ -286,12 +241,6 @@ class StepRunner(LostAnswers):
         if not self._wait(step, result):
             return
         self._finish(step, result)
-
-    def _check_planned(self, step, call, params):
-        """The main call is checked before anything of the step, so check mode refuses what a run would."""
-        self._guard(step["id"], call, params, "")  # a bucket only planned by this check run passes
-        if self.check_mode and step["mutating"] and call["service"] == "s3" and call["operation"] == "CreateBucket":
-            self.perimeter.owned_buckets.planned.add(params["Bucket"])
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
