@@ -18,8 +18,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanErr
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import register_problem
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
-from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
-    BUILTIN, ReferenceProblem, iter_strings, references_in)
+from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import check_ids_and_references
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
 
 FORMAT = "coworker.aws/plan-v1"
 EXECUTABLE_ENVIRONMENTS = ("sandbox", "development", "test")
@@ -257,49 +257,6 @@ def _step(raw, path, phase, phase_index, check):
     }
 
 
-def _check_step_references(step, path, order, registers, check):
-    """Main-call references must point at earlier steps; others may also name the step itself."""
-    own = order[step["id"]]
-    parts = [("", step["call"]["params"] if step["call"] else {}, False)]
-    if step["call"]:
-        parts.append((".expect", step["call"]["expect"], True))
-    for i, call in enumerate(step["validate"]):
-        parts.append((".validate[%d].expect" % i, call["expect"], True))
-    if step["wait"]:
-        parts.append((".wait.params", step["wait"]["params"], True))
-    for key in ("validate", "rollback"):
-        parts.extend((".%s[%d].params" % (key, i), c["params"], True) for i, c in enumerate(step[key]))
-    for prefix, params, self_ok in parts:
-        for where, text in iter_strings(params):
-            suffix = where if where.startswith("[") else ("." + where if where else "")
-            field = "%s%s%s" % (path, prefix or ".params", suffix)
-            try:
-                refs = references_in(text)
-            except ReferenceProblem as exc:
-                check.add(field, str(exc))
-                continue
-            for scope, name in refs:
-                problem = _reference_problem(scope, name, own, self_ok, order, registers, step["id"])
-                if problem:
-                    check.add(field, problem)
-
-
-def _reference_problem(scope, name, own, self_ok, order, registers, step_id):
-    if scope in BUILTIN:
-        return None if name in BUILTIN[scope] else "${%s.%s}: %s has only %s" % (
-            scope, name, scope, ", ".join(BUILTIN[scope]))
-    if scope not in order:
-        return "${%s.%s}: no step %r in this plan" % (scope, name, scope)
-    if order[scope] == own and not self_ok:
-        return "${%s.%s}: cycle: a step's call cannot use its own output" % (scope, name)
-    if order[scope] > own:
-        return "${%s.%s}: forward reference: step %r runs after step %r" % (scope, name, scope, step_id)
-    if name not in registers.get(scope, {}):
-        known = ", ".join(sorted(registers.get(scope, {}))) or "nothing"
-        return "${%s.%s}: step %r registers no %r (it registers %s)" % (scope, name, scope, name, known)
-    return None
-
-
 def _phases(doc, check):
     phases = check.get(doc, "phases", list, "", default=[])
     if "phases" in doc and isinstance(doc["phases"], list) and not phases:
@@ -321,19 +278,6 @@ def _phases(doc, check):
                 step["path"] = "%s.steps[%d]" % (path, s_index)
                 steps.append(step)
     return steps
-
-
-def _check_ids_and_references(steps, check):
-    order = {}
-    for index, step in enumerate(steps):
-        if step["id"] in order:
-            check.add(step["path"] + ".id", "duplicate step id %r" % step["id"])
-        elif step["id"]:
-            order[step["id"]] = index
-    registers = {s["id"]: s["register"] for s in steps if s["id"]}
-    for step in steps:
-        if step["id"] and order.get(step["id"]) is not None:
-            _check_step_references(step, step["path"], order, registers, check)
 
 
 def _target(doc, check):
@@ -395,7 +339,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS):
         "guardrail": _guardrail(doc, check),
     }
     steps = _phases(doc, check)
-    _check_ids_and_references(steps, check)
+    check_ids_and_references(steps, check)
     for step in steps:
         for call in [step["call"]] + step["validate"] + step["rollback"]:
             if call and not call["region"]:

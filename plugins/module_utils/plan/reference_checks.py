@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan's references checked as a whole: unique step ids, and every ``${step.name}`` naming
+an output an earlier step registers (a step's validate, wait and rollback may also use its own)."""
+
+from __future__ import annotations
+
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
+    BUILTIN, ReferenceProblem, iter_strings, references_in)
+
+
+def check_ids_and_references(steps, check):
+    """Step ids are unique and every ${step.name} names an earlier step's registered output."""
+    order = {}
+    for index, step in enumerate(steps):
+        if step["id"] in order:
+            check.add(step["path"] + ".id", "duplicate step id %r" % step["id"])
+        elif step["id"]:
+            order[step["id"]] = index
+    registers = {s["id"]: s["register"] for s in steps if s["id"]}
+    for step in steps:
+        if step["id"] and order.get(step["id"]) is not None:
+            _check_step_references(step, step["path"], order, registers, check)
+
+
+
+def _check_step_references(step, path, order, registers, check):
+    """Main-call references must point at earlier steps; others may also name the step itself."""
+    own = order[step["id"]]
+    parts = [("", step["call"]["params"] if step["call"] else {}, False)]
+    if step["call"]:
+        parts.append((".expect", step["call"]["expect"], True))
+    for i, call in enumerate(step["validate"]):
+        parts.append((".validate[%d].expect" % i, call["expect"], True))
+    if step["wait"]:
+        parts.append((".wait.params", step["wait"]["params"], True))
+    for key in ("validate", "rollback"):
+        parts.extend((".%s[%d].params" % (key, i), c["params"], True) for i, c in enumerate(step[key]))
+    for prefix, params, self_ok in parts:
+        for where, text in iter_strings(params):
+            suffix = where if where.startswith("[") else ("." + where if where else "")
+            field = "%s%s%s" % (path, prefix or ".params", suffix)
+            try:
+                refs = references_in(text)
+            except ReferenceProblem as exc:
+                check.add(field, str(exc))
+                continue
+            for scope, name in refs:
+                problem = _reference_problem(scope, name, own, self_ok, order, registers, step["id"])
+                if problem:
+                    check.add(field, problem)
+
+
+def _reference_problem(scope, name, own, self_ok, order, registers, step_id):
+    if scope in BUILTIN:
+        return None if name in BUILTIN[scope] else "${%s.%s}: %s has only %s" % (
+            scope, name, scope, ", ".join(BUILTIN[scope]))
+    if scope not in order:
+        return "${%s.%s}: no step %r in this plan" % (scope, name, scope)
+    if order[scope] == own and not self_ok:
+        return "${%s.%s}: cycle: a step's call cannot use its own output" % (scope, name)
+    if order[scope] > own:
+        return "${%s.%s}: forward reference: step %r runs after step %r" % (scope, name, scope, step_id)
+    if name not in registers.get(scope, {}):
+        known = ", ".join(sorted(registers.get(scope, {}))) or "nothing"
+        return "${%s.%s}: step %r registers no %r (it registers %s)" % (scope, name, scope, name, known)
+    return None
