@@ -81,8 +81,8 @@ class Perimeter:
 
 
 def _refuse(where, field, message):
-    return GuardRefusal("REFUSED by the perimeter: %s, %s: %s; nothing was sent" % (where, field or "request",
-                                                                                   message))
+    return GuardRefusal("REFUSED by the perimeter: %s, %s: %s; nothing was sent"
+                        % (where, field or "request", message))
 
 
 # -- operations -------------------------------------------------------------
@@ -258,6 +258,12 @@ class OwnedBuckets:
     def deleted(self, name):
         self._deleted.add(name)
         self._created.discard(name)
+
+    def relist(self):
+        """A create or delete whose answer did not say what happened: ask ListBuckets again next time."""
+        self._listed = None
+        self._created.clear()
+        self._deleted.clear()
 
 
 def check_bucket(perimeter, bucket, path, where):

@@ -54,12 +54,18 @@ class PerimeterCalls:
         error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc), "hints": []}
         self.journal.append("step_failed", step=step_id, error=error)
 
-    def _track_buckets(self, call, params):
-        if self.perimeter.owned_buckets is None:
+    def _track_buckets(self, call, params, answered=True):
+        """Keep the owned-bucket list current; after a create or delete that failed or lost its
+        answer (the bucket may exist now, or be gone), ListBuckets is asked again."""
+        if self.perimeter.owned_buckets is None or call["service"] != "s3":
             return
-        if call["service"] == "s3" and call["operation"] == "CreateBucket":
+        if call["operation"] not in ("CreateBucket", "DeleteBucket"):
+            return
+        if not answered:
+            self.perimeter.owned_buckets.relist()
+        elif call["operation"] == "CreateBucket":
             self.perimeter.owned_buckets.created(params["Bucket"])
-        elif call["service"] == "s3" and call["operation"] == "DeleteBucket":
+        else:
             self.perimeter.owned_buckets.deleted(params["Bucket"])
 
     def _check_planned(self, step, call, params):

@@ -110,8 +110,10 @@ class StepRunner(PerimeterCalls, LostAnswers):
             self._track_buckets(call, params)
             return response, None
         except ClientError as exc:
+            self._track_buckets(call, params, answered=False)
             return None, classify_client_error(exc, call["service"], call["operation"], params, self.aws.profile)
         except (BotoCoreError, ValueError) as exc:
+            self._track_buckets(call, params, answered=False)
             return None, classify_other_error(exc, call["service"], call["operation"], params, self.aws.profile)
 
     def _read(self, call, params, step_id=None, what="", absent_ok=False):
@@ -319,7 +321,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
             result["error"] = {"kind": "validation_failed", "code": "ValidationFailed", "message": text,
                                "text": text, "hints": []}
             self._step_failed(step, result, error=result["error"], outputs=result["outputs"],
-                                before=result["before"], after=result["after"])
+                              before=result["before"], after=result["after"])
             return
         result["status"] = "succeeded"
         self.journal.append("step_succeeded", step=step["id"], outputs=result["outputs"], retries=result["retries"],

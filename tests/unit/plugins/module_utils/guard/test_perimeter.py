@@ -286,7 +286,7 @@ def test_looking_at_a_bucket_of_another_account_means_absent_and_is_not_sent(tmp
         assert runner.execute(make)["before"] == "absent"
         assert runner.execute(drop)["validation"]["status"] == "passed"
         assert runner.rollback(make)["calls"][0]["status"] == "already_gone"
-    assert [op for op, _ in aws.calls] == ["CreateBucket", "HeadBucket", "HeadBucket", "DeleteBucket"]
+    assert [op for op, _params in aws.calls] == ["CreateBucket", "HeadBucket", "HeadBucket", "DeleteBucket"]
 
 
 def test_when_list_buckets_fails_bucket_calls_are_refused_and_looks_are_not_sent(tmp_path):
@@ -305,4 +305,13 @@ def test_when_list_buckets_fails_bucket_calls_are_refused_and_looks_are_not_sent
     with journal, pytest.raises(GuardRefusal, match=r"step make \(validate\), Bucket: cannot tell whether bucket "
                                                     r"'fresh' belongs .*s3:ListBuckets failed \(AccessDenied"):
         runner.execute(make)
-    assert [op for op, _ in aws.calls] == ["CreateBucket"]  # describe-before not sent; validate refused
+    assert [op for op, _params in aws.calls] == ["CreateBucket"]  # describe-before not sent; validate refused
+
+
+def test_a_bucket_create_without_an_answer_makes_the_owned_list_ask_list_buckets_again():
+    listings = [["other"], ["other", "maybe-ours"]]
+    owned = OwnedBuckets(lambda: listings.pop(0))
+    assert owned() == {"other"}
+    owned.created("made")
+    owned.relist()  # the create of maybe-ours lost its answer
+    assert owned() == {"other", "maybe-ours"} and listings == []
