@@ -32,12 +32,12 @@ def _validation_text(validation):
 
 
 def step_line(result, total):
-    """``[Step i of N] id — command — SUCCEEDED in 61 ms — validation passed``."""
+    """``[Step i of N] id — command — SUCCEEDED in 61 ms — validation passed``.
+
+    A failure's error is not repeated here: the role prints it once, in full, after the batch."""
     status = result["status"].upper()
     if result.get("retries"):
         status += " after %d retries" % result["retries"]
-    if result["status"] == "failed" and result.get("error"):
-        status += " (%s)" % (result["error"].get("code") or result["error"].get("kind"))
     parts = ["[Step %d of %d] %s" % (result["index"], total, result["id"]), result.get("cli") or "",
              "%s in %d ms" % (status, result.get("duration_ms", 0)), _validation_text(result.get("validation"))]
     return printable(DASH.join(part for part in parts if part))
