@@ -229,7 +229,7 @@ class ActionModule(ControllerAction):
         options = decide.failure_choices(skippable)
         lines.append("Step %s failed. What now?" % decision["step"])
         lines += ["  %s %s" % option for option in options]
-        keys = [key for key, _ in options]
+        keys = [key for key, _label in options]
         lines.append("Choose %s or %s" % (", ".join(keys[:-1]), keys[-1]))
         return "\n".join(lines) + "\n"
 

@@ -14,7 +14,7 @@ import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import mutating_calls, output_of, run_playbook
-from workflow_support import (  # noqa: F401  (workflow is a fixture)
+from workflow_support import (  # noqa: F401  pylint: disable=unused-import
     APPROVAL_WAITING, CHECKPOINT_WAITING, expect, finish, plan_document, put_param, unwrapped, workflow)
 
 

@@ -206,7 +206,7 @@ def test_an_allowed_operation_is_no_longer_refused_by_name(ws):
 
 def test_reference_amplification_is_refused_before_sending_in_check_mode_too(ws):
     # a ~3 KiB answer referenced 400 times: a 7 KiB plan asking for a >1 MiB request
-    big = "".join("${regions.all}" for _ in range(400))
+    big = "".join("${regions.all}" for _copy in range(400))
     steps = [step("regions", "ec2:DescribeRegions", {}, register={"all": "Regions"}),
              step("amplified", "ssm:PutParameter", {"Name": "/amplified", "Value": big, "Type": "String"})]
     for extra in ((), ("--check",)):

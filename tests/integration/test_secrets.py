@@ -14,7 +14,7 @@ import re
 import stat
 
 from moto_harness import mutating_calls, output_of
-from workflow_support import workflow  # noqa: F401  (fixture)
+from workflow_support import workflow  # noqa: F401  pylint: disable=unused-import
 
 SECRET_VALUE = "s3cr3t-Db-Passw0rd-7f1c"
 # a secret key shown anywhere as a value, in JSON, YAML or Python repr

@@ -27,7 +27,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanErr
 from ansible_collections.coworker.aws.plugins.module_utils.plan import cli_custom, cli_options
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import (
     CLI_SERVICES, COMPLEX, GLOBAL_OPTIONS, OLD_LIST_CASE, READS_FILE, READS_URL, TEXT_URL_OPTIONS)
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_render import (  # noqa: F401 - re-exported
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_render import (  # noqa: F401  pylint: disable=unused-import
     cli_operation_name, cli_service_name, render_cli)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_shorthand import (
     ShorthandError, apply_model, read_shorthand)
@@ -228,7 +228,7 @@ class _Line:
     @staticmethod
     def _refuse_conflicts(given):
         seen = {}
-        for option, _ in given:
+        for option, _value in given:
             if option.dest in seen:
                 raise _Invalid("--%s and --%s both set %s: give one of them" % (
                     seen[option.dest], option.name, option.dest))

@@ -19,7 +19,7 @@ class CustomError(ValueError):
 
 def extra_commands(cli_service, table):
     """CLI-only command names of a service: ``{command: operation}``."""
-    return {command: operation for (service, command), (operation, _) in CLI_ONLY_OPERATIONS.items()
+    return {command: operation for (service, command), (operation, _how) in CLI_ONLY_OPERATIONS.items()
             if service == cli_service and operation in table.values()}
 
 
@@ -108,7 +108,7 @@ def _port(params, value):
     if value in ("-1", "all"):
         first = last = "-1"
     else:
-        first, _, last = value.partition("-")
+        first, _dash, last = value.partition("-")
         last = last or first
     try:
         _permission(params).update(FromPort=int(first), ToPort=int(last))
@@ -225,19 +225,6 @@ def _number(value):
         raise CustomError("should be a number") from None
 
 
-_METRIC_READERS = {
-    "metric-name": lambda value: {"MetricName": value},
-    "timestamp": lambda value: {"Timestamp": value},
-    "unit": lambda value: {"Unit": value},
-    "value": lambda value: {"Value": _number(value)},
-    "dimensions": lambda value: {"Dimensions": [
-        {"Name": key, "Value": item} for key, item in _checked_pairs(value, "Name=Value,...")]},
-    "statistic-values": lambda value: {"StatisticValues": {
-        key: _number(item) for key, item in _checked_pairs(value, "SampleCount=n,Sum=n,Minimum=n,Maximum=n")}},
-    "storage-resolution": lambda value: {"StorageResolution": _integer(value)},
-}
-
-
 def _checked_pairs(value, what):
     pairs = _pairs(value, what)
     if any(len(pair) != 2 for pair in pairs):
@@ -250,6 +237,19 @@ def _integer(value):
         return int(value)
     except ValueError:
         raise CustomError("should be a whole number") from None
+
+
+_METRIC_READERS = {
+    "metric-name": lambda value: {"MetricName": value},
+    "timestamp": lambda value: {"Timestamp": value},
+    "unit": lambda value: {"Unit": value},
+    "value": lambda value: {"Value": _number(value)},
+    "dimensions": lambda value: {"Dimensions": [
+        {"Name": key, "Value": item} for key, item in _checked_pairs(value, "Name=Value,...")]},
+    "statistic-values": lambda value: {"StatisticValues": {
+        key: _number(item) for key, item in _checked_pairs(value, "SampleCount=n,Sum=n,Minimum=n,Maximum=n")}},
+    "storage-resolution": lambda value: {"StorageResolution": _integer(value)},
+}
 
 
 # -- ses send-email: --from, --to/--cc/--bcc, --subject/--text/--html ----------------------------------------------

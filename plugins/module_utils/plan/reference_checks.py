@@ -23,7 +23,6 @@ def check_ids_and_references(steps, check):
             _check_step_references(step, step["path"], order, registers, check)
 
 
-
 def _check_step_references(step, path, order, registers, check):
     """Main-call references must point at earlier steps; others may also name the step itself."""
     own = order[step["id"]]

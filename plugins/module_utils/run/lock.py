@@ -128,14 +128,14 @@ def _refuse_live_holder(holder, path):
     if holder.get("host") == socket.gethostname():
         if holder.get("pid") and _pid_alive(holder["pid"]):
             raise LockHeld("force_unlock refused: run %s still runs here (pid %s on %s is alive); stop that "
-                           "process first, or let it finish. Lock: %s" % (holder.get("run_id"), holder.get("pid"),
-                                                                         holder.get("host"), path))
+                           "process first, or let it finish. Lock: %s"
+                           % (holder.get("run_id"), holder.get("pid"), holder.get("host"), path))
         return
     if not _lease_expired(holder):
         raise LockHeld("force_unlock refused: run %s is held from another host (%s, pid %s) and its lease runs "
                        "until %s; its process cannot be checked from here. Stop it there, or wait until the "
-                       "lease ends. Lock: %s" % (holder.get("run_id"), holder.get("host"), holder.get("pid"),
-                                                holder.get("lease_until"), path))
+                       "lease ends. Lock: %s"
+                       % (holder.get("run_id"), holder.get("host"), holder.get("pid"), holder.get("lease_until"), path))
 
 
 def describe_holder(holder, path):

@@ -540,8 +540,8 @@ def test_paging_options_are_refused_only_where_the_cli_pages():
 
 
 def test_run_instances_count_defaults_and_interfaces():
-    assert parse_command("aws ec2 run-instances --image-id ami-1")[2] == {"ImageId": "ami-1", "MinCount": 1,
-                                                                         "MaxCount": 1}
+    assert parse_command("aws ec2 run-instances --image-id ami-1")[2] == {
+        "ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
     params = parse_command("aws ec2 run-instances --image-id ami-1 --count 2 --subnet-id s-1 --security-group-ids sg-1 "
                            "--associate-public-ip-address")[2]
     assert params == {"ImageId": "ami-1", "MinCount": 2, "MaxCount": 2, "NetworkInterfaces": [
@@ -629,8 +629,8 @@ def test_split_words_is_shlex_split():
     import random
     alphabet = ["a", "b", " ", "\t", "\n", "'", '"', "\\", "$", "=", "{", "\u00a0", "\x0b", "#", ";"]
     rnd = random.Random(15)
-    for _ in range(20000):
-        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
+    for _case in range(20000):
+        text = "".join(rnd.choice(alphabet) for _char in range(rnd.randint(0, 16)))
         try:
             expected = shlex.split(text)
         except ValueError:

@@ -60,7 +60,7 @@ def test_parse_equal_to_the_cli(report):
 
 
 def test_every_on_purpose_refusal_is_refused(report):
-    hits, total, _ = report["figures"]["refusals_refused"]
+    hits, total, _misses = report["figures"]["refusals_refused"]
     assert hits == total, _listing(report)
 
 

@@ -56,7 +56,7 @@ def test_inline_then_approve_covers_the_content(tmp_path):
     document = yaml.safe_load(path.read_text())
     command = document["phases"][0]["steps"][1]["command"]
     assert "file://" not in command
-    _, _, params = parse_command(command)
+    _service, _operation, params = parse_command(command)
     assert json.loads(params["AssumeRolePolicyDocument"]) == POLICY
     assert params["Tags"] == [{"Key": "team", "Value": "a b"}]
     loaded = load_plan(str(path))  # the approval verifies: the digest covers the inlined content

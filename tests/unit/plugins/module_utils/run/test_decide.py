@@ -116,8 +116,8 @@ def test_unexpected_output_accepted_continues_with_the_rest_and_refused_becomes_
 
 
 def test_failure_choices_offer_skip_only_for_a_skippable_step():
-    assert [k for k, _ in decide.failure_choices(False)] == ["1", "3", "4"]
-    assert [k for k, _ in decide.failure_choices(True)] == ["1", "2", "3", "4"]
+    assert [k for k, _label in decide.failure_choices(False)] == ["1", "3", "4"]
+    assert [k for k, _label in decide.failure_choices(True)] == ["1", "2", "3", "4"]
 
 
 @pytest.mark.parametrize("answer, action, status", [

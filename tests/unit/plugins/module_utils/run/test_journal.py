@@ -204,7 +204,7 @@ def test_every_event_is_also_in_the_copy_outside_the_run_folder(tmp_path):
     assert read_events(copy_path(path)) == read_events(path)
 
 
-@pytest.mark.parametrize("damage, word", [(lambda p: os.unlink(p), "deleted or replaced"),
+@pytest.mark.parametrize("damage, word", [(os.unlink, "deleted or replaced"),
                                           (lambda p: os.truncate(p, 10), "truncated")])
 def test_a_journal_lost_under_an_open_run_stops_the_next_append(tmp_path, damage, word):
     path, journal = started_journal(tmp_path)

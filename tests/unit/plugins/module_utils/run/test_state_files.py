@@ -56,9 +56,10 @@ def test_appends_refuse_a_symlink(tmp_path, writer):
         if writer == "journal":
             Journal(str(target), "r1")
         elif writer == "changelog":
-            append_changelog(str(tmp_path), {"resources": [], "finished_at": "", "plan": {"id": "p", "name": "n",
-                             "sha256": "0" * 64}, "run_id": "r1", "executor_arn": None, "profile": None,
-                             "account_id": "1", "environment": "sandbox", "region": "r", "status": "s"})
+            append_changelog(str(tmp_path), {
+                "resources": [], "finished_at": "", "plan": {"id": "p", "name": "n", "sha256": "0" * 64},
+                "run_id": "r1", "executor_arn": None, "profile": None, "account_id": "1", "environment": "sandbox",
+                "region": "r", "status": "s"})
         else:
             append_private(str(target), b"z")
     assert victim.read_text() == "keep"

@@ -159,7 +159,7 @@ def test_a_duplicate_of_what_existed_before_the_call_is_a_conflict_that_changed_
     result = step_runner.execute(plan_step(SECURITY_GROUP))
     journal.close()
     assert (result["status"], result["changed"], result["error"]["kind"]) == ("failed", False, "conflict")
-    assert [op for op, _ in aws.calls] == ["DescribeSecurityGroups", "CreateSecurityGroup"]  # no adoption
+    assert [op for op, _params in aws.calls] == ["DescribeSecurityGroups", "CreateSecurityGroup"]  # no adoption
 
 
 def test_a_duplicate_tagged_by_another_run_is_left_alone(tmp_path):
