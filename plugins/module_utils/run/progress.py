@@ -39,7 +39,12 @@ def step_line(result, total):
     if result.get("retries"):
         status += " after %d retries" % result["retries"]
     parts = ["[Step %d of %d] %s" % (result["index"], total, result["id"]), result.get("cli") or "",
-             "%s in %d ms" % (status, result.get("duration_ms", 0)), _validation_text(result.get("validation"))]
+             "%s in %d ms" % (status, result.get("duration_ms", 0))]
+    if result.get("waits_for"):
+        parts.append("would run after %s (needs its output; not sent)" % ", ".join(result["waits_for"]))
+    elif result.get("prediction"):
+        parts.append(result["prediction"])
+    parts.append(_validation_text(result.get("validation")))
     return printable(DASH.join(part for part in parts if part))
 
 

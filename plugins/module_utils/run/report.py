@@ -39,6 +39,8 @@ def _steps(plan_steps, events):
             row["retries_chosen"] += 1  # a retry the person chose at "What now?"
         if kind == "step_planned" and event.get("before") is not None:
             row["before"] = event["before"]
+        if kind == "step_planned":  # what a dry run predicts (see run/dry_run.py)
+            row.update({key: event[key] for key in ("prediction", "would_fail", "waits_for") if key in event})
         if kind in STEP_EVENTS:
             row["status"] = STEP_EVENTS[kind]
         if kind == "validation":
@@ -166,6 +168,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "validation": {s["id"]: s["validation"] for s in steps},
         "next_steps": _next_steps(status, run_id, left),
         "refusal": refusal,
+        "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
     }
 
 
@@ -180,6 +183,22 @@ def _ts(text):
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _dry_run_lines(steps):
+    """What the dry run predicts, step by step; the steps the real run would fail at come first."""
+    said = [s for s in steps if s.get("prediction") or s.get("waits_for")]
+    if not said:
+        return []
+    failing = [s for s in said if s.get("would_fail")]
+    lines = ["## Dry run: what a real run would do", ""]
+    if failing:
+        lines += ["A real run would fail at: %s." % ", ".join(s["id"] for s in failing), ""]
+    for s in said:
+        what = ("would run after %s (needs its output)" % ", ".join(s["waits_for"]) if s.get("waits_for")
+                else s["prediction"])
+        lines.append("- %s: %s" % (s["id"], what))
+    return lines + [""]
+
+
 def render_markdown(report):
     report = printable(report)  # plan text and AWS output: no terminal control in a file people cat
     lines = ["# Run %s: %s" % (report["run_id"], report["status"].upper().replace("_", " ")), "",
@@ -191,6 +210,8 @@ def render_markdown(report):
              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
     if report.get("refusal"):
         lines += ["## Refused", "", report["refusal"], ""]
+    if report.get("dry_run"):
+        lines += _dry_run_lines(report["steps"])
     lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",
               "|---|---|---|---|---|---|---|"]
     for s in report["steps"]:

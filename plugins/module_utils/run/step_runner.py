@@ -31,7 +31,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import Progress, silent
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
-from ansible_collections.coworker.aws.plugins.module_utils.run import outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
 
@@ -149,6 +149,10 @@ class StepRunner(PerimeterCalls, LostAnswers):
     def _validate_call(self, step_id, call, expect_absent=False):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
+        waiting = dry_run.waits_for(call, self.context) if self.check_mode else []
+        if waiting:  # never send a placeholder: the call needs outputs a dry run does not have
+            record.update(status="planned", waits_for=waiting)
+            return record
         tries = int(call.get("retries") or 0) + 1
         for attempt in range(tries):
             if attempt:
@@ -181,7 +185,9 @@ class StepRunner(PerimeterCalls, LostAnswers):
         gone = step["call"]["operation"].startswith(REMOVING_PREFIXES)
         calls = [self._validate_call(step["id"], call, expect_absent=gone) for call in step["validate"]]
         states = [c.pop("state", None) for c in calls]
-        status = "passed" if all(c["status"] == "passed" for c in calls) else "failed"
+        if all(c["status"] == "planned" for c in calls):
+            return {"status": "not_run", "calls": calls, "state": None}
+        status = "passed" if all(c["status"] in ("passed", "planned") for c in calls) else "failed"
         self.journal.append("validation", step=step["id"], status=status, calls=calls)
         # the first validate call describes the resource: its answer is the "after" state
         first = calls[0]
@@ -218,11 +224,15 @@ class StepRunner(PerimeterCalls, LostAnswers):
         result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
                           "region": call["region"]}
         result["cli"] = self._cli(call, params)
+        if self.check_mode and self._planned_only(step, call, result):
+            return
         if step["mutating"]:
             result["before"] = self.describe(step)
         if self.check_mode and step["mutating"]:
-            result.update(status="planned", changed=True, validation=self.validate(step))
-            self.journal.append("step_planned", step=step["id"], cli=result["cli"], before=result["before"])
+            prediction = dry_run.predict(call["operation"], result["before"])
+            result.update(status="planned", changed=True, validation=self.validate(step), prediction=prediction)
+            self.journal.append("step_planned", step=step["id"], cli=result["cli"], before=result["before"],
+                                prediction=prediction, would_fail=dry_run.certainly_fails(prediction))
             return
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
@@ -243,6 +253,18 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if not self._wait(step, result):
             return
         self._finish(step, result)
+
+    def _planned_only(self, step, call, result):
+        """Check mode: a call that needs outputs no step has produced yet is shown, never sent."""
+        waiting = dry_run.waits_for(call, self.context)
+        if not waiting:
+            return False
+        result.update(status="planned", changed=False, waits_for=waiting,
+                      validation={"status": "not_run", "calls": [
+                          {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"}
+                          for c in step["validate"]]})
+        self.journal.append("step_planned", step=step["id"], cli=result["cli"], waits_for=waiting)
+        return True
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
