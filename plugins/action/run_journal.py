@@ -92,9 +92,10 @@ class ActionModule(ControllerAction):
         # from here on the run reads only the bytes whose digest was checked above
         copy = store_copy(run_dir(args["state_dir"], run_id), source, raw)
         loaded = load_plan(copy, verify=False)
+        commands = self._commands(args, run_id)
         with Journal(journal_path(args["state_dir"], run_id), run_id, create=True) as journal:
             journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy,
-                           sha256=loaded["sha256"],
+                           sha256=loaded["sha256"], commands=commands,
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
                            environment=plan["target"]["environment"],
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
@@ -103,7 +104,7 @@ class ActionModule(ControllerAction):
                          read_events(journal_path(args["state_dir"], run_id)), provisional=True)
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=dry_run,
                       interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"],
-                      commands=self._commands(args, run_id))
+                      commands=commands)
         return result
 
     @staticmethod

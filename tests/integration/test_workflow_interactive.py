@@ -175,7 +175,12 @@ def test_pause_keeps_the_changes_and_resume_runs_only_the_rest(workflow):
     run_id = workflow.only_run()
     assert workflow.report(run_id)["status"] == "partial"
     assert f"Run {run_id}: PARTIAL — 2 of 4 steps completed (stopped part-way)" in unwrapped(transcript)
-    assert f"rollback_run.yml -e run={run_id}" in workflow.report_md(run_id)
+    report_md = workflow.report_md(run_id)
+    # report.md's next steps are the commands as printed on screen: with this run's state_dir
+    assert f"rollback_run.yml -e run={run_id} -e state_dir={workflow.state_dir}" in report_md
+    # the error's explanation keeps its lines (not one line of escaped newlines)
+    assert "- put_c: CONFLICT: ssm:PutParameter failed with ParameterAlreadyExists" in report_md
+    assert "\\x0a" not in report_md
 
     workflow.unblock_put_c()
     with workflow.moto.recording() as calls:

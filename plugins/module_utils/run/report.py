@@ -126,16 +126,19 @@ def overall_status(outcome, dry_run, steps, rollback):
     return "partial"
 
 
-def _next_steps(status, run_id, left):
+def _next_steps(status, run_id, left, commands=None):
+    """What to do next; ``commands`` are the follow-up commands recorded when the run started (the
+    playbook as the person ran it, with their options), so they work as printed."""
     if status in ("succeeded", "dry_run", "rolled_back"):
         return [] if status != "dry_run" else ["run again without --check / dry_run to execute"]
     if status in ("refused", "not_approved") and not left:
         return ["nothing was changed"]
-    steps = []
-    if left:
-        steps.append("roll back what this run changed: ansible-playbook playbooks/rollback_run.yml -e run=%s" % run_id)
-        steps.append("or continue it: ansible-playbook playbooks/execute_nonprod.yml -e resume=%s" % run_id)
-    return steps
+    commands = commands or {
+        "rollback": "ansible-playbook playbooks/rollback_run.yml -e run=%s" % run_id,
+        "resume": "ansible-playbook playbooks/execute_nonprod.yml -e resume=%s" % run_id}
+    if not left:
+        return []
+    return ["roll back what this run changed: %s" % commands["rollback"], "or continue it: %s" % commands["resume"]]
 
 
 def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
@@ -166,7 +169,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "resources": [{"step": s["id"], "action": s["action"], "cli": s["cli"], "result": s["status"],
                        "before": s["before"], "after": s["after"]} for s in steps if s["status"] != "not_run"],
         "validation": {s["id"]: s["validation"] for s in steps},
-        "next_steps": _next_steps(status, run_id, left),
+        "next_steps": _next_steps(status, run_id, left, started.get("commands")),
         "refusal": refusal,
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
     }
@@ -200,6 +203,9 @@ def _dry_run_lines(steps):
 
 
 def render_markdown(report):
+    # an error's explanation keeps its lines; everything else is one line a field
+    error_texts = {s["id"]: printable((s["error"] or {}).get("text", ""), multiline=True).replace("\n", "\n  ")
+                   for s in report["steps"] if s["error"]}
     report = printable(report)  # plan text and AWS output: no terminal control in a file people cat
     lines = ["# Run %s: %s" % (report["run_id"], report["status"].upper().replace("_", " ")), "",
              "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
@@ -224,7 +230,7 @@ def render_markdown(report):
                                                                _short(r["before"]), _short(r["after"])))
     errors = [s for s in report["steps"] if s["error"]]
     if errors:
-        lines += ["", "## Errors", ""] + ["- %s: %s" % (s["id"], (s["error"] or {}).get("text", "")) for s in errors]
+        lines += ["", "## Errors", ""] + ["- %s: %s" % (s["id"], error_texts.get(s["id"], "")) for s in errors]
     rb = report["rollback"]
     lines += ["", "## Rollback: %s" % rb["status"], ""]
     for s in rb["steps"]:
@@ -285,7 +291,8 @@ def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=Fals
     report["journal_events"] = len(events)
     if provisional:
         report.update(provisional=True, note=PROVISIONAL_NOTE)
-        report["next_steps"] = _next_steps("aborted", run_id, True)
+        started = next((e for e in events if e["event"] == "run_started"), {})
+        report["next_steps"] = _next_steps("aborted", run_id, True, started.get("commands"))
     markdown = render_markdown(report)
     if provisional:
         markdown += "\n_%s._\n" % PROVISIONAL_NOTE
