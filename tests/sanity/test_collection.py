@@ -148,3 +148,12 @@ def test_ansible_builder_creates_a_build_context(tmp_path):
     assert files & {"Containerfile", "Dockerfile"} and "_build" in files
     galaxy = yaml.safe_load((tmp_path / "context" / "_build" / "requirements.yml").read_text())
     assert galaxy["collections"][0]["name"] == "https://github.com/coworker/coworker.aws.git"
+
+
+def test_every_test_module_has_a_unique_name():
+    """pytest imports test modules by their base name (rootdir-relative "prepend" mode): two files
+    named alike in different folders make the second fail to collect, so CI errors out."""
+    names = {}
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        names.setdefault(path.name, []).append(str(path.relative_to(REPO)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
