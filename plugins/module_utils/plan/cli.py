@@ -30,7 +30,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_render import (  # noqa: F401  pylint: disable=unused-import
     cli_operation_name, cli_service_name, render_cli)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_shorthand import (
-    ShorthandError, apply_model, read_shorthand)
+    ShorthandError, apply_model, read_shorthand, scalar_value)
 
 _EXACT_REFERENCE = re.compile(r"\$\{[^{}]*\}\Z")
 # argparse reads a word that looks like a negative number as a value, any other "-x" as an option.
@@ -343,18 +343,9 @@ def _fail(message):
 
 def _scalar(shape, text, label):
     kind = shape.type_name
-    try:
-        if kind in ("integer", "long"):
-            return int(text)
-        if kind in ("float", "double"):
-            return float(text)
-    except ValueError:
-        raise _Invalid("%s: expected %s number, got %r" % (label, kind, text)) from None
-    if kind == "boolean":
-        if text.lower() not in ("true", "false"):
-            raise _Invalid("%s: expected true or false, got %r" % (label, text))
-        return text.lower() == "true"
+    if kind == "boolean" and text.lower() not in ("true", "false"):
+        raise _Invalid("%s: expected true or false, got %r" % (label, text))
     if kind == "blob" and shape.serialization.get("streaming"):
         raise _Invalid("%s: the CLI reads this streaming upload from a local file, which a plan cannot carry; "
                        "give the call as action + params instead" % label)
-    return text
+    return scalar_value(kind, text, label, _fail)

@@ -204,10 +204,11 @@ def apply_model(shape, value, where, invalid):
         return [apply_model(shape.member, item, "%s[%d]" % (where, n), invalid) for n, item in enumerate(items)]
     if isinstance(value, (dict, list)):
         invalid("%s: expected a %s, got %r" % (where, kind, value))
-    return _scalar(kind, value, where, invalid)
+    return scalar_value(kind, value, where, invalid)
 
 
-def _scalar(kind, text, where, invalid):
+def scalar_value(kind, text, where, invalid):
+    """A CLI text value as the model's scalar type (numbers and booleans); ``invalid(message)`` raises."""
     try:
         if kind in ("integer", "long"):
             return int(text)
