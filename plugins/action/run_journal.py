@@ -9,15 +9,16 @@ of the plan digest, never from a variable that claims it.
 
 from __future__ import annotations
 
+import json
 import os
 
 from ansible import context
 
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, check_intact, done_steps, find_run, journal_path, new_run_id, read_events, restore_from_copy, run_dir,
-    run_state, steps_to_roll_back)
+    RUN_ID_RE, done_steps, new_run_id, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -28,19 +29,21 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.followup import c
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, build_report, write_report
-from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_path, release
+from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_key, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "refused", "interrupted", "note")
 ARGUMENT_SPEC = with_group_args(dict(
-    op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "decide", "finish", "release"]),
+    op=dict(type="str", required=True,
+            choices=["start", "open", "record", "approve", "decide", "finish", "release", "list", "show"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
     sha256=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
     run_id=dict(type="str"),
+    limit=dict(type="int", default=20),
     profile=dict(type="str", aliases=["aws_profile"]),
     dry_run=dict(type="bool", default=False),
     force_unlock=dict(type="str"),
@@ -69,14 +72,21 @@ class ActionModule(ControllerAction):
 
     def act(self, args, result):
         try:
+            self.backend = backend_of(args)
             return getattr(self, "_op_" + args["op"])(args, result)
         except ValueError as exc:
             return failed(result, str(exc))
 
     def _journal(self, args):
+        """The run this task is about (its id, checked)."""
         if not args["run_id"]:
             raise ValueError("run_id is required for op=%s" % args["op"])
-        return journal_path(args["state_dir"], args["run_id"])
+        if not RUN_ID_RE.match(args["run_id"]):
+            raise ValueError("invalid run id %r" % (args["run_id"],))
+        return args["run_id"]
+
+    def _events(self, run_id):
+        return self.backend.events(run_id)
 
     def _op_start(self, args, result):
         source = find_plan(args["plan"], args["plans_dir"])
@@ -86,23 +96,26 @@ class ActionModule(ControllerAction):
         run_id = args["run_id"] or new_run_id(plan["id"])
         dry_run = bool(args["dry_run"] or self._task.check_mode)
         note = None
+        backend = self.backend
+        if not RUN_ID_RE.match(run_id):
+            raise ValueError("invalid run id %r" % (run_id,))
         if not dry_run:
-            lock = lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"])
-            note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
+            lock = lock_key(plan["target"]["account_id"], plan["target"]["region"], plan["id"])
+            note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"])
         # from here on the run reads only the bytes whose digest was checked above
-        copy = store_copy(run_dir(args["state_dir"], run_id), source, raw)
-        loaded = load_plan(copy, verify=False)
+        copy_key, copy = store_copy(backend, run_id, source, raw)
+        loaded = load_plan(backend.local_file(copy_key), verify=False)
         commands = self._commands(args, run_id)
-        with Journal(journal_path(args["state_dir"], run_id), run_id, create=True) as journal:
-            journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy,
-                           sha256=loaded["sha256"], commands=commands,
+        with backend.journal(run_id, create=True) as journal:
+            journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy, plan_copy_key=copy_key,
+                           state_backend=backend.kind, sha256=loaded["sha256"], commands=commands,
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
                            environment=plan["target"]["environment"],
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
         if not dry_run:  # an interrupted run has a report from its first second on
-            write_report(run_dir(args["state_dir"], run_id), run_id, loaded,
-                         read_events(journal_path(args["state_dir"], run_id)), provisional=True)
-        result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=dry_run,
+            write_report(backend, run_id, loaded, backend.events(run_id), provisional=True)
+        result.update(changed=False, run_id=run_id, run_dir=backend.run_location(run_id), dry_run=dry_run,
+                      journal=backend.journal_location(run_id),
                       interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"],
                       commands=commands)
         return result
@@ -118,27 +131,28 @@ class ActionModule(ControllerAction):
             # a dry run would journal "planned" steps into the real run and hide what it changed
             raise ValueError("a dry run of %s is not available: the %s plan is shown before the approval prompt; "
                              "answer no there to stop — nothing was changed" % (args["purpose"], args["purpose"]))
-        run_id = find_run(args["state_dir"], args["run_id"] or "last")
-        path = journal_path(args["state_dir"], run_id)
-        restored = restore_from_copy(path)  # a journal deleted or cut short under the run comes back whole
-        state = run_state(read_events(path))
+        backend = self.backend
+        run_id = backend.find_run(args["run_id"] or "last")
+        restored = backend.restore(run_id)  # a journal deleted or cut short under the run comes back whole
+        state = run_state(backend.events(run_id))
         started = state["started"]
         if started is None or started.get("dry_run"):
             raise ValueError("run %s %s" % (run_id, "is a dry run: nothing to %s" % args["purpose"]
                                             if started else "has no run_started event"))
-        plan_path = run_plan_path(started)
+        plan_path = run_plan_path(started, None, backend)
         digest = plan_digest(read_document(plan_path))
         if digest != started["sha256"]:
             raise ValueError("refused: the plan file %s changed since run %s (digest now %s, the run used %s); "
                              "nothing was changed" % (plan_path, run_id, digest[:12], started["sha256"][:12]))
-        lock = lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"])
-        note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
-        with Journal(path, run_id) as journal:
+        lock = lock_key(started["account_id"], started["region"], started["plan_id"])
+        note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"])
+        with backend.journal(run_id) as journal:
             if restored:
                 journal.append("note", text=restored)
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
         note = "; ".join(filter(None, [restored, note])) or None
-        result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
+        result.update(changed=False, run_id=run_id, run_dir=backend.run_location(run_id), dry_run=False,
+                      journal=backend.journal_location(run_id),
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
                       plan_path=plan_path, done=done_steps(state),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
@@ -147,20 +161,19 @@ class ActionModule(ControllerAction):
 
     def _op_release(self, args, result):
         """Leave a reopened run as it was (its report untouched) and give its lock back."""
-        path = self._journal(args)
-        started = run_state(read_events(path))["started"] or {}
-        with Journal(path, args["run_id"]) as journal:
+        run_id = self._journal(args)
+        started = run_state(self._events(run_id))["started"] or {}
+        with self.backend.journal(run_id) as journal:
             journal.append("run_released", outcome=args["outcome"])
         if started:
-            release(lock_path(args["state_dir"], started["account_id"], started["region"], started["plan_id"]),
-                    args["run_id"])
+            release(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), run_id)
         result["changed"] = False
         return result
 
     def _op_record(self, args, result):
         if not args["event"]:
             raise ValueError("event is required for op=record")
-        with Journal(self._journal(args), args["run_id"]) as journal:
+        with self.backend.journal(self._journal(args)) as journal:
             fields = dict(args["data"])
             fields.pop("event", None)
             fields.pop("ts", None)
@@ -171,7 +184,7 @@ class ActionModule(ControllerAction):
     def _op_approve(self, args, result):
         """Approval is a typed "yes" or a token that matches the digest this run started with."""
         path = self._journal(args)
-        started = run_state(read_events(path))["started"]
+        started = run_state(self._events(path))["started"]
         if started is None:
             raise ValueError("run %s has no journal" % args["run_id"])
         digest = started["sha256"]
@@ -179,7 +192,7 @@ class ActionModule(ControllerAction):
             approved, how = token_matches(args["token"], digest), "token"
         else:
             approved, how = (args["answer"] or "").strip().lower() == "yes", "prompt"
-        with Journal(path, args["run_id"]) as journal:
+        with self.backend.journal(path) as journal:
             journal.append("approved" if approved else "not_approved", sha256=digest, how=how)
         result.update(changed=False, approved=approved)
         if not approved:
@@ -201,7 +214,7 @@ class ActionModule(ControllerAction):
                                            previous.get("asked", 0) + 1)
             decision["asked"] = previous.get("asked", 0) + 1
         else:
-            dry_run = bool((run_state(read_events(path))["started"] or {}).get("dry_run"))
+            dry_run = bool((run_state(self._events(path))["started"] or {}).get("dry_run"))
             decision = decide.after_batch(batch, args["pending"], args["on_failure"], args["prompts"], dry_run)
         decision.setdefault("asked", 0)
         if decision["action"] == "ask":
@@ -210,12 +223,13 @@ class ActionModule(ControllerAction):
         result.update(changed=False, **decision)
         return result
 
-    @staticmethod
-    def _skippable(path, step):
-        started = run_state(read_events(path))["started"] or {}
-        if not step or not (started.get("plan_copy") or started.get("plan_path")):
+    def _skippable(self, path, step):
+        if not step:
             return False
-        steps = load_plan(run_plan_path(started), None, verify=False)["plan"]["steps"]
+        started = run_state(self._events(path))["started"] or {}
+        if not (started.get("plan_copy") or started.get("plan_path")):
+            return False
+        steps = load_plan(run_plan_path(started, None, self.backend), None, verify=False)["plan"]["steps"]
         return any(s["id"] == step and s.get("skippable") for s in steps)
 
     @staticmethod
@@ -235,7 +249,7 @@ class ActionModule(ControllerAction):
         return "\n".join(lines) + "\n"
 
     def _journal_decision(self, path, args, decision, batch):
-        with Journal(path, args["run_id"]) as journal:
+        with self.backend.journal(path) as journal:
             if args["about"] == "checkpoint":
                 journal.append("checkpoint", answer=args["answer"], **args["data"])
             if decision["choice"] and args["about"] != "checkpoint":
@@ -248,24 +262,24 @@ class ActionModule(ControllerAction):
 
     def _op_finish(self, args, result):
         path = self._journal(args)
-        check_intact(path)  # a report is never rebuilt from a journal that lost events
-        events = read_events(path)
+        backend = self.backend
+        backend.check_intact(path)  # a report is never rebuilt from a journal that lost events
+        events = backend.events(path)
         state = run_state(events)
         started = state["started"] or {}
-        loaded = load_plan(run_plan_path(started, args["plan"]), args["plans_dir"], verify=False)
+        loaded = load_plan(run_plan_path(started, args["plan"], backend), args["plans_dir"], verify=False)
         dry_run = bool(started.get("dry_run"))
-        folder = run_dir(args["state_dir"], args["run_id"])
+        folder = backend.run_location(path)
         outcome = args["outcome"]
         if build_report(args["run_id"], loaded, events, outcome, dry_run)["status"] == "succeeded":
             outcome = decide.finish_outcome(outcome, [s for s, e in state["steps"].items() if e["status"] == "skipped"])
-        report, markdown = write_report(folder, args["run_id"], loaded, events, outcome, dry_run)
-        with Journal(path, args["run_id"]) as journal:
+        report, markdown = write_report(backend, path, loaded, events, outcome, dry_run)
+        with backend.journal(path) as journal:
             journal.append("run_finished", status=report["status"])
         if not dry_run:
-            append_changelog(args["state_dir"], report)
+            append_changelog(backend, report)
             plan = loaded["plan"]
-            release(lock_path(args["state_dir"], plan["target"]["account_id"], plan["target"]["region"], plan["id"]),
-                    args["run_id"])
+            release(backend, lock_key(plan["target"]["account_id"], plan["target"]["region"], plan["id"]), path)
         rollback_run = args["outcome"] == "rollback"
         commands = self._commands(args, args["run_id"])
         summary = decide.summary_line(report, rollback_run)
@@ -273,4 +287,42 @@ class ActionModule(ControllerAction):
                       report_lines=markdown.rstrip("\n").split("\n"), commands=commands, summary=summary,
                       closing=closing_lines(summary, report["status"], commands, dry_run),
                       ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"]))
+        return result
+
+    def _op_list(self, args, result):
+        """The runs the backend holds, newest first, as their reports say."""
+        runs = [self._summary(run_id) for run_id in self.backend.run_ids()[:max(args["limit"], 0)]]
+        lines = ["%d run(s) in %s" % (len(runs), self.backend.location("runs"))]
+        lines += ["%s  %s  %s  account %s %s  %s" % (r["run_id"], r["status"], r["plan_id"], r["account_id"],
+                                                    r["region"], r["finished_at"] or r["started_at"] or "")
+                  for r in runs]
+        result.update(changed=False, runs=runs, lines=[printable(line) for line in lines])
+        return result
+
+    def _summary(self, run_id):
+        report = self._report(run_id) or {}
+        started = (self._events(run_id)[:1] or [{}])[0] if not report else {}
+        return {"run_id": run_id, "status": report.get("status") or "no report",
+                "plan_id": (report.get("plan") or {}).get("id") or started.get("plan_id"),
+                "account_id": report.get("account_id") or started.get("account_id"),
+                "region": report.get("region") or started.get("region"),
+                "started_at": report.get("started_at") or started.get("ts"), "finished_at": report.get("finished_at"),
+                "report": self.backend.location("runs/%s/report.md" % run_id)}
+
+    def _report(self, run_id):
+        try:
+            report = json.loads((self.backend.get("runs/%s/report.json" % run_id) or b"null").decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return report if isinstance(report, dict) else None
+
+    def _op_show(self, args, result):
+        """One run's report (report.md), read from the backend."""
+        run_id = self.backend.find_run(args["run_id"] or "last")
+        text = self.backend.get("runs/%s/report.md" % run_id)
+        if text is None:
+            raise ValueError("run %s has no report yet (%s)" % (run_id, self.backend.run_location(run_id)))
+        text = text.decode("utf-8", errors="replace")
+        result.update(changed=False, run_id=run_id, report=self._report(run_id), report_text=text,
+                      lines=text.rstrip("\n").split("\n"))
         return result

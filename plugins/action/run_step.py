@@ -27,8 +27,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRe
 from ansible_collections.coworker.aws.plugins.module_utils.run.executor import run_batch
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import STOP, plan_regions
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    journal_path, read_events, run_dir, run_state)
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
@@ -36,15 +36,15 @@ from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_S
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 
 
-def run_plan(args):
+def run_plan(args, backend):
     """The run's own copy of its approved plan (``plan`` only names it for a run that has none)."""
-    started = run_state(read_events(journal_path(args["state_dir"], args["run_id"])))["started"]
-    return run_plan_path(started, args["plan"])
+    started = run_state(backend.events(args["run_id"]))["started"]
+    return run_plan_path(started, args["plan"], backend)
 
 
-def precheck(args):
+def precheck(args, backend):
     """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
-    loaded = load_plan(run_plan(args), args["plans_dir"], profile=args["profile"], render=False)
+    loaded = load_plan(run_plan(args, backend), args["plans_dir"], profile=args["profile"], render=False)
     target = loaded["plan"]["target"]
     config = load_environments(args["environments_file"])
     if target["environment"] not in EXECUTABLE:
@@ -58,11 +58,10 @@ def precheck(args):
     return loaded
 
 
-def refresh_report(args, loaded):
+def refresh_report(args, loaded, backend):
     """Keep report.md current after every batch, so an interrupted run still has a report."""
-    events = read_events(journal_path(args["state_dir"], args["run_id"]))
-    return write_report(run_dir(args["state_dir"], args["run_id"]), args["run_id"], loaded, events,
-                        provisional=True)[0]
+    events = backend.events(args["run_id"])
+    return write_report(backend, args["run_id"], loaded, events, provisional=True)[0]
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -125,21 +124,22 @@ class ActionModule(ControllerAction):
 
     def act(self, args, result):
         args["environments_file"] = resolve_path(args["environments_file"])
-        loaded = precheck(args)
+        backend = backend_of(args)
+        loaded = precheck(args, backend)
         args["plan"] = loaded["path"]
 
         def record(_exc):
             if not self._task.check_mode:
-                append_changelog(args["state_dir"], refresh_report(args, loaded))
+                append_changelog(backend, refresh_report(args, loaded, backend))
 
         try:
             module_result = run_interruptibly(
                 lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
-                                  say=Display().display), record)
+                                  say=Display().display, backend=backend), record)
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
         if not self._task.check_mode:
-            refresh_report(args, loaded)
+            refresh_report(args, loaded, backend)
         problem = postcheck(module_result, loaded)
         if problem:
             return failed(result, problem, refused=True)

@@ -14,6 +14,18 @@ options:
         M(coworker.aws.run_journal); accepted and ignored by the other members of the action group,
         so that C(module_defaults) for C(group/coworker.aws.nonprod) can set it once.
     type: path
+  state_backend:
+    description:
+      - Where the state under O(state_dir) lives instead, for M(coworker.aws.run_step) and
+        M(coworker.aws.run_journal) (ignored by the other members of the action group).
+      - Not given, the top-level C(state_backend) of the environments file decides; neither given, V(local)
+        (the files under O(state_dir)).
+      - C(type=s3) keeps journals, locks, reports, the change log and the approved plan copies in an S3
+        bucket several machines share; it needs C(bucket), C(region) and C(account_id) (the account that owns
+        the bucket), and takes C(prefix), C(profile) (the backend's own AWS profile; without it the default
+        credential chain, never the plan's target profile), C(lock_lease_seconds) (default 900), C(sse)
+        (V(AES256) or V(aws:kms)) and C(kms_key_id). O(state_dir) then only caches the plan copies it reads.
+    type: dict
   plans_dir:
     description: Directory searched when a plan is given as an id or V(last).
     type: path

@@ -29,6 +29,7 @@ PLAN_ARGS = dict(
 # use for one accepts and ignores it (doc fragment coworker.aws.group says which use what).
 GROUP_ARGS = dict(
     state_dir=dict(type="path"),
+    state_backend=dict(type="dict"),
     plans_dir=dict(type="path"),
     environments_file=dict(type="path"),
     profile=dict(type="str", aliases=["aws_profile"]),

@@ -34,6 +34,11 @@ description:
     run would end in. The decisions themselves are in C(module_utils/run/decide.py).
   - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
     C(state_dir/changelog.md) (not for dry runs) and releases the lock.
+  - V(list) lists the runs the state backend holds, newest first (at most O(limit)), from their reports;
+    V(show) returns one run's report (O(run_id), or V(last)). Both only read, from any machine that can
+    read the backend.
+  - With an S3 O(state_backend) all of this is kept in the bucket instead of O(state_dir), so any machine
+    that reads the bucket can resume, roll back, unlock, list and show runs.
 author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
@@ -44,7 +49,7 @@ options:
     description: What to do.
     type: str
     required: true
-    choices: [start, open, record, approve, decide, finish, release]
+    choices: [start, open, record, approve, decide, finish, release, list, show]
   purpose:
     description: For V(open), why the run is reopened.
     type: str
@@ -61,13 +66,13 @@ options:
   plans_dir:
     description: Directory searched when O(plan) is an id or V(last).
     type: path
-  state_dir:
-    description: Where runs, locks and the change log live.
-    type: path
-    default: .coworker
   run_id:
     description: The run; V(start) creates one when omitted.
     type: str
+  limit:
+    description: For V(list), how many runs at most (the newest).
+    type: int
+    default: 20
   profile:
     description: Profile recorded in the journal and report.
     type: str
@@ -138,6 +143,10 @@ options:
         C(aws_profile)); the printed resume and rollback commands repeat those that differ from the defaults.
     type: dict
     default: {}
+  state_dir:
+    description: Where runs, locks and the change log live (with an S3 O(state_backend), its local cache).
+    type: path
+    default: .coworker
 attributes:
   platform:
     platforms: posix
@@ -160,6 +169,13 @@ EXAMPLES = r"""
     op: approve
     run_id: "{{ run.run_id }}"
     token: "{{ approve }}"
+
+- name: List the runs an S3 state backend holds (from any machine)
+  coworker.aws.run_journal:
+    op: list
+    state_backend: {type: s3, bucket: coworker-state, prefix: runs, region: eu-west-1,
+                    account_id: "222233334444", profile: tooling}
+  register: runs
 
 - name: Finish and write the report
   coworker.aws.run_journal:
@@ -230,6 +246,17 @@ ends_in_error:
   type: bool
 report_text:
   description: The report as Markdown (same as C(report.md)).
-  returned: op=finish
+  returned: op=finish, op=show
   type: str
+runs:
+  description: The runs, newest first, each with C(run_id), C(status), C(plan_id), C(account_id), C(region),
+    C(started_at), C(finished_at) and C(report) (where its report is).
+  returned: op=list
+  type: list
+  elements: dict
+lines:
+  description: What V(list) or V(show) found, as lines to print.
+  returned: op=list, op=show
+  type: list
+  elements: str
 """

@@ -51,9 +51,15 @@ options:
     type: str
     required: true
   state_dir:
-    description: Directory holding C(runs/<run_id>/journal.jsonl).
+    description: Directory holding C(runs/<run_id>/journal.jsonl) (with an S3 O(state_backend), its local cache).
     type: path
     default: .coworker
+  state_backend:
+    description:
+      - Where the run's journal and lock live (V(local), the default, or an S3 bucket); see the
+        C(state_backend) option of M(coworker.aws.run_journal). Not given, the environments file's
+        top-level C(state_backend) decides.
+    type: dict
   profile:
     description: AWS profile; overrides the plan's C(target.profile).
     type: str
@@ -174,6 +180,7 @@ ARGUMENT_SPEC = dict(
     mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
     run_id=dict(type="str", required=True),
     state_dir=dict(type="path", default=".coworker"),
+    state_backend=dict(type="dict"),
     stop_on_unexpected=dict(type="bool", default=True),
     tag_resources=dict(type="bool", default=True),
 )

@@ -66,7 +66,7 @@ CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "execution_
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 OPERATION_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*")
 ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
-TOP_KEYS = ("environments", "unknown_environment")
+TOP_KEYS = ("environments", "unknown_environment", "state_backend")
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
 NOT_FOUND = ("environments file not found; create it from examples/environments.yml "
              "or set environments_file / %s" % ENV_VAR)
@@ -224,6 +224,8 @@ def load_environments(path: str) -> dict:
         raise ConfigError(path, unknown[0], "unknown key (allowed: %s)" % ", ".join(TOP_KEYS))
     return {"environments": _environments(path, data),
             "unknown_environment": _unknown_environment(path, data),
+            # where runs keep their state: checked by run/backend when a run opens it
+            "state_backend": data.get("state_backend"),
             "source": path}
 
 

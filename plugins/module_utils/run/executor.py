@@ -17,8 +17,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRe
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
-    Journal, check_intact, journal_path, read_events, run_state, steps_to_roll_back)
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
@@ -74,8 +74,9 @@ def check_run_approval(state, digest, run_id, check_mode):
 class StepBatch:
     """Everything one run_step invocation does."""
 
-    def __init__(self, params, check_mode, loaded=None, keep_going=None, say=None):
+    def __init__(self, params, check_mode, loaded=None, keep_going=None, say=None, backend=None):
         self.params = params
+        self.backend = backend or backend_of(params)
         self.check_mode = check_mode
         self.loaded = loaded
         self.keep_going = keep_going or (lambda: True)
@@ -110,11 +111,11 @@ class StepBatch:
 
     def run(self):
         params = self.params
-        path = journal_path(params["state_dir"], params["run_id"])
-        check_intact(path)  # deleted or truncated since the last batch: stop here, before any call
-        state = run_state(read_events(path))
+        backend = self.backend
+        backend.check_intact(params["run_id"])  # deleted or truncated since the last batch: stop here, before any call
+        state = run_state(backend.events(params["run_id"]))
         # the run executes its own copy of the approved plan, whatever the user's file says now
-        loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"]), params["plans_dir"],
+        loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"], backend), params["plans_dir"],
                                           profile=params["profile"], render=False)
         if params["steps"] is None and params["mode"] == "rollback":
             params["steps"] = steps_to_roll_back(state)
@@ -128,7 +129,7 @@ class StepBatch:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
                                "nothing was changed" % (params["run_id"], ", ".join(sorted(other)),
                                                         identity["account"]))
-        with Journal(path, params["run_id"]) as journal:
+        with backend.journal(params["run_id"]) as journal:
             journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
                            environment=classification["environment"], steps=params["steps"],
                            mode=params["mode"], check_mode=self.check_mode)
@@ -190,14 +191,15 @@ def diff_of(results):
 NOT_DESCRIBED = "(not described: the step has no validate call)"
 
 
-def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None, say=None):
+def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None, say=None, backend=None):
     """Run one invocation and return the task result (the module and the action plugin share this).
 
     ``loaded`` is the plan the guard plugin has just loaded and verified in this
     process; the module, run on its own, loads and verifies it itself. ``say`` prints
     a line as each step ends (the action plugin passes Ansible's display).
     """
-    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded, keep_going=keep_going, say=say).run()
+    outcome = StepBatch(params, check_mode=check_mode, loaded=loaded, keep_going=keep_going, say=say,
+                        backend=backend).run()
     if diff:
         outcome["diff"] = diff_of(outcome["results"])
     if outcome.get("failed"):

@@ -10,13 +10,15 @@ written and checked against the same environments file and profile.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 
 EXECUTE, ROLLBACK = "execute_nonprod", "rollback_run"
 FQCN = "coworker.aws.%s"
 # Extra variables of the collection's playbooks and their defaults (see playbooks/*.yml).
-DEFAULTS = (("state_dir", ".coworker"), ("plans_dir", "plans"), ("environments_file", ""), ("aws_profile", ""))
+DEFAULTS = (("state_dir", ".coworker"), ("state_backend", ""), ("plans_dir", "plans"), ("environments_file", ""),
+            ("aws_profile", ""))
 
 
 def playbook_pair(invoked):
@@ -42,8 +44,9 @@ def option_args(options):
     args = []
     for name, default in DEFAULTS:
         value = (options or {}).get(name)
-        if value not in (None, "", default):
-            args += ["-e", "%s=%s" % (name, value)]
+        if value not in (None, "", {}, default):
+            text = json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, dict) else value
+            args += ["-e", "%s=%s" % (name, text)]
     return args
 
 

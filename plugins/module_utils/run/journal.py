@@ -154,9 +154,7 @@ class Journal:
 
     def append(self, event, **fields):
         self._check_still_there()
-        record = {"ts": utc_now(), "run_id": self.run_id, "event": event}
-        record.update(fields)
-        line = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8") + b"\n"
+        record, line = encode_event(self.run_id, event, fields)
         for fd in (self._fd, self._copy):
             if fd is not None:
                 os.write(fd, line)
@@ -177,6 +175,13 @@ class Journal:
         self.close()
 
 
+def encode_event(run_id, event, fields):
+    """(record, bytes of its journal line): the one format every backend writes."""
+    record = {"ts": utc_now(), "run_id": run_id, "event": event}
+    record.update(fields)
+    return record, json.dumps(record, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
 def _seal_torn_tail(fd):
     """A crash can leave a line without its newline; end it so the next event stands alone."""
     size = os.fstat(fd).st_size
@@ -186,18 +191,23 @@ def _seal_torn_tail(fd):
 
 def read_events(path):
     """Every whole event of a journal; a torn or garbled line is skipped, never fatal."""
-    events = []
     try:
         with open(path, "rb") as handle:
-            for raw in handle:
-                try:
-                    record = json.loads(raw.decode("utf-8"))
-                except (ValueError, UnicodeDecodeError):
-                    continue
-                if isinstance(record, dict) and "event" in record:
-                    events.append(record)
+            return parse_events(handle.read())
     except FileNotFoundError:
         return []
+
+
+def parse_events(data):
+    """The whole events in a journal's bytes; a torn or garbled line is skipped."""
+    events = []
+    for raw in (data or b"").split(b"\n"):
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(record, dict) and "event" in record:
+            events.append(record)
     return events
 
 

@@ -1,20 +1,22 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One run at a time per (account, region, plan id).
+"""One run at a time per (account, region, plan id), whichever backend holds the lock.
 
-The lock is a file created atomically holding who, when, pid, host and run
-id; the same run reopened by a second live process (a rollback while its
-resume waits at a prompt) is refused like any other holder. A lock whose
-process is gone (same host, pid not alive) is stale and is taken over, and the
-caller is told so. ``force_unlock=<run id>`` takes over a lock of that run
-only when its holder cannot be alive: on this host its pid is gone, on another
-host its lease (``lease_until``) has ended.
+The lock is created whole or not at all (a file linked into place, or an S3 object
+written with ``If-None-Match: *``) and holds who, when, pid, host, run id, the
+backend's principal and the end of its lease; it is replaced and removed only if it
+is still the version read (``If-Match`` on S3). The same run reopened by a second
+live process (a rollback while its resume waits at a prompt) is refused like any
+other holder. A lock is stale, and taken over with a note saying so, when its
+process is gone (same host, pid not alive) or, on a shared backend, when its lease
+has ended (its holder renews it while it writes its journal). ``force_unlock=<run
+id>`` takes over a lock of that run only when its holder cannot be alive: on this
+host its pid is gone, on another host its lease has ended.
 """
 
 from __future__ import annotations
 
 import calendar
-import errno
 import getpass
 import json
 import os
@@ -24,21 +26,17 @@ import time
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import utc_now
-from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import create_private, private_dir
 
-
-# How long a lock taken on another host is respected by force_unlock: that host's processes
-# cannot be checked from here, so after this a forced take-over is allowed.
-LEASE_SECONDS = 12 * 3600
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class LockHeld(CoworkerError):
     """Another run holds the lock."""
 
 
-def lock_path(state_dir, account, region, plan_id):
+def lock_key(account, region, plan_id):
     name = re.sub(r"[^A-Za-z0-9._-]", "_", "%s-%s-%s" % (account, region, plan_id))
-    return os.path.join(state_dir, "locks", name + ".lock")
+    return "locks/%s.lock" % name
 
 
 def _pid_alive(pid):
@@ -51,75 +49,106 @@ def _pid_alive(pid):
     return True
 
 
-def read_holder(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
+def parse_holder(data):
+    if data is None:
         return None
-    except (OSError, ValueError):
-        return {"run_id": "?", "pid": None, "host": "?", "note": "unreadable lock file"}
+    try:
+        holder = json.loads(data.decode("utf-8"))
+        if isinstance(holder, dict):
+            return holder
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return {"run_id": "?", "pid": None, "host": "?", "note": "unreadable lock"}
 
 
-def _is_stale(holder):
+def read_holder(backend, key):
+    return parse_holder(backend.lock_read(key)[0])
+
+
+def _pid_gone(holder):
     return bool(holder and holder.get("host") == socket.gethostname() and holder.get("pid")
                 and not _pid_alive(holder["pid"]))
 
 
-def _write_exclusive(path, record):
-    """Create the lock whole or not at all: write a private file, then link it into place.
-
-    ``os.link`` fails if the lock exists, like O_EXCL, but a crash can never leave an
-    empty lock file behind.
-    """
-    tmp = "%s.%d.%s.tmp" % (path, os.getpid(), os.urandom(4).hex())
-    create_private(tmp, json.dumps(record, sort_keys=True).encode("utf-8"))
-    try:
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
+def _is_stale(backend, holder):
+    """Its process is gone (seen from this host), or a shared backend's lease ended."""
+    return _pid_gone(holder) or bool(holder and backend.lease_takeover and _lease_expired(holder))
 
 
-def acquire(path, run_id, pid, force_unlock=None):
-    """Take the lock for ``run_id``; return a note when a lock was taken over, else None."""
-    private_dir(os.path.dirname(path))
-    record = {"run_id": run_id, "pid": pid, "host": socket.gethostname(), "user": getpass.getuser(),
-              "since": utc_now(), "lease_until": _lease_end()}
-    for _attempt in range(3):
-        try:
-            _write_exclusive(path, record)
-            return None
-        except OSError as exc:
-            if exc.errno != errno.EEXIST:
-                raise
-        holder = read_holder(path)
-        forced = bool(force_unlock and holder and holder.get("run_id") == force_unlock)
-        if forced and not _is_stale(holder):
-            _refuse_live_holder(holder, path)
-        if _is_stale(holder) or forced:
-            note = ("took over the %s lock of run %s (pid %s on %s, since %s)"
-                    % ("stale" if _is_stale(holder) else "forcibly released", holder.get("run_id"),
-                       holder.get("pid"), holder.get("host"), holder.get("since")))
-            os.unlink(path)
-            _write_exclusive(path, record)
-            return note
-        raise LockHeld(describe_holder(holder, path))
-    raise LockHeld("could not take the lock %s" % path)
-
-
-def _lease_end(now=None):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime((now or time.time()) + LEASE_SECONDS))
+def _lease_end(seconds, now=None):
+    return time.strftime(TIME_FORMAT, time.gmtime((now or time.time()) + seconds))
 
 
 def _lease_expired(holder, now=None):
     try:
-        end = calendar.timegm(time.strptime(holder.get("lease_until") or "", "%Y-%m-%dT%H:%M:%SZ"))
+        end = calendar.timegm(time.strptime(holder.get("lease_until") or "", TIME_FORMAT))
     except ValueError:
         return True  # a lock from before leases, or unreadable: force_unlock decides as it always did
     return (now or time.time()) >= end
 
 
-def _refuse_live_holder(holder, path):
+def new_record(backend, run_id, pid):
+    record = {"run_id": run_id, "pid": pid, "host": socket.gethostname(), "user": getpass.getuser(),
+              "since": utc_now(), "lease_until": _lease_end(backend.lease_seconds)}
+    principal = backend.principal()
+    if principal:
+        record["principal"] = principal
+    return record
+
+
+def _encode(record):
+    return json.dumps(record, sort_keys=True).encode("utf-8")
+
+
+def acquire(backend, key, run_id, pid, force_unlock=None):
+    """Take the lock for ``run_id``; return a note when a lock was taken over, else None."""
+    record = new_record(backend, run_id, pid)
+    for _attempt in range(3):
+        if backend.lock_create(key, _encode(record)):
+            return None
+        data, version = backend.lock_read(key)
+        if data is None:
+            continue  # released in between: try again
+        holder = parse_holder(data)
+        if holder == record:
+            return None  # our own write, whose answer was lost and retried
+        forced = bool(force_unlock and holder.get("run_id") == force_unlock)
+        stale = _is_stale(backend, holder)
+        if forced and not stale:
+            _refuse_live_holder(backend, holder, key)
+        if stale or forced:
+            if not backend.lock_replace(key, _encode(record), version):
+                continue  # someone else changed it first: look again
+            return took_over_note(holder, "stale" if stale else "forcibly released")
+        raise LockHeld(describe_holder(holder, backend.location(key)))
+    raise LockHeld("could not take the lock %s" % backend.location(key))
+
+
+def took_over_note(holder, how):
+    lease = " (its lease ended at %s)" % holder.get("lease_until") if _lease_expired(holder) else ""
+    return ("took over the %s lock of run %s (pid %s on %s%s, since %s)%s"
+            % (how, holder.get("run_id"), holder.get("pid"), holder.get("host"),
+               ", as %s" % holder["principal"] if holder.get("principal") else "", holder.get("since"), lease))
+
+
+def renew(backend, key, run_id, keep_if_left=0):
+    """Push the lease of our lock further (unless ``keep_if_left`` seconds of it are left); LockHeld
+    when the run holds it no more (taken over after its lease ended, or removed)."""
+    data, version = backend.lock_read(key)
+    holder = parse_holder(data)
+    if holder is None or holder.get("run_id") != run_id:
+        raise LockHeld("run %s no longer holds its lock (%s): %s; stopped before the next AWS call"
+                       % (run_id, backend.location(key), "nobody holds it" if holder is None
+                          else "run %s took it over" % holder.get("run_id")))
+    if not _lease_expired(holder, time.time() + keep_if_left):
+        return
+    record = dict(holder, lease_until=_lease_end(backend.lease_seconds))
+    if not backend.lock_replace(key, _encode(record), version):
+        raise LockHeld("the lock %s changed while run %s renewed it; stopped before the next AWS call"
+                       % (backend.location(key), run_id))
+
+
+def _refuse_live_holder(backend, holder, key):
     """force_unlock never takes a lock from a run that may still be working.
 
     On this host the holder's pid tells; on another host nothing here can see its process,
@@ -129,26 +158,28 @@ def _refuse_live_holder(holder, path):
         if holder.get("pid") and _pid_alive(holder["pid"]):
             raise LockHeld("force_unlock refused: run %s still runs here (pid %s on %s is alive); stop that "
                            "process first, or let it finish. Lock: %s"
-                           % (holder.get("run_id"), holder.get("pid"), holder.get("host"), path))
+                           % (holder.get("run_id"), holder.get("pid"), holder.get("host"), backend.location(key)))
         return
     if not _lease_expired(holder):
         raise LockHeld("force_unlock refused: run %s is held from another host (%s, pid %s) and its lease runs "
                        "until %s; its process cannot be checked from here. Stop it there, or wait until the "
                        "lease ends. Lock: %s"
-                       % (holder.get("run_id"), holder.get("host"), holder.get("pid"), holder.get("lease_until"), path))
+                       % (holder.get("run_id"), holder.get("host"), holder.get("pid"), holder.get("lease_until"),
+                          backend.location(key)))
 
 
-def describe_holder(holder, path):
+def describe_holder(holder, where):
     holder = holder or {}
-    return ("another run holds the lock %s: run %s by %s on %s (pid %s) since %s. Wait for it to finish, "
-            "or if it is dead run again with -e force_unlock=%s"
-            % (path, holder.get("run_id"), holder.get("user"), holder.get("host"), holder.get("pid"),
-               holder.get("since"), holder.get("run_id")))
+    principal = " as %s" % holder["principal"] if holder.get("principal") else ""
+    return ("another run holds the lock %s: run %s by %s%s on %s (pid %s) since %s, lease until %s. Wait for it "
+            "to finish, or if it is dead run again with -e force_unlock=%s"
+            % (where, holder.get("run_id"), holder.get("user"), principal, holder.get("host"), holder.get("pid"),
+               holder.get("since"), holder.get("lease_until"), holder.get("run_id")))
 
 
-def release(path, run_id):
-    holder = read_holder(path)
+def release(backend, key, run_id):
+    data, version = backend.lock_read(key)
+    holder = parse_holder(data)
     if holder and holder.get("run_id") == run_id:
-        os.unlink(path)
-        return True
+        return backend.lock_delete(key, version)
     return False

@@ -16,7 +16,6 @@ import os
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import MAX_PLAN_BYTES, parse_document
-from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import create_private, private_dir
 
 COPY_NAME = "approved-plan"
 
@@ -44,20 +43,32 @@ def check_shown(source, digest, shown_digest):
                            "shown %s); nothing was changed" % (source, digest[:12], shown_digest[:12]))
 
 
-def store_copy(folder, source, raw):
-    """Write the plan bytes into the run folder (0600, never over an existing file); return the path."""
+def store_copy(backend, run_id, source, raw):
+    """Write the plan bytes beside the run's journal, never over an existing copy; return (key, location)."""
     suffix = ".json" if source.endswith(".json") else ".yml"  # the parser tells JSON by its suffix
-    copy = os.path.join(private_dir(folder, levels=2), COPY_NAME + suffix)
+    key = "runs/%s/%s%s" % (run_id, COPY_NAME, suffix)
     try:
-        create_private(copy, raw)
+        backend.create(key, raw)
     except FileExistsError:
-        raise GuardRefusal("run folder %s already holds a plan: start a new run" % folder) from None
-    return copy
+        raise GuardRefusal("run folder %s already holds a plan: start a new run"
+                           % backend.run_location(run_id)) from None
+    return key, backend.location(key)
 
 
-def run_plan_path(started, fallback=None):
-    """The plan file a run must read: its copy (required once the run has one), else ``fallback``."""
+def run_plan_path(started, fallback=None, backend=None):
+    """The plan file a run must read: its copy (required once the run has one), else ``fallback``.
+
+    A copy in a shared backend is fetched into a private file on this machine; its digest is
+    checked against the run's by whoever loads it (run_journal open, run_step).
+    """
     started = started or {}
+    key = started.get("plan_copy_key")
+    if key and backend is not None:
+        path = backend.local_file(key)
+        if path is None:
+            raise GuardRefusal("the approved copy of the plan of run %s is missing (%s): refused, nothing was "
+                               "changed" % (started.get("run_id"), backend.location(key)))
+        return path
     copy = started.get("plan_copy")
     if copy:
         if not os.path.isfile(copy) or os.path.islink(copy):

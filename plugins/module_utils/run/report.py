@@ -5,12 +5,9 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
-from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
-    append_private, private_dir, write_private)
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state, steps_to_roll_back
 
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
@@ -263,30 +260,30 @@ def changelog_entry(report):
     return "\n".join(lines) + "\n\n"
 
 
-def _write(path, text):
-    write_private(path, text.encode("utf-8"))
+def _write(backend, key, text):
+    backend.put(key, text.encode("utf-8"))
 
 
 PROVISIONAL_NOTE = ("written while the run was in progress: if the run was interrupted (Ctrl-C, a crash), this is "
                     "its last known state and the journal beside it has every call")
 
 
-def _refuse_shorter_history(path, count):
+def _refuse_shorter_history(backend, key, count):
     """A report is never rebuilt from fewer journal events than the one it would replace."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            had = json.load(handle).get("journal_events") or 0
+        had = json.loads((backend.get(key) or b"{}").decode("utf-8")).get("journal_events") or 0
     except (OSError, ValueError, AttributeError):
         return
     if had > count:
         raise JournalLost("not rewriting %s: it was built from %d journal events and the journal now has %d; "
                           "the journal lost events (resuming or rolling back the run restores it from its copy)"
-                          % (path, had, count))
+                          % (backend.location(key), had, count))
 
 
-def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=False, provisional=False):
-    """Write report.json and report.md into the run folder; return (report, markdown)."""
-    _refuse_shorter_history(os.path.join(folder, "report.json"), len(events))
+def write_report(backend, run_id, plan_info, events, outcome="auto", dry_run=False, provisional=False):
+    """Write report.json and report.md beside the run's journal (any backend); return (report, markdown)."""
+    folder = "runs/%s/" % run_id
+    _refuse_shorter_history(backend, folder + "report.json", len(events))
     report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
     report["journal_events"] = len(events)
     if provisional:
@@ -296,10 +293,10 @@ def write_report(folder, run_id, plan_info, events, outcome="auto", dry_run=Fals
     markdown = render_markdown(report)
     if provisional:
         markdown += "\n_%s._\n" % PROVISIONAL_NOTE
-    _write(os.path.join(folder, "report.json"), json.dumps(report, indent=2, sort_keys=True, default=str))
-    _write(os.path.join(folder, "report.md"), markdown)
+    _write(backend, folder + "report.json", json.dumps(report, indent=2, sort_keys=True, default=str))
+    _write(backend, folder + "report.md", markdown)
     return report, markdown
 
 
-def append_changelog(state_dir, report):
-    append_private(os.path.join(private_dir(state_dir), "changelog.md"), changelog_entry(report).encode("utf-8"))
+def append_changelog(backend, report):
+    backend.append("changelog.md", changelog_entry(report).encode("utf-8"))

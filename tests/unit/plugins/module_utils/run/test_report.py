@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import build_report, write_report
 
@@ -60,8 +61,8 @@ def test_rollback_run_is_rolled_back_only_when_nothing_is_left():
 
 def test_a_report_is_never_rebuilt_from_fewer_events(tmp_path):
     events = [event("run_started")] + ran("put_a")
-    write_report(str(tmp_path), "r", PLAN, events)
-    assert json.loads((tmp_path / "report.json").read_text())["journal_events"] == 4
+    write_report(LocalBackend(str(tmp_path)), "r", PLAN, events)
+    assert json.loads((tmp_path / "runs" / "r" / "report.json").read_text())["journal_events"] == 4
     with pytest.raises(JournalLost, match="built from 4 journal events and the journal now has 1"):
-        write_report(str(tmp_path), "r", PLAN, events[:1])
-    assert json.loads((tmp_path / "report.json").read_text())["steps"][0]["status"] == "succeeded"
+        write_report(LocalBackend(str(tmp_path)), "r", PLAN, events[:1])
+    assert json.loads((tmp_path / "runs" / "r" / "report.json").read_text())["steps"][0]["status"] == "succeeded"

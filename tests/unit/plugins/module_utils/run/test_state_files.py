@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
@@ -37,9 +38,10 @@ def test_dirs_and_files_are_private_even_with_a_permissive_umask(tmp_path):
 def test_a_symlink_at_a_report_path_is_replaced_not_followed(tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("keep")
-    link = tmp_path / "report.md"
+    link = tmp_path / "runs" / "r1" / "report.md"
+    link.parent.mkdir(parents=True)
     link.symlink_to(victim)
-    _write(str(link), "report")
+    _write(LocalBackend(str(tmp_path)), "runs/r1/report.md", "report")
     assert victim.read_text() == "keep"
     assert not link.is_symlink() and link.read_text() == "report" and mode(link) == 0o600
 
@@ -56,7 +58,7 @@ def test_appends_refuse_a_symlink(tmp_path, writer):
         if writer == "journal":
             Journal(str(target), "r1")
         elif writer == "changelog":
-            append_changelog(str(tmp_path), {
+            append_changelog(LocalBackend(str(tmp_path)), {
                 "resources": [], "finished_at": "", "plan": {"id": "p", "name": "n", "sha256": "0" * 64},
                 "run_id": "r1", "executor_arn": None, "profile": None, "account_id": "1", "environment": "sandbox",
                 "region": "r", "status": "s"})
@@ -77,7 +79,7 @@ def test_a_symlinked_runs_directory_is_refused(tmp_path):
 
 def test_lock_file_is_private(tmp_path):
     path = tmp_path / "locks" / "a.lock"
-    acquire(str(path), "r1", os.getpid())
+    acquire(LocalBackend(str(tmp_path)), "locks/a.lock", "r1", os.getpid())
     assert mode(path) == 0o600 and mode(path.parent) == 0o700
 
 
@@ -92,10 +94,11 @@ def test_plan_copy_is_the_bytes_read_and_refuses_another_digest(tmp_path):
     check_shown(str(source), digest, digest)
     with pytest.raises(GuardRefusal, match="changed after it was loaded and shown"):
         check_shown(str(source), digest, "f" * 64)
-    copy = store_copy(str(tmp_path / "runs" / "r1"), str(source), raw)
+    key, copy = store_copy(LocalBackend(str(tmp_path)), "r1", str(source), raw)
+    assert key == "runs/r1/approved-plan.json" and copy == str(tmp_path / "runs" / "r1" / "approved-plan.json")
     assert copy.endswith("approved-plan.json") and open(copy, "rb").read() == PLAN and mode(copy) == 0o600
     with pytest.raises(GuardRefusal, match="already holds a plan"):
-        store_copy(str(tmp_path / "runs" / "r1"), str(source), raw)
+        store_copy(LocalBackend(str(tmp_path)), "r1", str(source), raw)
 
 
 def test_a_run_with_a_copy_never_falls_back_to_the_users_file(tmp_path):

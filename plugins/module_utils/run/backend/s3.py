@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The S3 backend: runs, locks, reports and the change log in a bucket several machines share.
+
+Its botocore session is its own, from the profile named in ``state_backend`` (the
+default credential chain when none is named): never the target account's session.
+Before the first object is touched the bucket's owner is checked (the caller's
+account must own it, by ListBuckets, or S3 enforces ``ExpectedBucketOwner``), and
+every request carries ``ExpectedBucketOwner``; every object is written with
+server-side encryption. Locks use conditional writes (``If-None-Match: *`` to take,
+``If-Match`` on the ETag to renew, take over and release) and carry a lease the
+holder renews while it writes its journal.
+
+The journal is one object per run, ``runs/<id>/journal.jsonl``, replaced whole on
+every event with ``If-Match`` on the ETag of the version this writer wrote last (see
+the README's figures for why this layout): S3 answers a PUT only once the object is
+stored, so ``call_started`` is durable before the call is sent and its outcome after
+it, and a writer that finds the journal changed under it stops (``JournalLost``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+try:
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+    HAS_BOTOCORE = True
+except ImportError:  # pragma: no cover - reported when an s3 backend is configured
+    HAS_BOTOCORE = False
+
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import checked_key
+from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import private_dir, write_private
+
+PRECONDITION = ("PreconditionFailed", "412")
+MISSING = ("NoSuchKey", "404", "NotFound")
+# a lease is pushed further when less than this share of it is left
+RENEW_FRACTION = 2 / 3
+
+
+class StateBackendError(CoworkerError):
+    """The S3 state backend refused or failed a request."""
+
+
+def _code(exc):
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _explain(exc, what):
+    error = exc.response.get("Error", {})
+    request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
+    return StateBackendError("state backend: %s failed: %s %s%s" % (
+        what, error.get("Code"), error.get("Message", ""), " (request id %s)" % request_id if request_id else ""))
+
+
+class S3Backend:
+    kind = "s3"
+    lease_takeover = True  # a lease that ended frees the lock: its holder stopped renewing it
+
+    def __init__(self, config, state_dir):
+        if not HAS_BOTOCORE:
+            raise StateBackendError("the s3 state backend needs botocore")
+        self.config = config
+        self.bucket = config["bucket"]
+        self.owner = config["account_id"]
+        self.prefix = config["prefix"]
+        self.lease_seconds = config["lock_lease_seconds"]
+        self.cache_dir = os.path.join(state_dir, "s3-cache")
+        self._client = None
+        self._identity = None
+        self.requests = 0  # counted for the benchmark and the tests
+
+    # --- the session and the owner check ---------------------------------------------------------
+
+    def _session(self):
+        session = botocore.session.Session(profile=self.config["profile"])
+        return session
+
+    @property
+    def client(self):
+        if self._client is None:
+            session = self._session()
+            config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="coworker.aws")
+            self._client = session.create_client("s3", region_name=self.config["region"], config=config)
+            self._sts = session.create_client("sts", region_name=self.config["region"], config=config)
+            self._check_owner()
+        return self._client
+
+    def _check_owner(self):
+        """Refuse a bucket that the configured account does not own, before any object is read or written."""
+        try:
+            self._identity = self._sts.get_caller_identity()
+            self.requests += 1
+            if self._identity["Account"] == self.owner:
+                names = self._own_buckets()
+                if self.bucket not in names:
+                    raise StateBackendError(
+                        "state backend refused: bucket %s is not a bucket of account %s (ListBuckets as %s does not "
+                        "list it); check state_backend.bucket and state_backend.account_id. Nothing was written."
+                        % (self.bucket, self.owner, self._identity["Arn"]))
+            # another account's principal: S3 itself refuses every request whose ExpectedBucketOwner differs
+            self._client.head_bucket(Bucket=self.bucket, ExpectedBucketOwner=self.owner)
+            self.requests += 1
+        except ClientError as exc:
+            self._client = None
+            raise _explain(exc, "checking bucket %s of account %s" % (self.bucket, self.owner)) from None
+        except BotoCoreError as exc:
+            self._client = None
+            raise StateBackendError("state backend: cannot reach bucket %s: %s" % (self.bucket, exc)) from None
+
+    def _own_buckets(self):
+        names = []
+        for page in self._client.get_paginator("list_buckets").paginate():
+            self.requests += 1
+            names += [bucket["Name"] for bucket in page.get("Buckets", [])]
+        return names
+
+    def principal(self):
+        self.client  # pylint: disable=pointless-statement  (the identity is read with the owner check)
+        return self._identity["Arn"]
+
+    # --- keys and objects ------------------------------------------------------------------------
+
+    def key(self, key):
+        key = checked_key(key)
+        return "%s/%s" % (self.prefix, key) if self.prefix else key
+
+    def location(self, key=""):
+        return "s3://%s/%s" % (self.bucket, self.key(key) if key else self.prefix)
+
+    def run_location(self, run_id):
+        self._run_id(run_id)
+        return self.location("runs/%s" % run_id)
+
+    def journal_location(self, run_id):
+        return self.location(self._journal_key(run_id))
+
+    def _call(self, operation, what, **params):
+        params.update(Bucket=self.bucket, ExpectedBucketOwner=self.owner)
+        client = self.client
+        self.requests += 1
+        try:
+            return getattr(client, operation)(**params)
+        except BotoCoreError as exc:
+            raise StateBackendError("state backend: %s %s failed: %s" % (what, self.location(), exc)) from None
+
+    def _put(self, key, data, **conditions):
+        extra = {"ServerSideEncryption": self.config["sse"]}
+        if self.config["kms_key_id"]:
+            extra["SSEKMSKeyId"] = self.config["kms_key_id"]
+        return self._call("put_object", "writing", Key=self.key(key), Body=data, **dict(extra, **conditions))
+
+    def get_versioned(self, key):
+        """(bytes, ETag) of an object, or (None, None)."""
+        try:
+            answer = self._call("get_object", "reading", Key=self.key(key))
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                return None, None
+            raise _explain(exc, "reading %s" % self.location(key)) from None
+        return answer["Body"].read(), answer["ETag"]
+
+    def get(self, key):
+        return self.get_versioned(key)[0]
+
+    def put(self, key, data):
+        try:
+            self._put(key, data)
+        except ClientError as exc:
+            raise _explain(exc, "writing %s" % self.location(key)) from None
+
+    def put_if(self, key, data, version):
+        """Write when the object is still ``version`` (None: absent); the new ETag, or None when it is not."""
+        try:
+            answer = self._put(key, data, **({"IfMatch": version} if version else {"IfNoneMatch": "*"}))
+        except ClientError as exc:
+            if _code(exc) in PRECONDITION or (_code(exc) == "ConditionalRequestConflict"):
+                return None
+            raise _explain(exc, "writing %s" % self.location(key)) from None
+        return answer["ETag"]
+
+    def create(self, key, data):
+        if self.put_if(key, data, None) is None and self.get(key) != data:
+            raise FileExistsError(self.location(key))
+
+    def append(self, key, data):
+        """Read, add, write back only if nobody wrote in between (a few tries)."""
+        for _attempt in range(5):
+            old, version = self.get_versioned(key)
+            if self.put_if(key, (old or b"") + data, version) is not None:
+                return
+        raise StateBackendError("state backend: %s kept changing while this run appended to it" % self.location(key))
+
+    def list(self, prefix):
+        """Names directly under ``prefix`` (objects and folders)."""
+        base = self.key(prefix) + "/"
+        names, token = set(), None
+        while True:
+            params = {"Prefix": base, "Delimiter": "/"}
+            if token:
+                params["ContinuationToken"] = token
+            try:
+                answer = self._call("list_objects_v2", "listing", **params)
+            except ClientError as exc:
+                raise _explain(exc, "listing %s" % self.location(prefix)) from None
+            names.update(item["Prefix"][len(base):].rstrip("/") for item in answer.get("CommonPrefixes", []))
+            names.update(item["Key"][len(base):] for item in answer.get("Contents", []))
+            token = answer.get("NextContinuationToken")
+            if not token:
+                return sorted(names)
+
+    def local_file(self, key):
+        """The object copied into a private file of this machine's ``state_dir`` (0600, never through a symlink)."""
+        data = self.get(key)
+        if data is None:
+            return None
+        path = os.path.join(self.cache_dir, self.bucket, *self.key(key).split("/"))
+        private_dir(os.path.dirname(path), levels=self.key(key).count("/") + 2)
+        write_private(path, data)
+        return path
+
+    # --- locks -----------------------------------------------------------------------------------
+
+    def lock_create(self, key, data):
+        return self.put_if(key, data, None) is not None
+
+    def lock_read(self, key):
+        return self.get_versioned(key)
+
+    def lock_replace(self, key, data, version):
+        return self.put_if(key, data, version) is not None
+
+    def lock_delete(self, key, version):
+        try:
+            self._call("delete_object", "removing", Key=self.key(key), IfMatch=version)
+        except ClientError as exc:
+            if _code(exc) in PRECONDITION + MISSING:
+                return False
+            raise _explain(exc, "removing %s" % self.location(key)) from None
+        return True
+
+    # --- the journal -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _run_id(run_id):
+        if not isinstance(run_id, str) or not journals.RUN_ID_RE.match(run_id):
+            raise ValueError("invalid run id %r" % (run_id,))
+        return run_id
+
+    def _journal_key(self, run_id):
+        return "runs/%s/journal.jsonl" % self._run_id(run_id)
+
+    def journal(self, run_id, create=False):
+        return S3Journal(self, run_id, create)
+
+    def events(self, run_id):
+        return journals.parse_events(self.get(self._journal_key(run_id)))
+
+    def check_intact(self, run_id):
+        if self.get(self._journal_key(run_id)) is None:
+            raise journals.JournalLost("the journal %s of run %s is gone; stopped before the next AWS call"
+                                       % (self.journal_location(run_id), run_id))
+
+    def restore(self, run_id):  # pylint: disable=unused-argument
+        return None  # one object, written whole: nothing to put back together
+
+    def run_ids(self):
+        """Every run in the bucket, newest first (run ids start with their UTC start time)."""
+        return sorted((n for n in self.list("runs") if journals.RUN_ID_RE.match(n)), reverse=True)
+
+    def find_run(self, ref):
+        if ref != "last":
+            if self.get(self._journal_key(ref)) is None:
+                raise ValueError("no run %r under %s" % (ref, self.location("runs")))
+            return ref
+        names = self.run_ids()
+        if not names:
+            raise ValueError("no runs under %s" % self.location("runs"))
+        return names[0]
+
+
+class S3Journal:
+    """Appends events to ``runs/<id>/journal.jsonl``; each is stored in S3 before ``append`` returns."""
+
+    def __init__(self, backend, run_id, create=False):
+        self.backend, self.run_id = backend, run_id
+        self.key = backend._journal_key(run_id)  # pylint: disable=protected-access
+        self.body, self.version = backend.get_versioned(self.key)
+        if create and self.body is not None:
+            raise journals.JournalLost("run %s already has a journal (%s): start a new run"
+                                       % (run_id, backend.journal_location(run_id)))
+        if not create and self.body is None:
+            raise journals.JournalLost("the journal %s of run %s is gone; stopped before the next AWS call"
+                                       % (backend.journal_location(run_id), run_id))
+        self.body = self.body or b""
+        self._renewed = 0.0
+        self._renew_lease()
+
+    def _renew_lease(self):
+        """Push the run's lock lease further while the run works (it is its holder's sign of life)."""
+        from ansible_collections.coworker.aws.plugins.module_utils.run.lock import lock_key, renew
+        started = next(iter(journals.parse_events(self.body[:65536].split(b"\n", 1)[0])), None)
+        if not started or started.get("event") != "run_started" or started.get("dry_run"):
+            return
+        if time.time() - self._renewed < self.backend.lease_seconds * (1 - RENEW_FRACTION):
+            return
+        if self._finished():
+            return
+        renew(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), self.run_id,
+              keep_if_left=self.backend.lease_seconds * RENEW_FRACTION)
+        self._renewed = time.time()
+
+    def _finished(self):
+        """A finished or released run holds no lock (until a resume or rollback reopens it)."""
+        last = None
+        for event in journals.parse_events(self.body):
+            if event["event"] in ("run_finished", "run_released", "run_resumed", "run_started"):
+                last = event["event"]
+        return last in ("run_finished", "run_released")
+
+    def append(self, event, **fields):
+        record, line = journals.encode_event(self.run_id, event, fields)
+        body = self.body + line
+        version = self.backend.put_if(self.key, body, self.version)
+        if version is None:
+            current, version = self.backend.get_versioned(self.key)
+            if current != body:  # not our own write answered late: someone else wrote, or it was deleted
+                raise journals.JournalLost(
+                    "the journal %s of run %s changed under this run (another writer, or it was deleted); stopped "
+                    "before the next AWS call" % (self.backend.journal_location(self.run_id), self.run_id))
+        self.body, self.version = body, version
+        if event not in ("run_finished", "run_released"):
+            self._renew_lease()
+        return record
+
+    def close(self):
+        return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
