@@ -45,8 +45,10 @@ def option_args(options):
     for name, default in DEFAULTS:
         value = (options or {}).get(name)
         if value not in (None, "", {}, default):
-            text = json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, dict) else value
-            args += ["-e", "%s=%s" % (name, text)]
+            if isinstance(value, dict):  # JSON extra vars: a mapping survives the command line whole
+                args += ["-e", json.dumps({name: value}, sort_keys=True, separators=(",", ":"))]
+            else:
+                args += ["-e", "%s=%s" % (name, value)]
     return args
 
 

@@ -131,7 +131,7 @@ def took_over_note(holder, how):
                ", as %s" % holder["principal"] if holder.get("principal") else "", holder.get("since"), lease))
 
 
-def renew(backend, key, run_id, keep_if_left=0):
+def renew(backend, key, run_id, keep_if_left=None):
     """Push the lease of our lock further (unless ``keep_if_left`` seconds of it are left); LockHeld
     when the run holds it no more (taken over after its lease ended, or removed)."""
     data, version = backend.lock_read(key)
@@ -140,7 +140,7 @@ def renew(backend, key, run_id, keep_if_left=0):
         raise LockHeld("run %s no longer holds its lock (%s): %s; stopped before the next AWS call"
                        % (run_id, backend.location(key), "nobody holds it" if holder is None
                           else "run %s took it over" % holder.get("run_id")))
-    if not _lease_expired(holder, time.time() + keep_if_left):
+    if keep_if_left is not None and not _lease_expired(holder, time.time() + keep_if_left):
         return
     record = dict(holder, lease_until=_lease_end(backend.lease_seconds))
     if not backend.lock_replace(key, _encode(record), version):

@@ -1,0 +1,213 @@
+"""The S3 state backend against an in-process moto server: owner check, SSE and
+ExpectedBucketOwner on every request, conditional-write locks with leases, the journal."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
+from ansible_collections.coworker.aws.plugins.module_utils.run import lock
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend import open_backend, validate
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend.s3 import S3Backend, StateBackendError
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
+
+OWNER = "123456789012"  # moto's account for unknown keys
+BUCKET = "coworker-state-tooling"
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield "http://%s:%d" % (host, port)
+    server.stop()
+
+
+@pytest.fixture
+def s3(endpoint, monkeypatch):
+    for name, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+    client = boto3.client("s3", endpoint_url=endpoint)
+    yield client
+    import urllib.request
+    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset", method="POST"))
+
+
+def config(**extra):
+    return validate(dict({"type": "s3", "bucket": BUCKET, "prefix": "team/a", "region": "us-east-1",
+                          "account_id": OWNER}, **extra))
+
+
+def recorded(backend):
+    """Every S3 request's parameters, as botocore is about to send them."""
+    seen = []
+    backend.client.meta.events.register("provide-client-params.s3.*",
+                                        lambda params, model, **kw: seen.append((model.name, dict(params))))
+    return seen
+
+
+@pytest.mark.parametrize("value, field", [
+    ({"type": "s4"}, "state_backend.type"),
+    ({"type": "s3", "region": "us-east-1", "account_id": OWNER}, "state_backend.bucket"),
+    ({"type": "s3", "bucket": "b", "region": "us-east-1", "account_id": "12"}, "state_backend.account_id"),
+    ({"type": "s3", "bucket": "b", "region": "us-east-1", "account_id": OWNER, "aws_secret_access_key": "x"},
+     "state_backend.aws_secret_access_key"),
+    ({"type": "s3", "bucket": "b", "region": "us-east-1", "account_id": OWNER, "prefix": "a/../b"},
+     "state_backend.prefix"),
+    ({"type": "s3", "bucket": "b", "region": "us-east-1", "account_id": OWNER, "sse": "none"}, "state_backend.sse"),
+    ("s3://bucket", "state_backend"),
+])
+def test_a_bad_configuration_is_refused_naming_the_field(value, field):
+    with pytest.raises(ConfigError, match="the state_backend option: %s: " % field.replace(".", r"\.")):
+        validate(value)
+
+
+def test_no_option_and_no_file_means_local(tmp_path):
+    backend = open_backend(str(tmp_path), None, str(tmp_path / "missing.yml"))
+    assert backend.kind == "local" and backend.state_dir == str(tmp_path)
+
+
+def test_the_environments_file_names_the_backend(tmp_path):
+    path = tmp_path / "environments.yml"
+    path.write_text("environments: {sandbox: {account_ids: ['%s']}}\nstate_backend: {type: s3, bucket: %s, "
+                    "region: us-east-1, account_id: '%s', lock_lease_seconds: 0}\n" % (OWNER, BUCKET, OWNER))
+    with pytest.raises(ConfigError, match=r"environments.yml: state_backend\.lock_lease_seconds"):
+        open_backend(str(tmp_path), None, str(path))
+    path.write_text(path.read_text().replace("lock_lease_seconds: 0", "prefix: x"))
+    backend = open_backend(str(tmp_path), None, str(path))
+    assert isinstance(backend, S3Backend) and backend.location("runs") == "s3://%s/x/runs" % BUCKET
+
+
+def test_every_request_names_the_owner_and_every_object_is_encrypted(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    seen = recorded(backend)
+    backend.put("changelog.md", b"a")
+    backend.append("changelog.md", b"b")
+    backend.create("runs/r1/approved-plan.yml", b"plan")
+    assert backend.get("changelog.md") == b"ab" and backend.list("runs") == ["r1"]
+    assert lock.acquire(backend, "locks/x.lock", "r1", 1) is None
+    assert lock.release(backend, "locks/x.lock", "r1")
+    names = {name for name, _params in seen}
+    assert {"PutObject", "GetObject", "ListObjectsV2", "DeleteObject"} <= names
+    assert all(params.get("ExpectedBucketOwner") == OWNER for _name, params in seen)
+    assert all(params.get("ServerSideEncryption") == "AES256" for name, params in seen if name == "PutObject")
+    head = s3.head_object(Bucket=BUCKET, Key="team/a/changelog.md")
+    assert head["ServerSideEncryption"] == "AES256"
+
+
+def test_a_bucket_the_account_does_not_own_is_refused_before_any_object(s3, tmp_path, endpoint):
+    creds = boto3.client("sts", endpoint_url=endpoint).assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/Other", RoleSessionName="t1")["Credentials"]
+    other = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=creds["AccessKeyId"],
+                         aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    other.create_bucket(Bucket="someone-elses-state")
+    backend = S3Backend(config(bucket="someone-elses-state"), str(tmp_path))
+    with pytest.raises(StateBackendError, match="bucket someone-elses-state is not a bucket of account %s" % OWNER):
+        backend.put("changelog.md", b"x")
+    assert other.list_objects_v2(Bucket="someone-elses-state").get("KeyCount") == 0
+
+
+def test_a_second_run_is_refused_naming_the_holder_and_its_principal(s3, tmp_path):
+    first, second = S3Backend(config(), str(tmp_path / "a")), S3Backend(config(), str(tmp_path / "b"))
+    assert lock.acquire(first, "locks/x.lock", "run-a", 1) is None
+    with pytest.raises(lock.LockHeld, match=r"run run-a by \S+ as arn:aws:sts::%s:user/moto on %s" % (
+            OWNER, socket.gethostname())):
+        lock.acquire(second, "locks/x.lock", "run-b", 2)
+    holder = json.loads(s3.get_object(Bucket=BUCKET, Key="team/a/locks/x.lock")["Body"].read())
+    assert holder["run_id"] == "run-a" and holder["principal"] == "arn:aws:sts::%s:user/moto" % OWNER
+
+
+def test_a_lock_whose_lease_ended_is_taken_over_and_said_so(s3, tmp_path):
+    backend = S3Backend(config(lock_lease_seconds=1), str(tmp_path))
+    dead = {"run_id": "run-a", "pid": 1, "host": "elsewhere.example", "user": "u", "since": "2026-01-01T00:00:00Z",
+            "lease_until": lock._lease_end(1, time.time() - 10)}
+    s3.put_object(Bucket=BUCKET, Key="team/a/locks/x.lock", Body=json.dumps(dead).encode())
+    note = lock.acquire(backend, "locks/x.lock", "run-b", 2)
+    assert "took over the stale lock of run run-a (pid 1 on elsewhere.example" in note
+    assert "its lease ended at %s" % dead["lease_until"] in note
+    # the old holder, should it wake up, finds its lock gone and stops
+    with pytest.raises(lock.LockHeld, match="run run-a no longer holds its lock .*run run-b took it over"):
+        lock.renew(backend, "locks/x.lock", "run-a")
+
+
+def test_a_live_lease_is_not_taken_over(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    alive = {"run_id": "run-a", "pid": 1, "host": "elsewhere.example", "user": "u", "since": "2026-01-01T00:00:00Z",
+             "lease_until": lock._lease_end(600)}
+    s3.put_object(Bucket=BUCKET, Key="team/a/locks/x.lock", Body=json.dumps(alive).encode())
+    with pytest.raises(lock.LockHeld, match="another run holds the lock s3://%s/team/a/locks/x.lock" % BUCKET):
+        lock.acquire(backend, "locks/x.lock", "run-b", 2)
+    with pytest.raises(lock.LockHeld, match="force_unlock refused: run run-a is held from another host"):
+        lock.acquire(backend, "locks/x.lock", "run-b", 2, force_unlock="run-a")
+
+
+def test_renewal_pushes_the_lease_with_if_match(s3, tmp_path):
+    backend = S3Backend(config(lock_lease_seconds=30), str(tmp_path))
+    lock.acquire(backend, "locks/x.lock", "run-a", 1)
+    before = lock.read_holder(backend, "locks/x.lock")["lease_until"]
+    time.sleep(1.1)
+    lock.renew(backend, "locks/x.lock", "run-a")
+    assert lock.read_holder(backend, "locks/x.lock")["lease_until"] > before
+    data, version = backend.lock_read("locks/x.lock")
+    s3.put_object(Bucket=BUCKET, Key="team/a/locks/x.lock", Body=data)  # changed under us: the ETag we hold is old
+    assert not backend.lock_replace("locks/x.lock", b"{}", '"0000"')
+    assert not backend.lock_delete("locks/x.lock", '"0000"')
+    assert backend.lock_delete("locks/x.lock", backend.lock_read("locks/x.lock")[1])
+
+
+def started_event(run_id="20261130T000000Z-p-aaaaaa"):
+    return dict(plan_id="p", account_id="210987654321", region="us-east-1", dry_run=False)
+
+
+def test_the_journal_is_in_s3_when_append_returns(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    run_id = "20261130T000000Z-p-aaaaaa"
+    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, 1)
+    with backend.journal(run_id, create=True) as journal:
+        journal.append("run_started", **started_event())
+        journal.append("call_started", step="s1", mutating=True)
+        stored = s3.get_object(Bucket=BUCKET, Key="team/a/runs/%s/journal.jsonl" % run_id)["Body"].read()
+        assert [json.loads(line)["event"] for line in stored.splitlines()] == ["run_started", "call_started"]
+    assert [e["event"] for e in backend.events(run_id)] == ["run_started", "call_started"]
+    assert backend.find_run("last") == run_id and backend.run_ids() == [run_id]
+    with pytest.raises(JournalLost, match="already has a journal"):
+        backend.journal(run_id, create=True)
+
+
+def test_a_journal_changed_under_its_writer_stops_it(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    run_id = "20261130T000000Z-p-bbbbbb"
+    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, 1)
+    with backend.journal(run_id, create=True) as journal:
+        journal.append("run_started", **started_event())
+    writer = backend.journal(run_id)
+    other = S3Backend(config(), str(tmp_path / "b")).journal(run_id)
+    other.append("note", text="another writer")
+    with pytest.raises(JournalLost, match="changed under this run"):
+        writer.append("call_started", step="s1")
+    s3.delete_object(Bucket=BUCKET, Key="team/a/runs/%s/journal.jsonl" % run_id)
+    with pytest.raises(JournalLost, match="is gone"):
+        backend.journal(run_id)
+
+
+def test_a_writer_whose_lock_was_taken_over_stops(s3, tmp_path):
+    backend = S3Backend(config(lock_lease_seconds=3), str(tmp_path))
+    run_id = "20261130T000000Z-p-cccccc"
+    key = lock.lock_key("210987654321", "us-east-1", "p")
+    lock.acquire(backend, key, run_id, 1)
+    with backend.journal(run_id, create=True) as journal:
+        journal.append("run_started", **started_event())
+    s3.put_object(Bucket=BUCKET, Key="team/a/" + key, Body=json.dumps({"run_id": "someone-else"}).encode())
+    with pytest.raises(lock.LockHeld, match="no longer holds its lock"):
+        backend.journal(run_id)
