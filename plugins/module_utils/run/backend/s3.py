@@ -277,10 +277,10 @@ class S3Backend:
             if self.get(self._journal_key(ref)) is None:
                 raise ValueError("no run %r under %s" % (ref, self.location("runs")))
             return ref
-        names = self.run_ids()
-        if not names:
-            raise ValueError("no runs under %s" % self.location("runs"))
-        return names[0]
+        for name in self.run_ids():  # a run killed before its first event has no journal: not a run yet
+            if self.get(self._journal_key(name)) is not None:
+                return name
+        raise ValueError("no runs under %s" % self.location("runs"))
 
 
 class S3Journal:
