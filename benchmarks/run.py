@@ -1,6 +1,7 @@
 """How close does a plan run by this collection come to the speed of raw boto3?
 
     .venv/bin/python benchmarks/run.py [--steps 10,50,200] [--kind s3,ec2] [--skip-cli] [--repeat 1]
+    .venv/bin/python benchmarks/run.py --steps 50 --kind s3 --skip-cli --state-backend local,s3
 
 Starts its own moto server on 127.0.0.1 (never real AWS), then for every kind and step
 count runs the same N create+validate steps through: our playbook, raw boto3 in one
@@ -33,6 +34,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan  # noqa: E402
 
 PROFILE, ACCOUNT = "sandbox-bench", "123456789012"
+# --state-backend s3: the run's state goes to a bucket of this (tooling) account
+TOOLING_PROFILE, TOOLING, STATE_BUCKET = "tooling-bench", "444455556666", "coworker-bench-state-444455556666"
 CLI_SAMPLE_STEPS = 10  # above 50 steps the CLI is timed on 10 steps (20 calls) and extrapolated
 RSS_METHOD = ("ru_maxrss from os.wait4() on the ansible-playbook process: the largest single "
               "process of its tree (controller, forked worker or module), not their sum")
@@ -130,6 +133,7 @@ class Bench:
     def fresh(self, kind: str, steps: int, label: str) -> tuple[str, Path]:
         """Reset moto; a name prefix unique to this run and a scratch directory."""
         self.server.reset()
+        self.state_backend = None
         prefix = f"bench-{secrets.token_hex(3)}-{kind}{steps}-"
         return prefix, Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.workdir))
 
@@ -167,6 +171,34 @@ class Bench:
         path = where / "plan.yml"
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
         return path, doc["approval"]["plan_sha256"]
+
+    def s3_state_backend(self) -> list:
+        """A state bucket in the tooling account (after a reset moto forgets the profile's keys)."""
+        self.aws.add_account_profile(TOOLING_PROFILE, TOOLING)
+        self.aws.boto3_session(TOOLING_PROFILE).client("s3").create_bucket(Bucket=STATE_BUCKET)
+        backend = {"type": "s3", "bucket": STATE_BUCKET, "prefix": "bench", "region": "us-east-1",
+                   "profile": TOOLING_PROFILE, "account_id": TOOLING}
+        return ["-e", json.dumps({"state_backend": backend})]
+
+    def ours_on(self, backend: str, kind: str, steps: int) -> dict:
+        """A real run with its state on ``backend`` (local or s3), moto recording every request."""
+        prefix, tmp = self.fresh(kind, steps, f"ours-{backend}")
+        plan, digest = self.write_plan(kind, steps, prefix, tmp)
+        extra = self.s3_state_backend() if backend == "s3" else []
+        args = ["playbooks/execute_nonprod.yml", "-e", f"plan={plan}", "-e", f"approve={digest}",
+                "-e", f"state_dir={tmp / 'state'}", *extra]
+        with self.server.recording() as calls:
+            wall, rss = self.playbook(args, tmp / "run.log")
+        self.expect(kind, prefix, steps, f"our run on the {backend} backend")
+        state = [c for c in calls if STATE_BUCKET in c.url]
+        target = [c for c in calls if STATE_BUCKET not in c.url]
+        operations = {}
+        for call in state:
+            operations[call.operation] = operations.get(call.operation, 0) + 1
+        return {"kind": kind, "steps": steps, "backend": backend, "wall_s": wall, "peak_rss_mib": rss,
+                "ms_per_step": wall / steps * 1000, "state_requests": len(state),
+                "state_requests_per_step": len(state) / steps, "state_operations": operations,
+                "target_requests": len(target)}
 
     def ours(self, kind: str, steps: int) -> dict:
         """(a) the real run and (e) its rollback, then (d) a --check run on a fresh moto."""
@@ -312,6 +344,8 @@ def main() -> None:
     parser.add_argument("--skip-cli", action="store_true", help="do not time the aws CLI")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run playbook and boto3 measurements R times, keep the fastest")
+    parser.add_argument("--state-backend", default="",
+                        help="local,s3: only compare real runs with their state on these backends")
     args = parser.parse_args()
     counts = [int(n) for n in args.steps.split(",")]
     kinds = [k for k in args.kind.split(",") if k]
@@ -321,6 +355,8 @@ def main() -> None:
         raise SystemExit("run `bash scripts/setup.sh` first (it links the collection)")
 
     bench = Bench(Path(tempfile.mkdtemp(prefix="coworker-bench-")))
+    if args.state_backend:
+        return compare_backends(bench, kinds, counts, args.state_backend.split(","), args.repeat)
     rows = []
     try:
         for kind in kinds:
@@ -348,6 +384,37 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"Results: {out.relative_to(REPO)} (logs and plans under {bench.workdir})")
+
+
+def compare_backends(bench: Bench, kinds: list, counts: list, backends: list, repeat: int) -> None:
+    """The same plan run with its state on each backend, in one process, moto counting requests."""
+    if not set(backends) <= {"local", "s3"}:
+        raise SystemExit("--state-backend takes local and/or s3")
+    rows = []
+    try:
+        for kind in kinds:
+            for n in counts:
+                for backend in backends:
+                    print(f"{kind} x{n} on the {backend} state backend ...", flush=True)
+                    runs = [bench.ours_on(backend, kind, n) for _repeat in range(repeat)]
+                    rows.append(min(runs, key=lambda run: run["wall_s"]))
+    finally:
+        bench.stop()
+    print(f"\n{'kind':4} {'N':>4} {'backend':>7} {'wall s':>7} {'ms/step':>8} {'state req':>9} {'req/step':>8} "
+          f"{'target req':>10}")
+    for r in rows:
+        print(f"{r['kind']:4} {r['steps']:>4} {r['backend']:>7} {r['wall_s']:>7.2f} {r['ms_per_step']:>8.1f} "
+              f"{r['state_requests']:>9} {r['state_requests_per_step']:>8.1f} {r['target_requests']:>10}")
+        if r["state_operations"]:
+            print("     state requests by operation: " + ", ".join(
+                f"{op} {count}" for op, count in sorted(r["state_operations"].items())))
+    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s); moto records "
+          "every request in both runs." % (*os.getloadavg(), os.cpu_count(), repeat))
+    out = REPO / "benchmarks" / "results" / "state-backends.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": rows,
+                               "load_average": os.getloadavg(), "cpus": os.cpu_count()}, indent=2) + "\n")
+    print(f"Results: {out.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,15 @@ backend on the command line (-e state_backend=...), B through its environments f
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import subprocess
 import time
 
 import pytest
 
-from moto_harness import output_of, run_playbook, spawn_playbook
+from moto_harness import ansible_bin, output_of, run_playbook, spawn_playbook
 from workflow_support import (
     ACCOUNT, ALL_FOUR, APPROVAL_WAITING, ENVIRONMENTS, EXECUTE, FAILURE_WAITING, PROFILE, ROLLBACK, expect,
     four_steps, kill_tree, unwrapped, workflow)
@@ -231,3 +234,36 @@ def test_a_backend_bucket_of_another_account_is_refused_before_anything_is_writt
             f"(ListBuckets as arn:aws:sts::{TOOLING}:assumed-role/") in text, text
     assert target_s3.list_objects_v2(Bucket="state-in-the-target-account").get("KeyCount") == 0
     assert workflow.parameter_values() == {}
+
+
+def test_an_ansible_runner_job_can_be_rolled_back_after_its_private_data_dir_is_gone(workflow, shared):
+    """As AWX runs a job: a private data dir with env/extravars, deleted after the job."""
+    _machine_a, machine_b, s3 = shared
+    plan = workflow.write_plan("wf", four_steps())
+    job = workflow.tmp / "awx-job-17"
+    (job / "project").mkdir(parents=True)
+    (job / "env").mkdir()
+    (job / "project" / "execute.yml").write_text("- name: Execute\n  ansible.builtin.import_playbook: "
+                                                 "coworker.aws.execute_nonprod\n")
+    backend = {"type": "s3", "bucket": BUCKET, "prefix": "coworker", "region": "us-east-1",
+               "profile": TOOLING_PROFILE, "account_id": TOOLING}
+    (job / "env" / "extravars").write_text(json.dumps({
+        "plan": str(plan.path), "approve": plan.digest[:12], "environments_file": str(machine_b.environments),
+        "aws_profile": PROFILE, "state_backend": backend}))
+    runner = ansible_bin("ansible-runner")
+    env = dict(workflow.env(), PATH="%s:%s" % (runner.parent, os.environ.get("PATH", "")))  # as in an EE
+    done = subprocess.run([str(runner), "run", str(job), "-p", "execute.yml"], env=env, cwd=workflow.tmp,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr
+    assert (job / "project" / ".coworker").exists()  # the job's local state_dir: only the cache
+    assert not (job / "project" / ".coworker" / "runs").exists()
+    assert workflow.parameter_values() == ALL_FOUR
+    shutil.rmtree(job)  # the execution environment is thrown away with everything in it
+
+    result = machine_b.run(ROLLBACK, "-e", "run=last", "-e", f"approve={plan.digest}")
+    assert result.returncode == 0, output_of(result)
+    run_id = only_run(s3)
+    assert report_of(s3, run_id)["status"] == "rolled_back"
+    assert workflow.parameter_values() == {}
+    changelog = s3.get_object(Bucket=BUCKET, Key="coworker/changelog.md")["Body"].read().decode()
+    assert changelog.count(f"- Run: {run_id}") == 2  # the job's entry and the rollback's
