@@ -9,7 +9,6 @@ of the plan digest, never from a variable that claims it.
 
 from __future__ import annotations
 
-import json
 import os
 
 from ansible import context
@@ -24,7 +23,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.display import p
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
-from ansible_collections.coworker.aws.plugins.module_utils.run import decide
+from ansible_collections.coworker.aws.plugins.module_utils.run import decide, listing
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
@@ -291,38 +290,13 @@ class ActionModule(ControllerAction):
 
     def _op_list(self, args, result):
         """The runs the backend holds, newest first, as their reports say."""
-        runs = [self._summary(run_id) for run_id in self.backend.run_ids()[:max(args["limit"], 0)]]
-        lines = ["%d run(s) in %s" % (len(runs), self.backend.location("runs"))]
-        lines += ["%s  %s  %s  account %s %s  %s" % (r["run_id"], r["status"], r["plan_id"], r["account_id"],
-                                                    r["region"], r["finished_at"] or r["started_at"] or "")
-                  for r in runs]
-        result.update(changed=False, runs=runs, lines=[printable(line) for line in lines])
+        runs, lines = listing.list_runs(self.backend, args["limit"])
+        result.update(changed=False, runs=runs, lines=lines)
         return result
-
-    def _summary(self, run_id):
-        report = self._report(run_id) or {}
-        started = (self._events(run_id)[:1] or [{}])[0] if not report else {}
-        return {"run_id": run_id, "status": report.get("status") or "no report",
-                "plan_id": (report.get("plan") or {}).get("id") or started.get("plan_id"),
-                "account_id": report.get("account_id") or started.get("account_id"),
-                "region": report.get("region") or started.get("region"),
-                "started_at": report.get("started_at") or started.get("ts"), "finished_at": report.get("finished_at"),
-                "report": self.backend.location("runs/%s/report.md" % run_id)}
-
-    def _report(self, run_id):
-        try:
-            report = json.loads((self.backend.get("runs/%s/report.json" % run_id) or b"null").decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return report if isinstance(report, dict) else None
 
     def _op_show(self, args, result):
         """One run's report (report.md), read from the backend."""
-        run_id = self.backend.find_run(args["run_id"] or "last")
-        text = self.backend.get("runs/%s/report.md" % run_id)
-        if text is None:
-            raise ValueError("run %s has no report yet (%s)" % (run_id, self.backend.run_location(run_id)))
-        text = text.decode("utf-8", errors="replace")
-        result.update(changed=False, run_id=run_id, report=self._report(run_id), report_text=text,
+        run_id, report, text = listing.show_run(self.backend, args["run_id"] or "last")
+        result.update(changed=False, run_id=run_id, report=report, report_text=text,
                       lines=text.rstrip("\n").split("\n"))
         return result

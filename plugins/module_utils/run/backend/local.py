@@ -12,6 +12,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run import journal as
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
     StateFileError, append_private, create_private, private_dir, write_private)
 
+
 def checked_key(key):
     """A key is a relative path of plain names: never '..', '.', an empty part or a leading '/'."""
     parts = key.split("/")

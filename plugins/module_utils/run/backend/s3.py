@@ -9,19 +9,12 @@ account must own it, by ListBuckets, or S3 enforces ``ExpectedBucketOwner``), an
 every request carries ``ExpectedBucketOwner``; every object is written with
 server-side encryption. Locks use conditional writes (``If-None-Match: *`` to take,
 ``If-Match`` on the ETag to renew, take over and release) and carry a lease the
-holder renews while it writes its journal.
-
-The journal is one object per run, ``runs/<id>/journal.jsonl``, replaced whole on
-every event with ``If-Match`` on the ETag of the version this writer wrote last (see
-the README's figures for why this layout): S3 answers a PUT only once the object is
-stored, so ``call_started`` is durable before the call is sent and its outcome after
-it, and a writer that finds the journal changed under it stops (``JournalLost``).
+holder renews while it writes its journal (see s3_journal.py).
 """
 
 from __future__ import annotations
 
 import os
-import time
 
 try:
     import botocore.session
@@ -38,8 +31,6 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.state_files impor
 
 PRECONDITION = ("PreconditionFailed", "412")
 MISSING = ("NoSuchKey", "404", "NotFound")
-# a lease is pushed further when less than this share of it is left
-RENEW_FRACTION = 2 / 3
 
 
 class StateBackendError(CoworkerError):
@@ -71,19 +62,16 @@ class S3Backend:
         self.lease_seconds = config["lock_lease_seconds"]
         self.cache_dir = os.path.join(state_dir, "s3-cache")
         self._client = None
+        self._sts = None
         self._identity = None
         self.requests = 0  # counted for the benchmark and the tests
 
     # --- the session and the owner check ---------------------------------------------------------
 
-    def _session(self):
-        session = botocore.session.Session(profile=self.config["profile"])
-        return session
-
     @property
     def client(self):
         if self._client is None:
-            session = self._session()
+            session = botocore.session.Session(profile=self.config["profile"])
             config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="coworker.aws")
             self._client = session.create_client("s3", region_name=self.config["region"], config=config)
             self._sts = session.create_client("sts", region_name=self.config["region"], config=config)
@@ -255,6 +243,7 @@ class S3Backend:
         return "runs/%s/journal.jsonl" % self._run_id(run_id)
 
     def journal(self, run_id, create=False):
+        from ansible_collections.coworker.aws.plugins.module_utils.run.backend.s3_journal import S3Journal
         return S3Journal(self, run_id, create)
 
     def events(self, run_id):
@@ -281,67 +270,3 @@ class S3Backend:
             if self.get(self._journal_key(name)) is not None:
                 return name
         raise ValueError("no runs under %s" % self.location("runs"))
-
-
-class S3Journal:
-    """Appends events to ``runs/<id>/journal.jsonl``; each is stored in S3 before ``append`` returns."""
-
-    def __init__(self, backend, run_id, create=False):
-        self.backend, self.run_id = backend, run_id
-        self.key = backend._journal_key(run_id)  # pylint: disable=protected-access
-        self.body, self.version = backend.get_versioned(self.key)
-        if create and self.body is not None:
-            raise journals.JournalLost("run %s already has a journal (%s): start a new run"
-                                       % (run_id, backend.journal_location(run_id)))
-        if not create and self.body is None:
-            raise journals.JournalLost("the journal %s of run %s is gone; stopped before the next AWS call"
-                                       % (backend.journal_location(run_id), run_id))
-        self.body = self.body or b""
-        self._renewed = 0.0
-        self._renew_lease()
-
-    def _renew_lease(self):
-        """Push the run's lock lease further while the run works (it is its holder's sign of life)."""
-        from ansible_collections.coworker.aws.plugins.module_utils.run.lock import lock_key, renew
-        started = next(iter(journals.parse_events(self.body[:65536].split(b"\n", 1)[0])), None)
-        if not started or started.get("event") != "run_started" or started.get("dry_run"):
-            return
-        if time.time() - self._renewed < self.backend.lease_seconds * (1 - RENEW_FRACTION):
-            return
-        if self._finished():
-            return
-        renew(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), self.run_id,
-              keep_if_left=self.backend.lease_seconds * RENEW_FRACTION)
-        self._renewed = time.time()
-
-    def _finished(self):
-        """A finished or released run holds no lock (until a resume or rollback reopens it)."""
-        last = None
-        for event in journals.parse_events(self.body):
-            if event["event"] in ("run_finished", "run_released", "run_resumed", "run_started"):
-                last = event["event"]
-        return last in ("run_finished", "run_released")
-
-    def append(self, event, **fields):
-        record, line = journals.encode_event(self.run_id, event, fields)
-        body = self.body + line
-        version = self.backend.put_if(self.key, body, self.version)
-        if version is None:
-            current, version = self.backend.get_versioned(self.key)
-            if current != body:  # not our own write answered late: someone else wrote, or it was deleted
-                raise journals.JournalLost(
-                    "the journal %s of run %s changed under this run (another writer, or it was deleted); stopped "
-                    "before the next AWS call" % (self.backend.journal_location(self.run_id), self.run_id))
-        self.body, self.version = body, version
-        if event not in ("run_finished", "run_released"):
-            self._renew_lease()
-        return record
-
-    def close(self):
-        return None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

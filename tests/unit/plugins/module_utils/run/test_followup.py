@@ -3,6 +3,7 @@ every non-default option, shell-quoted."""
 
 from __future__ import annotations
 
+import json
 import shlex
 
 import pytest
@@ -38,3 +39,12 @@ def test_only_defaults_gives_the_short_commands():
                                                                          "environments_file": "", "aws_profile": ""})
     assert commands == {"resume": "ansible-playbook coworker.aws.execute_nonprod -e resume=R",
                         "rollback": "ansible-playbook coworker.aws.rollback_run -e run=R"}
+
+
+def test_a_state_backend_mapping_is_repeated_as_json_extra_vars():
+    backend = {"type": "s3", "bucket": "coworker-state", "region": "eu-west-1", "account_id": "222233334444"}
+    commands = followup_commands(["playbooks/execute_nonprod.yml"], "r1", {"state_backend": backend})
+    words = shlex.split(commands["rollback"])
+    assert words[:4] == ["ansible-playbook", "playbooks/rollback_run.yml", "-e", "run=r1"]
+    assert words[4] == "-e" and json.loads(words[5]) == {"state_backend": backend}
+    assert followup_commands([], "r1", {"state_backend": ""})["resume"].endswith("-e resume=r1")

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Listing the runs a state backend holds and reading one run's report, from any machine."""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
+
+
+def read_report(backend, run_id):
+    """A run's report.json as a dict, or None (no report yet, or unreadable)."""
+    try:
+        report = json.loads((backend.get("runs/%s/report.json" % run_id) or b"null").decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def summary(backend, run_id):
+    """One line of data about a run: from its report, else from its journal's first event."""
+    report = read_report(backend, run_id) or {}
+    started = {}
+    if not report:
+        started = (parse_events(backend.get("runs/%s/journal.jsonl" % run_id))[:1] or [{}])[0]
+    return {"run_id": run_id, "status": report.get("status") or "no report",
+            "plan_id": (report.get("plan") or {}).get("id") or started.get("plan_id"),
+            "account_id": report.get("account_id") or started.get("account_id"),
+            "region": report.get("region") or started.get("region"),
+            "started_at": report.get("started_at") or started.get("ts"), "finished_at": report.get("finished_at"),
+            "report": backend.location("runs/%s/report.md" % run_id)}
+
+
+def list_runs(backend, limit):
+    """(runs, lines to print): at most ``limit`` runs, newest first."""
+    runs = [summary(backend, run_id) for run_id in backend.run_ids()[:max(limit, 0)]]
+    lines = ["%d run(s) in %s" % (len(runs), backend.location("runs"))]
+    lines += ["%s  %s  %s  account %s %s  %s" % (
+        r["run_id"], r["status"], r["plan_id"], r["account_id"], r["region"], r["finished_at"] or r["started_at"] or "")
+        for r in runs]
+    return runs, [printable(line) for line in lines]
+
+
+def show_run(backend, ref):
+    """(run id, report dict, report.md text) of a run id or ``last``."""
+    run_id = backend.find_run(ref)
+    text = backend.get("runs/%s/report.md" % run_id)
+    if text is None:
+        raise ValueError("run %s has no report yet (%s)" % (run_id, backend.run_location(run_id)))
+    return run_id, read_report(backend, run_id), text.decode("utf-8", errors="replace")

@@ -1,0 +1,45 @@
+"""Listing runs and showing one run's report read only the backend (here: a local state_dir)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
+from ansible_collections.coworker.aws.plugins.module_utils.run.listing import list_runs, show_run
+
+
+def write_run(backend, run_id, ts, report=None):
+    backend.journal(run_id, create=True).append("run_started", plan_id="p\x1b[2J", account_id="210987654321",
+                                                region="us-east-1")
+    events = backend.get("runs/%s/journal.jsonl" % run_id)
+    backend.put("runs/%s/journal.jsonl" % run_id, events.replace(json.loads(events)["ts"].encode(), ts.encode()))
+    if report:
+        backend.put("runs/%s/report.json" % run_id, json.dumps(report).encode())
+        backend.put("runs/%s/report.md" % run_id, b"# Run %s: SUCCEEDED\n" % run_id.encode())
+
+
+def test_runs_are_listed_newest_first_from_their_reports_or_journals(tmp_path):
+    backend = LocalBackend(str(tmp_path))
+    write_run(backend, "run-old", "2026-11-01T00:00:00.000000Z",
+              {"status": "succeeded", "plan": {"id": "p"}, "account_id": "210987654321", "region": "us-east-1",
+               "started_at": "2026-11-01T00:00:00.000000Z", "finished_at": "2026-11-01T00:01:00.000000Z"})
+    write_run(backend, "run-new", "2026-11-02T00:00:00.000000Z")
+    runs, lines = list_runs(backend, 20)
+    assert [r["run_id"] for r in runs] == ["run-new", "run-old"]
+    assert runs[0]["status"] == "no report" and runs[1]["status"] == "succeeded"
+    assert lines[0] == "2 run(s) in %s" % (tmp_path / "runs")
+    assert "\x1b" not in "".join(lines)  # plan text is data: no terminal control reaches the screen
+    assert [r["run_id"] for r in list_runs(backend, 1)[0]] == ["run-new"]
+
+
+def test_show_reads_the_report_of_a_run_or_says_it_has_none(tmp_path):
+    backend = LocalBackend(str(tmp_path))
+    write_run(backend, "run-old", "2026-11-01T00:00:00.000000Z", {"status": "succeeded"})
+    write_run(backend, "run-new", "2026-11-02T00:00:00.000000Z")
+    assert show_run(backend, "run-old")[2] == "# Run run-old: SUCCEEDED\n"
+    with pytest.raises(ValueError, match="run run-new has no report yet"):
+        show_run(backend, "last")
+    with pytest.raises(ValueError, match="invalid run id"):
+        show_run(backend, "../../etc")
