@@ -108,8 +108,10 @@ class S3Backend:
         return names
 
     def principal(self):
-        self.client  # pylint: disable=pointless-statement  (the identity is read with the owner check)
-        return self._identity["Arn"]
+        """The ARN the backend's session acts as (read with the owner check)."""
+        if self.client is not None and self._identity:
+            return self._identity["Arn"]
+        return None
 
     # --- keys and objects ------------------------------------------------------------------------
 
