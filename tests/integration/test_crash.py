@@ -32,6 +32,7 @@ import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
+from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import read_holder
 from fault_proxy import FaultProxy
 from moto_harness import (
@@ -215,7 +216,8 @@ class Sandbox:
 
     def lock_holders(self) -> list[dict]:
         folder = self.state_dir / "locks"
-        return [read_holder(path) for path in sorted(folder.iterdir())] if folder.is_dir() else []
+        backend = LocalBackend(str(self.state_dir))
+        return [read_holder(backend, "locks/" + path.name) for path in sorted(folder.iterdir())] if folder.is_dir() else []
 
 
 class HeldCall:
