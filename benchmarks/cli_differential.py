@@ -201,7 +201,7 @@ def _compare_parse(result, outcome, command):
 
 def _compare_round_trip(result, oracle, outcome):
     try:
-        line = render_cli(outcome.service, outcome.operation, outcome.params)
+        line = render_cli(outcome.service, outcome.operation, outcome.params, reveal=True)
         again = oracle.call(shlex.split(line)[1:])
     except Exception as exc:  # noqa: BLE001
         result.round_trip, result.detail = "crash", "%s: %s" % (type(exc).__name__, exc)

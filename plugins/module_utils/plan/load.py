@@ -12,6 +12,7 @@ import contextlib
 import gc
 from collections import Counter
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import approval_notes, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
@@ -108,4 +109,17 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None):
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
     loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
+    loaded["plan"]["steps"] = [_without_secrets(step) for step in loaded["plan"]["steps"]]
     return loaded
+
+
+def _shown_call(call):
+    if not call:
+        return call
+    return dict(call, params=redact_request(call["service"], call["operation"], call["params"]))
+
+
+def _without_secrets(step):
+    """A step as a task result may show it (``-v`` prints results): sensitive request members redacted."""
+    return dict(step, call=_shown_call(step["call"]), validate=[_shown_call(c) for c in step["validate"]],
+                rollback=[_shown_call(c) for c in step["rollback"]])
