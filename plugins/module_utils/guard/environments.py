@@ -149,7 +149,8 @@ def _class_entry(path, cls, entry):
         value = _string_list(path, sub, entry[key])
         result[key] = _account_ids(path, sub, value) if key == "account_ids" else _patterns(path, sub, value)
     result.update(_perimeter_entry(path, field, entry))
-    result["guardrails"] = load_guardrails(path, field + ".guardrails", entry.get("guardrails"))
+    if "guardrails" in entry:  # absent: the built-in defaults (guard/policies.py class_guardrails)
+        result["guardrails"] = load_guardrails(path, field + ".guardrails", entry["guardrails"])
     return result
 
 

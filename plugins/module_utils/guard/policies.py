@@ -19,10 +19,11 @@ import fnmatch
 import functools
 import re
 
-from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_facts import (
     bucket_companions, call_document, unknown_references)
-from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import DAYS, active_rules
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import DAYS, active_rules, load_guardrails
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
 
@@ -183,3 +184,32 @@ def refuse_failures(verdicts, when, step_ids=None):
     if failures:
         lines = ["FAIL %s: %s%s" % (v["rule"], v["description"], _steps_text(v)) for v in failures]
         raise GuardRefusal("Guardrail policy refused the plan %s:\n  %s" % (when, "\n  ".join(lines)))
+
+
+def class_guardrails(config, environment):
+    """The guardrails of ``environment`` in a loaded environments file (built-in defaults if absent)."""
+    entry = config["environments"].get(environment) or {}
+    return entry.get("guardrails") or load_guardrails(config.get("source", ""), "guardrails", None)
+
+
+def check_plan_policies(config, environment, plan, when="before the approval prompt; nothing was run"):
+    """Evaluate the plan for its class and refuse on a FAIL; returns the summary otherwise."""
+    verdicts = evaluate(plan, class_guardrails(config, environment), environment)
+    refuse_failures(verdicts, when)
+    return summary(verdicts)
+
+
+def plan_policies(environments_file, plan):
+    """The verdicts shown at "Loading plan", for the class the plan targets.
+
+    This only informs: verify_environment refuses on a FAIL, and run_step checks again
+    before every batch. A missing or invalid environments file is said here and refused there.
+    """
+    environment = plan["target"]["environment"]
+    try:
+        config = load_environments(resolve_path(environments_file))
+    except ConfigError as exc:
+        return {"checked": False, "verdicts": [], "failed": [], "lines": ["not checked: %s" % exc]}
+    result = summary(evaluate(plan, class_guardrails(config, environment), environment))
+    result["checked"] = True
+    return result
