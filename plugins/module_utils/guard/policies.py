@@ -50,13 +50,37 @@ def resolved_calls(plan, context):
              unknown_references(step["call"]["params"], context)) for step in plan["steps"]]
 
 
+def _without_unknown(value, placeholders):
+    """``value`` with every value that is exactly an unknown reference made null."""
+    if isinstance(value, str):
+        return None if value in placeholders else value
+    if isinstance(value, dict):
+        return {key: _without_unknown(item, placeholders) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_unknown(item, placeholders) for item in value]
+    return value
+
+
 def _documents(plan, guardrails, context, environment):
+    """``(document, other)`` per call; ``other`` is the same call with its unknown values null (None if none).
+
+    A rule that fails on both does not depend on the unknown values: it fails now. A rule
+    that fails on only one cannot tell yet.
+    """
     calls = resolved_calls(plan, context)
     buckets = bucket_companions([dict(step["call"], params=params) for step, params, _unknown in calls])
     target = {"environment": environment, "account_id": plan["target"]["account_id"],
               "region": plan["target"]["region"]}
-    return [call_document(step, params, unknown, dict(target, region=step["call"]["region"]),
-                          guardrails["required_tags"], buckets) for step, params, unknown in calls]
+    pairs = []
+    for step, params, unknown in calls:
+        where = dict(target, region=step["call"]["region"])
+        doc = call_document(step, params, unknown, where, guardrails["required_tags"], buckets)
+        other = None
+        if unknown:
+            nulled = _without_unknown(params, {"<%s>" % ref for ref in unknown})
+            other = call_document(step, nulled, unknown, where, guardrails["required_tags"], buckets)
+        pairs.append((doc, other))
+    return pairs
 
 
 def _applies(rule, doc):
@@ -72,12 +96,19 @@ def _detail(rule, doc):
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _rule_verdict(rule, docs):
+def _breaks(rule, doc):
+    return _applies(rule, doc) and not _truthy(_search(rule["require"], doc))
+
+
+def _rule_verdict(rule, pairs):
     broken, unsure = [], []
-    for doc in docs:
-        if not _applies(rule, doc) or _truthy(_search(rule["require"], doc)):
-            continue
-        (unsure if doc["unknown"] else broken).append({"step": doc["step"], "detail": _detail(rule, doc)})
+    for doc, other in pairs:
+        breaks = _breaks(rule, doc)
+        if other is None or breaks == _breaks(rule, other):
+            if breaks:
+                broken.append({"step": doc["step"], "detail": _detail(rule, doc)})
+        else:
+            unsure.append({"step": doc["step"], "detail": ""})
     status = rule["severity"].lower() if broken else "unknown" if unsure else "pass"
     return {"rule": rule["id"], "severity": rule["severity"], "status": status,
             "description": rule["description"], "steps": broken or unsure, "pending": unsure if broken else []}
@@ -137,10 +168,10 @@ def evaluate(plan, guardrails, environment, context=None, now=None):
     if context is None:
         context = {"target": {"account_id": plan["target"]["account_id"], "region": plan["target"]["region"]},
                    "run": {"id": "<run.id>"}}
-    docs = _documents(plan, guardrails, context, environment)
-    verdicts = [_rule_verdict(rule, docs) for rule in active_rules(guardrails)]
+    pairs = _documents(plan, guardrails, context, environment)
+    verdicts = [_rule_verdict(rule, pairs) for rule in active_rules(guardrails)]
     if "max-resources" not in guardrails["disable"]:
-        verdicts.extend(_max_resources(guardrails["max_resources"], docs))
+        verdicts.extend(_max_resources(guardrails["max_resources"], [doc for doc, _other in pairs]))
     if guardrails["change_window"] and "change-window" not in guardrails["disable"]:
         verdicts.append(_change_window(guardrails["change_window"],
                                        now or datetime.datetime.now(datetime.timezone.utc)))

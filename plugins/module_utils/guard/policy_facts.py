@@ -131,6 +131,8 @@ def _is_everything(values):
 
 def _statements(name, document):
     """The statements of one policy document; an unreadable one is reported as admin (fail closed)."""
+    if document is None:  # not given (or not known yet): no policy to judge
+        return []
     if isinstance(document, str):
         try:
             document = json.loads(document)

@@ -222,3 +222,16 @@ def test_bad_configuration_names_the_field(config, field):
     with pytest.raises(ConfigError) as info:
         load_guardrails("env.yml", "g", config)
     assert "env.yml" in str(info.value) and field in str(info.value)
+
+
+def test_a_rule_that_does_not_depend_on_the_unknown_value_fails_before_the_prompt():
+    plan = plan_of(("sg", "ec2:CreateSecurityGroup", {"GroupName": "g", "Description": "d"},
+                    {"register": {"group_id": "GroupId"}}),
+                   ("ssh", "ec2:AuthorizeSecurityGroupIngress", {"GroupId": "${sg.group_id}",
+                                                                 "IpPermissions": [perm("0.0.0.0/0")]}))
+    assert verdicts(plan)["no-open-ingress"]["status"] == "fail"
+    unknown_cidr = plan_of(("sg", "ec2:CreateSecurityGroup", {"GroupName": "g", "Description": "d"},
+                            {"register": {"group_id": "GroupId"}}),
+                           ("ssh", "ec2:AuthorizeSecurityGroupIngress", {"GroupId": SG, "IpPermissions": [
+                               perm("${sg.group_id}")]}))
+    assert verdicts(unknown_cidr)["no-open-ingress"]["status"] == "unknown"
