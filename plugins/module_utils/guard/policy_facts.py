@@ -111,7 +111,8 @@ def ingress(params):
             continue
         cidrs = [r.get("CidrIp") for r in perm.get("IpRanges") or [] if isinstance(r, dict)]
         cidrs += [r.get("CidrIpv6") for r in perm.get("Ipv6Ranges") or [] if isinstance(r, dict)]
-        ranges.extend(_range(perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), c) for c in cidrs)
+        ranges.extend(_range(perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), c)
+                      for c in cidrs if c is not None)
     for rule in params.get("SecurityGroupRules") or []:  # ModifySecurityGroupRules
         body = (rule or {}).get("SecurityGroupRule") if isinstance(rule, dict) else None
         if isinstance(body, dict):
