@@ -66,8 +66,8 @@ def test_tags_hidden_behind_lowercase_keys_or_empty_values_do_not_count():
 
 def test_tags_on_another_resource_type_do_not_tag_the_created_one():
     specs = [{"ResourceType": "network-interface", "Tags": TAGS}]
-    plan = plan_of(("launch", "ec2:RunInstances", {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1,
-                                                    "TagSpecifications": specs}))
+    params = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1, "TagSpecifications": specs}
+    plan = plan_of(("launch", "ec2:RunInstances", params))
     assert verdicts(plan)["required-tags"]["status"] == "warn"
     specs.append({"ResourceType": "instance", "Tags": TAGS})
     assert verdicts(plan)["required-tags"]["status"] == "pass"
