@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 
-import pexpect
 import pytest
 import yaml
 
 from moto_harness import mutating_calls, output_of
-from workflow_support import APPROVAL_WAITING, ENVIRONMENTS, expect, finish, put_param, workflow  # noqa: F401
+from workflow_support import APPROVAL_WAITING, ENVIRONMENTS, finish, put_param, workflow
 
 pytestmark = pytest.mark.integration
+__all__ = ["workflow"]  # the fixture, imported for pytest
 
 ADMIN = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["*"], "Resource": "*"}})
 
