@@ -7,13 +7,14 @@ from __future__ import annotations
 from ansible.utils.display import Display
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.modules.plan_info import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
 
 
 class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    PATH_ARGS = ("plans_dir",)
+    PATH_ARGS = ("plans_dir", "environments_file")
 
     def act(self, args, result):
         try:
@@ -23,5 +24,6 @@ class ActionModule(ControllerAction):
                           source=exc.source)
         for warning in info["warnings_list"]:
             Display().warning(warning)
+        info["policies"] = plan_policies(args["environments_file"], info["plan"])
         result.update(changed=False, **info)
         return result

@@ -34,6 +34,13 @@ options:
     description: Profile shown in the rendered CLI lines (defaults to the plan's C(target.profile)).
     type: str
     aliases: [aws_profile]
+  environments_file:
+    description:
+      - The environments file whose C(guardrails) for the plan's C(target.environment) are evaluated against
+        the plan's calls (RV(policies)). Defaults to E(COWORKER_AWS_ENVIRONMENTS) or
+        C(~/.config/coworker-aws/environments.yml).
+      - Only informs; M(coworker.aws.verify_environment) and M(coworker.aws.run_step) refuse a FAIL.
+    type: path
 requirements:
   - botocore
   - jmespath
@@ -59,6 +66,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+policies:
+  description:
+    - The guardrail verdicts of the plan's class (see O(environments_file)). C(checked) (false when the
+      environments file could not be read, with the reason in C(lines)), C(verdicts) (rule, severity, status
+      V(fail)/V(warn)/V(unknown)/V(pass), description, steps), C(lines) (one per rule that did not pass,
+      then how many passed) and C(failed) (rule ids with a FAIL).
+  returned: success
+  type: dict
 path:
   description: Absolute path of the plan file.
   returned: success
@@ -103,13 +118,15 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH, with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      verify_approval=dict(type="bool", default=True),
-                                     profile=dict(type="str", aliases=["aws_profile"])))
+                                     profile=dict(type="str", aliases=["aws_profile"]),
+                                     environments_file=dict(type="path")))
 
 
 def main():
@@ -125,6 +142,7 @@ def main():
                          source=exc.source)
     for warning in info["warnings_list"]:
         module.warn(warning)
+    info["policies"] = plan_policies(module.params["environments_file"], info["plan"])
     module.exit_json(changed=False, **info)
 
 

@@ -49,6 +49,13 @@ options:
     description: Fail when execution is not allowed. With V(false), report the verdict in RV(allowed).
     type: bool
     default: true
+  check_policies:
+    description:
+      - Evaluate the class's guardrail policies (C(guardrails) in the environments file) against the calls of
+        O(plan) and refuse when one says FAIL. The plan's own C(guardrail.status) is not taken on trust.
+      - Set V(false) only to roll back a run (rollback calls are not the plan's calls).
+    type: bool
+    default: true
 requirements:
   - boto3
   - botocore
@@ -101,6 +108,14 @@ refusal:
   description: The STOPPING message when not allowed.
   returned: when not allowed
   type: str
+policies:
+  description:
+    - The guardrail verdicts for O(plan) in its class. C(verdicts) (rule, severity, status
+      V(fail)/V(warn)/V(unknown)/V(pass), description, steps), C(lines) (one per rule that did not pass, then how
+      many passed) and C(failed) (rule ids). A FAIL refuses, so a returned summary holds WARN and
+      "cannot tell yet" at most.
+  returned: when O(plan) is given, O(check_policies) is true and the plan is allowed
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -109,7 +124,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.verification im
 
 ARGUMENT_SPEC = with_group_args(dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
                                      environments_file=dict(type="path"), plan=dict(type="str"),
-                                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True)))
+                                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True),
+                                     check_policies=dict(type="bool", default=True)))
 
 
 def main():

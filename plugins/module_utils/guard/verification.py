@@ -11,10 +11,11 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import Coworke
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 
 
-def _verdict(aws, config, loaded):
+def _verdict(aws, config, loaded, policies=True):
     identity = establish_identity(aws)
     classification = classify(config, identity["account"], identity["alias"], identity["profile"])
     result = dict(changed=False, identity=identity, environment=classification["environment"],
@@ -25,6 +26,8 @@ def _verdict(aws, config, loaded):
             check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
             check_plan(Perimeter.for_class(config, classification["environment"], identity["account"]),
                        loaded["plan"])
+            if policies:  # the class's guardrails, whatever the plan's own guardrail.status claims
+                result["policies"] = check_plan_policies(config, classification["environment"], loaded["plan"])
         except GuardRefusal as exc:
             refusal = str(exc)
     elif classification["environment"] not in EXECUTABLE:
@@ -43,7 +46,7 @@ def verify_environment(params):
         target = loaded["plan"]["target"] if loaded else {}
         region = params.get("region") or target.get("region")
         profile = params.get("profile") or target.get("profile")
-        result = _verdict(AwsContext(profile, region), config, loaded)
+        result = _verdict(AwsContext(profile, region), config, loaded, params.get("check_policies", True))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
     if result.get("refusal") and params.get("fail_on_refusal", True):

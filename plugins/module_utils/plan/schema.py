@@ -26,7 +26,8 @@ EXECUTABLE_ENVIRONMENTS = ("sandbox", "development", "test")
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "guardrail", "risk", "phases", "approval"}
+TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "guardrail", "risk", "phases", "approval",
+            "ticket"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
              "validate", "rollback", "destructive", "skippable"}
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
@@ -335,6 +336,8 @@ def validate_document(doc, source, max_steps=MAX_STEPS):
         "created": check.timestamp(doc, "created", ""),
         "objective": check.get(doc, "objective", str, "", required=False, default=""),
         "risk": check.text(doc, "risk", "", required=False, choices=("Low", "Medium", "High")),
+        # the change ticket the plan belongs to; part of the digest, so it is approved with the plan
+        "ticket": check.text(doc, "ticket", "", required=False),
         "target": _target(doc, check),
         "guardrail": _guardrail(doc, check),
     }

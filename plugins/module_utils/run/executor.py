@@ -21,6 +21,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, check_intact, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
+from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks import BatchPolicies
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
@@ -81,6 +82,8 @@ class StepBatch:
         self.keep_going = keep_going or (lambda: True)
         self.say = say or silent
         self.total = 0
+        self.config = None
+        self.policies = None
 
     def _check_alive(self, journal, step):
         """Stop between steps once the controller is gone: nobody would see what happens next."""
@@ -90,7 +93,7 @@ class StepBatch:
 
     def _verify(self, loaded, steps):
         target = loaded["plan"]["target"]
-        config = load_environments(resolve_path(self.params["environments_file"]))
+        config = self.config = load_environments(resolve_path(self.params["environments_file"]))
         profile = self.params["profile"] or target["profile"]
         aws = AwsContext(profile, target["region"], self.params["retry_mode"], self.params["max_attempts"])
         identity = establish_identity(aws)
@@ -128,12 +131,15 @@ class StepBatch:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
                                "nothing was changed" % (params["run_id"], ", ".join(sorted(other)),
                                                         identity["account"]))
+        context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
+        context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
+        if params["mode"] != "rollback":  # the guardrails, with every value the run has produced so far
+            self.policies = BatchPolicies(self.config, classification["environment"], loaded["plan"], self.say)
+            self.policies.before_batch(steps, context)
         with Journal(path, params["run_id"]) as journal:
             journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
                            environment=classification["environment"], steps=params["steps"],
                            mode=params["mode"], check_mode=self.check_mode)
-            context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
-            context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
             if self.check_mode:
                 perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
@@ -151,6 +157,7 @@ class StepBatch:
                    "changed": False, "not_run": []}
         for position, step in enumerate(steps):
             self._check_alive(journal, step)
+            self.policies.before_step(step, runner.context, journal)
             result = runner.execute(step)
             self.say(step_line(result, self.total))
             results.append(result)
