@@ -34,9 +34,9 @@ DEFAULT_SETTINGS = {"signed": "optional", "approvers": None, "min_approvers": 1,
 class ApprovalRefused(GuardRefusal):
     """The approval does not satisfy the class's rules; ``field`` names the plan field."""
 
-    def __init__(self, field, message):
-        self.field = field
-        super().__init__(message)
+    def __init__(self, field, reason):
+        self.field, self.reason = field, reason
+        super().__init__("STOPPING: approval refused — %s: %s. Nothing was changed." % (field, reason))
 
 
 def _choice(path, where, value, choices):
@@ -160,7 +160,7 @@ def check_signatures(config, environment, loaded):
                     approved_by=approval.get("approved_by"))
     claimed = [{"principal": e["principal"], "signed_at": e["signed_at"]} for e in entries]
     if not settings["approvers"]:
-        return _summary(settings, environment, destructive, "unverified", claimed, "signed by %s, not verified: "
+        return _summary(settings, environment, destructive, "unverified", claimed, "%s, not verified: "
                         "%s has no approvers file" % (", ".join(e["principal"] for e in entries), environment))
     approvers = read_allowed_signers(settings["approvers"])
     signers = []
@@ -171,7 +171,8 @@ def check_signatures(config, environment, loaded):
             raise ApprovalRefused("approval.signatures[%d]" % index, "signature of %s refused: %s"
                                   % (entry["principal"], verdict))
         signers.append(verdict)
-    summary = _summary(settings, environment, destructive, "verified", signers, "signed by " + _signers_text(signers))
+    summary = _summary(settings, environment, destructive, "verified", signers,
+                       "verified: %s" % _signers_text(signers))
     _check_count(summary, signers)
     return summary
 
