@@ -98,8 +98,8 @@ def _check_one(settings, entries, entry, message):
     if not listed:
         return "signed by key %s, which is not in the approvers file %s" % (parsed["fingerprint"], settings["approvers"])
     if entry["principal"] not in listed:
-        return "key %s is listed for %s in %s, not for %s" % (parsed["fingerprint"], ", ".join(listed),
-                                                             settings["approvers"], entry["principal"])
+        return "key %s is listed for %s in %s, not for %s" % (
+            parsed["fingerprint"], ", ".join(listed), settings["approvers"], entry["principal"])
     good, detail = ssh_keygen.verify(settings["approvers"], entry["principal"], message, entry["signature"])
     if not good:
         return ("the signature does not verify for this plan (ssh-keygen: %s): it was made for another digest or "
