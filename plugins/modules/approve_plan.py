@@ -38,7 +38,7 @@ options:
     description:
       - Sign the approval with this SSH key (C(ssh-keygen -Y sign -n coworker.aws-plan)), the kind of key used to sign git
         commits. A private key file, or the C(.pub) file of a key held by C(ssh-agent) (required for a key with a
-        passphrase: no passphrase can be typed here).
+        passphrase, since no passphrase can be typed here).
       - The signature covers the plan digest, C(expires_at), the O(principal) and the signing time, and is added to
         C(approval.signatures) as C(principal), C(signature) and C(signed_at).
       - When the plan already carries a signed approval of the same digest that has not expired, the signature is

@@ -17,7 +17,7 @@ description:
     patterns; the most restrictive match wins; no match is C(unknown_environment)).
   - With O(plan), also checks that the plan may run here (class equals C(target.environment),
     account equals C(target.account_id), every region allowed, the approval satisfies the class's
-    C(approval) rules: signatures before any AWS call, self-approval after STS) and fails with a
+    C(approval) rules, signatures before any AWS call and self-approval after STS) and fails with a
     STOPPING message if not. Without O(plan), fails when the account is not sandbox, development or test unless
     O(fail_on_refusal=false).
   - Only reads, so it runs in check mode too; a dry run still verifies the environment.
