@@ -15,7 +15,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures impor
     approval_message, parse_signature, principal_problem)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
 
-from plan_samples import ALLOWED_SIGNERS, KEYS_DIR, base_plan, private_key, write_yaml
+from plan_samples import ALLOWED_SIGNERS, EXAMPLES, HOSTILE_DIR, KEYS_DIR, base_plan, private_key, write_yaml
 
 
 def _approve(tmp_path, path, who="alice", **extra):
@@ -204,3 +204,16 @@ def test_approval_environments_uses_the_default_file_only_when_it_exists(tmp_pat
     assert approval_environments(str(tmp_path / "given.yml")) == str(tmp_path / "given.yml")
     (tmp_path / "absent.yml").write_text("environments: {}\n")
     assert approval_environments(None) == str(tmp_path / "absent.yml")
+
+
+SHIPPED = EXAMPLES + sorted(HOSTILE_DIR.glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_plans_are_signed_by_the_test_approver(tmp_path, path):
+    """The examples and the valid corpus plans carry alice's TEST-ONLY signature, still valid for their content
+    (re-sign after editing one: approve_plan with signing_key=tests/data/keys/test-only-alice.ed25519)."""
+    required = _environments_file(tmp_path, {"signed": "required", "approvers": str(ALLOWED_SIGNERS)})
+    check = plan_info(str(path), environments_file=required)["approval_check"]
+    assert check["status"] == "verified"
+    assert [s["principal"] for s in check["signers"]] == ["alice@example.com"]
