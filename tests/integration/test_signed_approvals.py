@@ -100,7 +100,12 @@ def test_two_approvers_run_a_destructive_plan(workflow):
     workflow.ssm.put_parameter(Name="/twoperson/old", Value="x", Type="String")
     path = write_plan(workflow, "twoperson", destructive=True)
     sign(workflow, path, "alice")
-    sign(workflow, path, "bob")
+    cosigned = run_playbook([APPROVE, "-e", f"plan={path}", "-e", "approved_by=bob@example.com",
+                             "-e", f"signing_key={key(workflow, 'bob')}", "-e", "confirm=yes"],
+                            workflow.env(), workflow.tmp)
+    assert cosigned.returncode == 0, output_of(cosigned)
+    assert "Already signed for this digest by: alice@example.com" in output_of(cosigned)
+    assert "signed by alice@example.com, bob@example.com" in unwrapped(output_of(cosigned))
     result, _calls = execute(workflow, path)
     assert result.returncode == 0, output_of(result)
     assert "bob@example.com (key SHA256:" in unwrapped(output_of(result))
