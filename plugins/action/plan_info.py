@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from ansible.utils.display import Display
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import approval_environments, plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.modules.plan_info import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
@@ -18,12 +20,13 @@ class ActionModule(ControllerAction):
 
     def act(self, args, result):
         try:
-            info = plan_info(plan_reference(args["plan"]), args["plans_dir"], args["verify_approval"], args["profile"])
+            info = plan_info(plan_reference(args["plan"]), args["plans_dir"], args["verify_approval"], args["profile"],
+                             approval_environments(args["environments_file"]),
+                             functools.partial(plan_policies, args["environments_file"]))
         except PlanError as exc:
             return failed(result, "invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                           source=exc.source)
         for warning in info["warnings_list"]:
             Display().warning(warning)
-        info["policies"] = plan_policies(args["environments_file"], info["plan"])
         result.update(changed=False, **info)
         return result

@@ -107,6 +107,16 @@ approval_notes:
   returned: success
   type: list
   elements: str
+approval_check:
+  description:
+    - Who approved, by the approval rules (C(approval) key) of the plan's class in the environments file
+      (O(environments_file), else E(COWORKER_AWS_ENVIRONMENTS) or the default file when it exists); C(null) without one.
+    - C(status) (V(verified), V(unsigned) or V(unverified) when the class names no approvers file), C(signers) (each
+      C(principal), C(fingerprint), C(signed_at)), C(required), C(destructive), C(text).
+    - A refused approval (unsigned where required, unknown key, another digest or expiry, too few distinct
+      approvers) fails the task, naming the plan file and the field.
+  returned: success
+  type: dict
 segments:
   description: Runs of steps that need no prompt between them, each with its checkpoint reason.
   returned: success
@@ -114,10 +124,12 @@ segments:
   elements: dict
 """
 
+import functools
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH, with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import approval_environments, plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
@@ -136,13 +148,14 @@ def main():
         module.fail_json(msg=missing_required_lib("botocore, jmespath and PyYAML"))
     try:
         info = plan_info(module.params["plan"], module.params["plans_dir"],
-                         verify=module.params["verify_approval"], profile=module.params["profile"])
+                         verify=module.params["verify_approval"], profile=module.params["profile"],
+                         environments_file=approval_environments(module.params["environments_file"]),
+                         policies=functools.partial(plan_policies, module.params["environments_file"]))
     except PlanError as exc:
         module.fail_json(msg="invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                          source=exc.source)
     for warning in info["warnings_list"]:
         module.warn(warning)
-    info["policies"] = plan_policies(module.params["environments_file"], info["plan"])
     module.exit_json(changed=False, **info)
 
 

@@ -16,8 +16,9 @@ description:
   - Classifies the account with the environments file (account ids, alias patterns, profile
     patterns; the most restrictive match wins; no match is C(unknown_environment)).
   - With O(plan), also checks that the plan may run here (class equals C(target.environment),
-    account equals C(target.account_id), every region allowed) and fails with a STOPPING message
-    if not. Without O(plan), fails when the account is not sandbox, development or test unless
+    account equals C(target.account_id), every region allowed, the approval satisfies the class's
+    C(approval) rules, signatures before any AWS call and self-approval after STS) and fails with a
+    STOPPING message if not. Without O(plan), fails when the account is not sandbox, development or test unless
     O(fail_on_refusal=false).
   - Only reads, so it runs in check mode too; a dry run still verifies the environment.
   - The action plugin of the same name runs this module's code in the controller process.
@@ -104,6 +105,13 @@ allowed:
   description: Whether a plan (or, without O(plan), anything) may execute here.
   returned: always
   type: bool
+approval:
+  description:
+    - With O(plan), who approved under the approval rules of the class (see the return value C(approval_check) of
+      M(coworker.aws.plan_info)); the signatures are checked before any AWS call, self-approval
+      after C(sts get-caller-identity).
+  returned: when allowed and O(plan) is given
+  type: dict
 refusal:
   description: The STOPPING message when not allowed.
   returned: when not allowed

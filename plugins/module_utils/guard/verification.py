@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, classify, load_environments, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
@@ -15,7 +16,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 
 
-def _verdict(aws, config, loaded, policies=True):
+def _verdict(aws, config, loaded, approval, policies=True):
     identity = establish_identity(aws)
     classification = classify(config, identity["account"], identity["alias"], identity["profile"])
     result = dict(changed=False, identity=identity, environment=classification["environment"],
@@ -28,6 +29,7 @@ def _verdict(aws, config, loaded, policies=True):
                        loaded["plan"])
             if policies:  # the class's guardrails, whatever the plan's own guardrail.status claims
                 result["policies"] = check_plan_policies(config, classification["environment"], loaded["plan"])
+            result["approval"] = check_self_approval(approval, identity)  # needs the identity STS reported
         except GuardRefusal as exc:
             refusal = str(exc)
     elif classification["environment"] not in EXECUTABLE:
@@ -46,7 +48,9 @@ def verify_environment(params):
         target = loaded["plan"]["target"] if loaded else {}
         region = params.get("region") or target.get("region")
         profile = params.get("profile") or target.get("profile")
-        result = _verdict(AwsContext(profile, region), config, loaded, params.get("check_policies", True))
+        # signatures need only the plan and its class: checked before any AWS call
+        approval = check_signatures(config, target["environment"], loaded) if loaded else None
+        result = _verdict(AwsContext(profile, region), config, loaded, approval, params.get("check_policies", True))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
     if result.get("refusal") and params.get("fail_on_refusal", True):

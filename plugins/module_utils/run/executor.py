@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One invocation of run_step: verify everything, then run a batch of steps or rollbacks.
 
-Order matters and is fixed here: plan and approval, environments file, STS
-identity of the session that will make the calls, the guard's verdict, the
+Order matters and is fixed here: plan and approval, environments file, the
+approval's signatures under the class's rules, STS identity of the session that
+will make the calls, the guard's verdict (self-approval included), the
 run's recorded approval; only then the first AWS call that can change
 anything.
 """
@@ -11,6 +12,7 @@ anything.
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role import assume_execution_role
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
@@ -96,9 +98,11 @@ class StepBatch:
         config = self.config = load_environments(resolve_path(self.params["environments_file"]))
         profile = self.params["profile"] or target["profile"]
         aws = AwsContext(profile, target["region"], self.params["retry_mode"], self.params["max_attempts"])
+        approval = check_signatures(config, target["environment"], loaded)  # before any AWS call
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
+            check_self_approval(approval, identity)
             perimeter = Perimeter.for_class(config, classification["environment"], identity["account"],
                                             OwnedBuckets(lambda: list_buckets(aws)))
             check_plan(perimeter, dict(loaded["plan"], steps=steps))  # the plan alone, before any other call
