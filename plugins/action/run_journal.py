@@ -51,6 +51,8 @@ ARGUMENT_SPEC = with_group_args(dict(
     outcome=dict(type="str", default="auto",
                  choices=["auto", "rollback", "refused", "not_approved", "aborted", "paused", "interrupted"]),
     stopped_by_person=dict(type="bool", default=False),
+    # op=finish of a dry run: a step certain to fail only warns (exit 0) instead of failing the play
+    dry_run_warn_only=dict(type="bool", default=False),
     # op=decide: what happened and what the person answered
     about=dict(type="str", default="batch", choices=["batch", "answer", "checkpoint"]),
     batch=dict(type="dict", default={}),
@@ -272,5 +274,6 @@ class ActionModule(ControllerAction):
         result.update(changed=False, report=report, report_text=markdown, status=report["status"], report_dir=folder,
                       report_lines=markdown.rstrip("\n").split("\n"), commands=commands, summary=summary,
                       closing=closing_lines(summary, report["status"], commands, dry_run),
-                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"]))
+                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"],
+                                                         report["would_fail"], args["dry_run_warn_only"]))
         return result

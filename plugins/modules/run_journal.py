@@ -105,6 +105,13 @@ options:
     description: For V(finish), the run stops because the person said so at a prompt (RV(ends_in_error) is then false).
     type: bool
     default: false
+  dry_run_warn_only:
+    description:
+      - For V(finish) of a dry run, when the dry run predicts that a step would certainly fail (a create of
+        what already exists, listed in the report's C(would_fail)), only warn (RV(ends_in_error) false) instead
+        of failing the play.
+    type: bool
+    default: false
   about:
     description: For V(decide), what is decided on.
     type: str
