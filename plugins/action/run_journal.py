@@ -27,7 +27,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.run import decide
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
-from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, build_report, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import (
+    append_changelog, build_report, report_paths, write_report)
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_path, release
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
@@ -261,6 +262,7 @@ class ActionModule(ControllerAction):
         if build_report(args["run_id"], loaded, events, outcome, dry_run)["status"] == "succeeded":
             outcome = decide.finish_outcome(outcome, [s for s, e in state["steps"].items() if e["status"] == "skipped"])
         report, markdown = write_report(folder, args["run_id"], loaded, events, outcome, dry_run)
+        report_json, report_md = report_paths(folder, events)
         with Journal(path, args["run_id"]) as journal:
             journal.append("run_finished", status=report["status"])
         if not dry_run:
@@ -272,6 +274,7 @@ class ActionModule(ControllerAction):
         commands = self._commands(args, args["run_id"])
         summary = decide.summary_line(report, rollback_run)
         result.update(changed=False, report=report, report_text=markdown, status=report["status"], report_dir=folder,
+                      report_md=report_md, report_json=report_json,
                       report_lines=markdown.rstrip("\n").split("\n"), commands=commands, summary=summary,
                       closing=closing_lines(summary, report["status"], commands, dry_run),
                       ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"],

@@ -174,11 +174,30 @@ class Workflow:
         assert len(ids) == 1, ids
         return ids[0]
 
-    def report(self, run_id: str) -> dict:
-        return json.loads((self.state_dir / "runs" / run_id / "report.json").read_text())
+    def report_name(self, run_id: str) -> str:
+        """The report of the run's latest pass: report, or report-resume-N / report-rollback-N for
+        its N-th resume or rollback that was not refused (counted here from the journal)."""
+        counts: dict[str, int] = {}
+        names, opened = ["report"], None
+        for event in self.journal(run_id):
+            if event["event"] == "run_resumed":
+                opened = event["purpose"]
+                counts[opened] = counts.get(opened, 0) + 1
+                names.append(f"report-{opened}-{counts[opened]}")
+            elif event["event"] == "run_released" and opened:
+                counts[opened] -= 1
+                names.pop()
+                opened = None
+        return names[-1]
 
-    def report_md(self, run_id: str) -> str:
-        return (self.state_dir / "runs" / run_id / "report.md").read_text()
+    def report(self, run_id: str, name: str | None = None) -> dict:
+        """report.json of the run's latest pass (or the one named)."""
+        name = name or self.report_name(run_id)
+        return json.loads((self.state_dir / "runs" / run_id / f"{name}.json").read_text())
+
+    def report_md(self, run_id: str, name: str | None = None) -> str:
+        name = name or self.report_name(run_id)
+        return (self.state_dir / "runs" / run_id / f"{name}.md").read_text()
 
     def journal(self, run_id: str) -> list[dict]:
         path = self.state_dir / "runs" / run_id / "journal.jsonl"
