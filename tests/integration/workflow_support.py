@@ -20,7 +20,8 @@ import pytest
 import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
-from moto_harness import REPO_ROOT, AwsEnv, account_snapshot, descendants, run_playbook, spawn_playbook
+from moto_harness import (
+    REPO_ROOT, AwsEnv, account_snapshot, descendants, latest_report_name, run_playbook, spawn_playbook)
 
 ACCOUNT = "210987654321"
 PROFILE = "sandbox-wf"
@@ -175,20 +176,7 @@ class Workflow:
         return ids[0]
 
     def report_name(self, run_id: str) -> str:
-        """The report of the run's latest pass: report, or report-resume-N / report-rollback-N for
-        its N-th resume or rollback that was not refused (counted here from the journal)."""
-        counts: dict[str, int] = {}
-        names, opened = ["report"], None
-        for event in self.journal(run_id):
-            if event["event"] == "run_resumed":
-                opened = event["purpose"]
-                counts[opened] = counts.get(opened, 0) + 1
-                names.append(f"report-{opened}-{counts[opened]}")
-            elif event["event"] == "run_released" and opened:
-                counts[opened] -= 1
-                names.pop()
-                opened = None
-        return names[-1]
+        return latest_report_name(self.journal(run_id))
 
     def report(self, run_id: str, name: str | None = None) -> dict:
         """report.json of the run's latest pass (or the one named)."""
