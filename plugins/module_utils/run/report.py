@@ -58,7 +58,7 @@ def _steps(plan_steps, events):
                                "reason": event.get("reason")}
     for row in rows.values():
         if row["status"] == "started":
-            row["status"] = "failed"  # sent but never answered: outcome unknown, treated as possibly done
+            row["status"] = "in_flight"  # sent, and the step has no outcome: treated as possibly done
             row["error"] = row["error"] or {"kind": "interrupted", "text": "the run stopped while this call was "
                                             "in flight; it may or may not have taken effect"}
     return [rows[s["id"]] for s in plan_steps]
@@ -120,7 +120,7 @@ def overall_status(outcome, dry_run, steps, rollback):
         return "rolled_back"
     if rollback["status"] == "incomplete":
         return "partial"
-    if any(s["status"] == "failed" for s in steps):
+    if any(s["status"] in ("failed", "in_flight") for s in steps):
         return "failed"
     if all(s["status"] in ("succeeded", "skipped") for s in steps):
         return "succeeded"
@@ -152,8 +152,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     steps = _steps(plan["steps"], events)
     rollback = _rollback_summary(steps)
     status = _account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events)
-    left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed") and s["rollback"] is None
-            and s["status"] != "not_run"]
+    left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed", "in_flight") and s["rollback"] is None]
     finished = events[-1]["ts"] if events else None
     return {
         "run_id": run_id, "status": status, "dry_run": dry_run,
