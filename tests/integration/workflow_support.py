@@ -176,6 +176,9 @@ class Workflow:
         return ids[0]
 
     def report_name(self, run_id: str) -> str:
+        """The latest pass's report; a run whose journal a test deleted has only its first one."""
+        if not (self.state_dir / "runs" / run_id / "journal.jsonl").exists():
+            return "report"
         return latest_report_name(self.journal(run_id))
 
     def report(self, run_id: str, name: str | None = None) -> dict:
