@@ -3,7 +3,8 @@ steps the journal shows as done, and the step whose call was in flight as in fli
 
 Ctrl-C is SIGINT to the run's process group, as a terminal sends it; SIGTERM goes to the
 same group, as a supervisor (systemd, a CI runner, AWX cancelling a job) sends it. The
-moment is a random fraction of a full run of the three-phase plan of test_crash.py.
+moment is random within the batches of the three-phase plan of test_crash.py: from its first
+call sent, a random fraction of the time the batches take.
 
 COWORKER_SIGNAL_TRIALS sets the number of trials (default 3); COWORKER_CRASH_SEED the seed
 (as in test_crash.py). Each trial prints a "SIGNAL-TRIAL" line (see it with -s).
@@ -17,17 +18,20 @@ import random
 import re
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events, run_state
-from test_crash import PHASE_OF, SEED, Sandbox, full_run_seconds, moment, sandbox
+from moto_harness import descendants
+from test_crash import PHASE_OF, SEED, Sandbox, full_run_seconds, moment, sandbox, wait_until
 
 pytestmark = pytest.mark.integration
 __all__ = ["full_run_seconds", "sandbox"]  # the fixtures, imported for pytest
 
 TRIALS = int(os.environ.get("COWORKER_SIGNAL_TRIALS") or 3)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+BATCHES_SHARE = 0.35  # of a full run, measured here: the rest is start-up, checks, prompts and the report
 ROW = re.compile(r"^\| (\d+) \| (\w+) \| [^|]* \| (\w+) \|", re.M)
 
 
@@ -53,15 +57,21 @@ def test_a_signal_at_a_random_moment_leaves_reports_that_match_the_journal(sandb
     chance = random.Random(f"{SEED}/signal/{trial}")
     fraction, sig = chance.random(), SIGNALS[trial % 2]
     process = sandbox.start()
-    time.sleep(fraction * full_run_seconds)
+    # mid-batch: from the first call sent, a random moment in the time the batches take
+    wait_until(lambda: any(e["event"] == "call_started" for e in sandbox.events()) or process.poll() is not None,
+               "the first call is sent", timeout=120)
+    time.sleep(fraction * BATCHES_SHARE * full_run_seconds)
+    tree = [process.pid, *descendants(process.pid)]
     os.killpg(process.pid, sig)
     code = process.wait(timeout=120)
+    # a worker runs in a session of its own (setsid): wait until it has written what it writes
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in tree), "the run's processes are gone")
 
     run_ids = sandbox.run_ids()
     events = read_events(sandbox.journal(run_ids[0])) if run_ids else []
     phase, last_event = moment(events)
     print(f"\nSIGNAL-TRIAL seed={SEED} trial={trial} signal={signal.Signals(sig).name} fraction={fraction:.3f} "
-          f"delay={fraction * full_run_seconds:.2f}s last_event={last_event} phase={phase!r} exit={code}")
+          f"delay={fraction * BATCHES_SHARE * full_run_seconds:.2f}s after the first call last_event={last_event} phase={phase!r} exit={code}")
     if not events:
         return  # stopped before the run was journaled: there is no report to check
     done, in_flight = journal_says(events)
