@@ -27,8 +27,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.run import decide
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
-from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, build_report, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import (
+    append_changelog, build_report, report_paths, write_report)
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_path, release
+from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines, resume_line
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 
@@ -51,6 +53,8 @@ ARGUMENT_SPEC = with_group_args(dict(
     outcome=dict(type="str", default="auto",
                  choices=["auto", "rollback", "refused", "not_approved", "aborted", "paused", "interrupted"]),
     stopped_by_person=dict(type="bool", default=False),
+    # op=finish of a dry run: a step certain to fail only warns (exit 0) instead of failing the play
+    dry_run_warn_only=dict(type="bool", default=False),
     # op=decide: what happened and what the person answered
     about=dict(type="str", default="batch", choices=["batch", "answer", "checkpoint"]),
     batch=dict(type="dict", default={}),
@@ -138,9 +142,12 @@ class ActionModule(ControllerAction):
                 journal.append("note", text=restored)
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
         note = "; ".join(filter(None, [restored, note])) or None
+        steps = load_plan(plan_path, verify=False, render=False)["plan"]["steps"]
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
                       plan_path=plan_path, done=done_steps(state),
+                      resume_header=resume_line(run_id, steps, done_steps(state)),
+                      resolved=self._resolved(path, run_id),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
                       commands=self._commands(args, run_id))
         return result
@@ -204,11 +211,33 @@ class ActionModule(ControllerAction):
             dry_run = bool((run_state(read_events(path))["started"] or {}).get("dry_run"))
             decision = decide.after_batch(batch, args["pending"], args["on_failure"], args["prompts"], dry_run)
         decision.setdefault("asked", 0)
-        if decision["action"] == "ask":
-            decision["prompt"] = self._question(decision, batch, self._skippable(path, decision["step"]))
         self._journal_decision(path, args, decision, batch)
+        # the next checkpoint and a failure's options show the values the journal now holds
+        decision["resolved"] = self._resolved(path, args["run_id"])
+        if decision["action"] == "ask":
+            decision["prompt"] = self._question(decision, batch, self._skippable(path, decision["step"]),
+                                                self._undo_lines(path, decision["resolved"]))
         result.update(changed=False, **decision)
         return result
+
+    @staticmethod
+    def _resolved(path, run_id):
+        """The plan's command lines with the outputs the journal holds (run/resolved.py)."""
+        state = run_state(read_events(path))
+        started = state["started"] or {}
+        plan = load_plan(run_plan_path(started), None, verify=False, render=False)["plan"]
+        return resolved_lines(plan, run_id, state, started.get("profile"))
+
+    @staticmethod
+    def _undo_lines(path, resolved):
+        """What "roll back" would undo now, last step first, each with its resolved rollback calls."""
+        state = run_state(read_events(path))
+        left = set(steps_to_roll_back(state))
+        lines = []
+        for step_id in reversed([sid for sid in resolved if sid in left]):
+            calls = resolved[step_id]["rollback"] or ["(no rollback calls: needs manual clean-up)"]
+            lines += ["       undo %s: %s" % (step_id, printable(call)) for call in calls]
+        return lines
 
     @staticmethod
     def _skippable(path, step):
@@ -219,7 +248,7 @@ class ActionModule(ControllerAction):
         return any(s["id"] == step and s.get("skippable") for s in steps)
 
     @staticmethod
-    def _question(decision, batch, skippable):
+    def _question(decision, batch, skippable, undo=()):
         """The text of the prompt: the failure's options, or the unexpected output to accept."""
         lines = ["%s — please choose again." % decision["note"]] if decision.get("note") else []
         if decision["question"] == "unexpected":
@@ -229,7 +258,9 @@ class ActionModule(ControllerAction):
                              + ["Continue with the next steps? (yes/no)"]) + "\n"
         options = decide.failure_choices(skippable)
         lines.append("Step %s failed. What now?" % decision["step"])
-        lines += ["  %s %s" % option for option in options]
+        for key, label in options:
+            lines.append("  %s %s" % (key, label))
+            lines += list(undo) if key == "3" else []
         keys = [key for key, _label in options]
         lines.append("Choose %s or %s" % (", ".join(keys[:-1]), keys[-1]))
         return "\n".join(lines) + "\n"
@@ -259,6 +290,7 @@ class ActionModule(ControllerAction):
         if build_report(args["run_id"], loaded, events, outcome, dry_run)["status"] == "succeeded":
             outcome = decide.finish_outcome(outcome, [s for s, e in state["steps"].items() if e["status"] == "skipped"])
         report, markdown = write_report(folder, args["run_id"], loaded, events, outcome, dry_run)
+        report_json, report_md = report_paths(folder, events)
         with Journal(path, args["run_id"]) as journal:
             journal.append("run_finished", status=report["status"])
         if not dry_run:
@@ -270,7 +302,9 @@ class ActionModule(ControllerAction):
         commands = self._commands(args, args["run_id"])
         summary = decide.summary_line(report, rollback_run)
         result.update(changed=False, report=report, report_text=markdown, status=report["status"], report_dir=folder,
+                      report_md=report_md, report_json=report_json,
                       report_lines=markdown.rstrip("\n").split("\n"), commands=commands, summary=summary,
                       closing=closing_lines(summary, report["status"], commands, dry_run),
-                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"]))
+                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"],
+                                                         report["would_fail"], args["dry_run_warn_only"]))
         return result

@@ -132,14 +132,18 @@ class ActionModule(ControllerAction):
             if not self._task.check_mode:
                 append_changelog(args["state_dir"], refresh_report(args, loaded))
 
+        def work():
+            batch = run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
+                              say=Display().display)
+            # still under the stop-signal handlers: a signal now still gets a report of the whole batch
+            if not self._task.check_mode:
+                refresh_report(args, loaded)
+            return batch
+
         try:
-            module_result = run_interruptibly(
-                lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
-                                  say=Display().display), record)
+            module_result = run_interruptibly(work, record)
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
-        if not self._task.check_mode:
-            refresh_report(args, loaded)
         problem = postcheck(module_result, loaded)
         if problem:
             return failed(result, problem, refused=True)

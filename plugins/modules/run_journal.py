@@ -32,7 +32,8 @@ description:
     output (O(about=answer)), or at a checkpoint (O(about=checkpoint)). It returns RV(action) (V(continue),
     V(ask), V(retry), V(skip), V(rollback), V(pause) or V(stop)), the steps to run next and the status the
     run would end in. The decisions themselves are in C(module_utils/run/decide.py).
-  - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
+  - V(finish) builds C(report.json) and C(report.md) from the journal (a resume or rollback of the run writes
+    its own C(report-resume-<n>) or C(report-rollback-<n>) pair beside them, see RV(report_md)), appends the change-log entry to
     C(state_dir/changelog.md) (not for dry runs) and releases the lock.
 author:
   - coworker.aws maintainers (@coworker)
@@ -103,6 +104,13 @@ options:
     choices: [auto, rollback, refused, not_approved, aborted, paused, interrupted]
   stopped_by_person:
     description: For V(finish), the run stops because the person said so at a prompt (RV(ends_in_error) is then false).
+    type: bool
+    default: false
+  dry_run_warn_only:
+    description:
+      - For V(finish) of a dry run, when the dry run predicts that a step would certainly fail (a create of
+        what already exists, listed in the report's C(would_fail)), only warn (RV(ends_in_error) false) instead
+        of failing the play.
     type: bool
     default: false
   about:
@@ -230,6 +238,17 @@ ends_in_error:
   type: bool
 report_text:
   description: The report as Markdown (same as C(report.md)).
+  returned: op=finish
+  type: str
+report_md:
+  description:
+    - The Markdown report this pass wrote, in the run folder. C(report.md) for the run itself; a resume or
+      a rollback of it writes its own C(report-resume-<n>.md) or C(report-rollback-<n>.md) beside it and
+      never over an earlier one.
+  returned: op=finish
+  type: str
+report_json:
+  description: The JSON report this pass wrote, beside RV(report_md) (same name, C(.json)).
   returned: op=finish
   type: str
 """
