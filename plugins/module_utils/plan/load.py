@@ -79,18 +79,20 @@ def _gc_paused():
             gc.enable()
 
 
-def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True):
+def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True,
+              target=None):
     """Return the verified plan as JSON-safe data.
 
     Keys: ``path``, ``document`` (as written), ``sha256``, ``plan`` (normalised,
     steps flattened, CLI lines rendered), ``warnings``, ``blast_radius``,
     ``segments``. Raises PlanError naming the file and the field. ``render=False``
-    skips the CLI lines of every call (the executor renders the calls it makes).
+    skips the CLI lines of every call (the executor renders the calls it makes). ``target``
+    selects one entry of the plan's ``targets`` (its key), see ``plan.targets``.
     """
     path = find_plan(ref, plans_dir)
     with _gc_paused():
         document = read_document(path)
-        plan = validate_document(document, path, max_steps)
+        plan = validate_document(document, path, max_steps, target)
     digest = plan_digest(document)
     warnings = verify_approval(document, plan, digest, path, now) if verify else []
     for number, step in enumerate(plan["steps"], start=1):
@@ -102,9 +104,9 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
             "blast_radius": blast_radius(plan["steps"], plan_grants(plan)), "segments": segments(plan["steps"])}
 
 
-def plan_info(ref, plans_dir=None, verify=True, profile=None):
+def plan_info(ref, plans_dir=None, verify=True, profile=None, target=None):
     """What the plan_info module and action return (the loaded plan without the raw document)."""
-    loaded = load_plan(ref, plans_dir, verify=verify, profile=profile)
+    loaded = load_plan(ref, plans_dir, verify=verify, profile=profile, target=target)
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
     loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
