@@ -17,7 +17,8 @@ class ActionModule(ControllerAction):
 
     def act(self, args, result):
         try:
-            info = plan_info(plan_reference(args["plan"]), args["plans_dir"], args["verify_approval"], args["profile"])
+            info = plan_info(plan_reference(args["plan"]), args["plans_dir"], args["verify_approval"], args["profile"],
+                             args["target"])
         except PlanError as exc:
             return failed(result, "invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                           source=exc.source)

@@ -31,20 +31,24 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     journal_path, read_events, run_dir, run_state)
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 
 
 def run_plan(args):
-    """The run's own copy of its approved plan (``plan`` only names it for a run that has none)."""
+    """The run's own copy of its approved plan (``plan`` only names it for a run that has none), and the
+    key of the target the run executes (None for a plan of one target)."""
     started = run_state(read_events(journal_path(args["state_dir"], args["run_id"])))["started"]
-    return run_plan_path(started, args["plan"])
+    return run_plan_path(started, args["plan"]), (started or {}).get("target")
 
 
 def precheck(args):
     """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
-    loaded = load_plan(run_plan(args), args["plans_dir"], profile=args["profile"], render=False)
+    path, key = run_plan(args)
+    loaded = load_plan(path, args["plans_dir"], profile=args["profile"], render=False, target=key)
+    require_one_target(loaded["plan"], loaded["path"])
     target = loaded["plan"]["target"]
     config = load_environments(args["environments_file"])
     if target["environment"] not in EXECUTABLE:

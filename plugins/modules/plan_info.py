@@ -30,6 +30,11 @@ options:
     description: Refuse a plan that is not approved for its digest (set V(false) only to review a draft).
     type: bool
     default: true
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the target whose values fill in
+        the CLI lines; without it the first target is shown and C(plan.target_selected) is false.
+    type: str
   profile:
     description: Profile shown in the rendered CLI lines (defaults to the plan's C(target.profile)).
     type: str
@@ -109,7 +114,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      verify_approval=dict(type="bool", default=True),
-                                     profile=dict(type="str", aliases=["aws_profile"])))
+                                     profile=dict(type="str", aliases=["aws_profile"]), target=dict(type="str")))
 
 
 def main():
@@ -119,7 +124,8 @@ def main():
         module.fail_json(msg=missing_required_lib("botocore, jmespath and PyYAML"))
     try:
         info = plan_info(module.params["plan"], module.params["plans_dir"],
-                         verify=module.params["verify_approval"], profile=module.params["profile"])
+                         verify=module.params["verify_approval"], profile=module.params["profile"],
+                         target=module.params["target"])
     except PlanError as exc:
         module.fail_json(msg="invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                          source=exc.source)

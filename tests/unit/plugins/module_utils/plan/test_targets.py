@@ -97,7 +97,7 @@ def test_bad_entries_name_the_field(entry, field, fragment):
 
 def test_a_field_present_but_wrong_is_not_replaced_by_the_default():
     found = problems(multi({"account_id": "12"}, target={"environment": "sandbox", "account_id": A,
-                                                          "region": "us-east-1"}))
+                                                         "region": "us-east-1"}))
     assert [where for where, _msg in found] == ["targets[0].account_id"]
 
 
