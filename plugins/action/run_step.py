@@ -62,6 +62,15 @@ def precheck(args):
     return loaded
 
 
+def target_display(loaded):
+    """Print step lines as they end; with several targets running at once, each line names its target."""
+    display = Display().display
+    if len(loaded["plan"]["targets"]) < 2:
+        return display
+    prefix = "[%s] " % loaded["plan"]["target"]["key"]
+    return lambda line, *a, **kw: display(prefix + line, *a, **kw)
+
+
 def refresh_report(args, loaded):
     """Keep report.md current after every batch, so an interrupted run still has a report."""
     events = read_events(journal_path(args["state_dir"], args["run_id"]))
@@ -139,7 +148,7 @@ class ActionModule(ControllerAction):
         try:
             module_result = run_interruptibly(
                 lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
-                                  say=Display().display), record)
+                                  say=target_display(loaded)), record)
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
         if not self._task.check_mode:
