@@ -66,8 +66,7 @@ def rollup(rows):
 
 def render_markdown(report):
     lines = ["# Wave %s: %s" % (report["wave_id"], report["rollup"]["status"].upper()), "",
-             "- Plan: %s (%s), digest %s" % (printable(report["plan_id"]), printable(report["plan_path"]),
-                                               report["sha256"]),
+             "- Plan: %s (%s), digest %s" % (printable(report["plan_id"]), printable(report["plan_path"]), report["sha256"]),
              "- %s" % report["rollup"]["progress"], "",
              "| # | target | environment | status | steps | run |", "|---|---|---|---|---|---|"]
     for number, row in enumerate(report["rows"], start=1):
