@@ -44,8 +44,8 @@ options:
     type: str
   target:
     description:
-      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the one target to verify: its region,
-        and its C(role_arn) assumed from O(profile).
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the one target to verify (its region,
+        and its C(role_arn) assumed from O(profile)).
       - With O(plan), a plan of several targets is refused without it; a plan of one target needs none.
     type: str
   plans_dir:

@@ -17,7 +17,7 @@ PLAYBOOK = REPO_ROOT / "playbooks" / "execute_targets.yml"
 HUB = "sandbox-hub"
 ACCOUNTS = ["3000000000%02d" % n for n in range(1, 7)]
 PRODUCTION = "999999999999"
-REGIONS = ["us-east-1", "eu-west-1"]
+REGIONS = ("us-east-1", "eu-west-1")
 ENVIRONMENTS = """\
 environments:
   sandbox: {account_ids: [%s], profiles: ["sandbox-*"], regions: ["*"]}
