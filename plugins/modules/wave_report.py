@@ -42,6 +42,7 @@ author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - coworker.aws.group
 attributes:
   platform:
     platforms: posix
@@ -81,10 +82,12 @@ report_dir:
   type: str
 """
 
-ARGUMENT_SPEC = dict(
+from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args  # noqa: E402
+
+ARGUMENT_SPEC = with_group_args(dict(
     plan=dict(type="str", required=True),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
     wave_id=dict(type="str", required=True),
     write=dict(type="bool", default=True),
-)
+))
