@@ -4,10 +4,18 @@
 
 from __future__ import annotations
 
+from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import wave_report
-from ansible_collections.coworker.aws.plugins.modules.wave_report import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
+
+ARGUMENT_SPEC = with_group_args(dict(
+    plan=dict(type="str", required=True),
+    plans_dir=dict(type="path"),
+    state_dir=dict(type="path", default=".coworker"),
+    wave_id=dict(type="str", required=True),
+    write=dict(type="bool", default=True),
+))
 
 
 class ActionModule(ControllerAction):

@@ -81,13 +81,3 @@ report_dir:
   returned: when O(write) is true
   type: str
 """
-
-from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args  # noqa: E402
-
-ARGUMENT_SPEC = with_group_args(dict(
-    plan=dict(type="str", required=True),
-    plans_dir=dict(type="path"),
-    state_dir=dict(type="path", default=".coworker"),
-    wave_id=dict(type="str", required=True),
-    write=dict(type="bool", default=True),
-))
