@@ -22,7 +22,7 @@ class ActionModule(ControllerAction):
         try:
             info = plan_info(plan_reference(args["plan"]), args["plans_dir"], args["verify_approval"], args["profile"],
                              approval_environments(args["environments_file"]),
-                             functools.partial(plan_policies, args["environments_file"]))
+                             functools.partial(plan_policies, args["environments_file"]), args["target"])
         except PlanError as exc:
             return failed(result, "invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                           source=exc.source)

@@ -23,6 +23,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.display import p
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run import decide
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
@@ -39,6 +40,7 @@ ARGUMENT_SPEC = with_group_args(dict(
     op=dict(type="str", required=True, choices=["start", "open", "record", "approve", "decide", "finish", "release"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
+    target=dict(type="str"),
     sha256=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
@@ -86,7 +88,8 @@ class ActionModule(ControllerAction):
         source = find_plan(args["plan"], args["plans_dir"])
         raw, document, digest = read_plan_bytes(source)
         check_shown(source, digest, args["sha256"])
-        plan = validate_document(document, source)
+        plan = validate_document(document, source, target=args["target"])
+        require_one_target(plan, source)
         run_id = args["run_id"] or new_run_id(plan["id"])
         dry_run = bool(args["dry_run"] or self._task.check_mode)
         note = None
@@ -95,13 +98,13 @@ class ActionModule(ControllerAction):
             note = acquire(lock, run_id, os.getppid(), args["force_unlock"])
         # from here on the run reads only the bytes whose digest was checked above
         copy = store_copy(run_dir(args["state_dir"], run_id), source, raw)
-        loaded = load_plan(copy, verify=False)
+        loaded = load_plan(copy, verify=False, target=args["target"])
         commands = self._commands(args, run_id)
         with Journal(journal_path(args["state_dir"], run_id), run_id, create=True) as journal:
             journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy,
                            sha256=loaded["sha256"], commands=commands,
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
-                           environment=plan["target"]["environment"],
+                           environment=plan["target"]["environment"], target=args["target"],
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
         if not dry_run:  # an interrupted run has a report from its first second on
             write_report(run_dir(args["state_dir"], run_id), run_id, loaded,
@@ -145,7 +148,7 @@ class ActionModule(ControllerAction):
         steps = load_plan(plan_path, verify=False, render=False)["plan"]["steps"]
         result.update(changed=False, run_id=run_id, run_dir=run_dir(args["state_dir"], run_id), dry_run=False,
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
-                      plan_path=plan_path, done=done_steps(state),
+                      plan_path=plan_path, target=started.get("target"), done=done_steps(state),
                       resume_header=resume_line(run_id, steps, done_steps(state)),
                       resolved=self._resolved(path, run_id),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
@@ -244,7 +247,7 @@ class ActionModule(ControllerAction):
         started = run_state(read_events(path))["started"] or {}
         if not step or not (started.get("plan_copy") or started.get("plan_path")):
             return False
-        steps = load_plan(run_plan_path(started), None, verify=False)["plan"]["steps"]
+        steps = load_plan(run_plan_path(started), None, verify=False, target=started.get("target"))["plan"]["steps"]
         return any(s["id"] == step and s.get("skippable") for s in steps)
 
     @staticmethod
@@ -283,7 +286,8 @@ class ActionModule(ControllerAction):
         events = read_events(path)
         state = run_state(events)
         started = state["started"] or {}
-        loaded = load_plan(run_plan_path(started, args["plan"]), args["plans_dir"], verify=False)
+        loaded = load_plan(run_plan_path(started, args["plan"]), args["plans_dir"], verify=False,
+                           target=started.get("target"))
         dry_run = bool(started.get("dry_run"))
         folder = run_dir(args["state_dir"], args["run_id"])
         outcome = args["outcome"]

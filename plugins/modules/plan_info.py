@@ -30,6 +30,11 @@ options:
     description: Refuse a plan that is not approved for its digest (set V(false) only to review a draft).
     type: bool
     default: true
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the target whose values fill in
+        the CLI lines; without it the first target is shown and C(plan.target_selected) is false.
+    type: str
   profile:
     description: Profile shown in the rendered CLI lines (defaults to the plan's C(target.profile)).
     type: str
@@ -138,7 +143,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      verify_approval=dict(type="bool", default=True),
                                      profile=dict(type="str", aliases=["aws_profile"]),
-                                     environments_file=dict(type="path")))
+                                     environments_file=dict(type="path"), target=dict(type="str")))
 
 
 def main():
@@ -150,7 +155,8 @@ def main():
         info = plan_info(module.params["plan"], module.params["plans_dir"],
                          verify=module.params["verify_approval"], profile=module.params["profile"],
                          environments_file=approval_environments(module.params["environments_file"]),
-                         policies=functools.partial(plan_policies, module.params["environments_file"]))
+                         policies=functools.partial(plan_policies, module.params["environments_file"]),
+                         target=module.params["target"])
     except PlanError as exc:
         module.fail_json(msg="invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                          source=exc.source)

@@ -54,6 +54,12 @@ options:
   plan:
     description: The plan (path, id or V(last)); required for V(start).
     type: str
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the one target this run executes
+        (for V(start); later operations read it from the journal).
+      - A plan of several targets is refused without it; a plan of one target needs none.
+    type: str
   sha256:
     description:
       - For V(start), the plan digest that was shown to the person (C(plan_info)'s C(sha256)). When given,

@@ -43,6 +43,12 @@ options:
   plan:
     description: Plan (path, id or V(last)) whose target must match this account.
     type: str
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the one target to verify (its region,
+        and its C(role_arn) assumed from O(profile)).
+      - With O(plan), a plan of several targets is refused without it; a plan of one target needs none.
+    type: str
   plans_dir:
     description: Directory searched when O(plan) is an id or V(last).
     type: path
@@ -132,7 +138,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.verification im
 
 ARGUMENT_SPEC = with_group_args(dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
                                      environments_file=dict(type="path"), plan=dict(type="str"),
-                                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True),
+                                     plans_dir=dict(type="path"), target=dict(type="str"),
+                                     fail_on_refusal=dict(type="bool", default=True),
                                      check_policies=dict(type="bool", default=True)))
 
 

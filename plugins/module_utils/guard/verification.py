@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, classify, load_environments, resolve_path)
@@ -13,7 +12,9 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
+from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 
 
 def _verdict(aws, config, loaded, approval, policies=True):
@@ -44,13 +45,18 @@ def verify_environment(params):
     """The task result of verify_environment (``failed`` set when refused and fail_on_refusal)."""
     try:
         config = load_environments(resolve_path(params.get("environments_file")))
-        loaded = load_plan(params["plan"], params.get("plans_dir")) if params.get("plan") else None
+        loaded = load_plan(params["plan"], params.get("plans_dir"), target=params.get("target")) \
+            if params.get("plan") else None
+        if loaded:
+            require_one_target(loaded["plan"], loaded["path"])
         target = loaded["plan"]["target"] if loaded else {}
         region = params.get("region") or target.get("region")
         profile = params.get("profile") or target.get("profile")
         # signatures need only the plan and its class: checked before any AWS call
         approval = check_signatures(config, target["environment"], loaded) if loaded else None
-        result = _verdict(AwsContext(profile, region), config, loaded, approval, params.get("check_policies", True))
+        # a target's role is assumed from the profile: the identity verified is the one that will call
+        result = _verdict(target_context(dict(target, region=region), profile), config, loaded, approval,
+                          params.get("check_policies", True))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
     if result.get("refusal") and params.get("fail_on_refusal", True):

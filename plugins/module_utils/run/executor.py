@@ -11,7 +11,6 @@ anything.
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role import assume_execution_role
@@ -19,6 +18,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRe
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, check_intact, journal_path, read_events, run_state, steps_to_roll_back)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -27,6 +27,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks imp
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
 
@@ -94,11 +95,14 @@ class StepBatch:
             raise Interrupted("interrupted before step %s: the controller process is gone" % step["id"])
 
     def _verify(self, loaded, steps):
+        require_one_target(loaded["plan"], loaded["path"])
         target = loaded["plan"]["target"]
         config = self.config = load_environments(resolve_path(self.params["environments_file"]))
         profile = self.params["profile"] or target["profile"]
-        aws = AwsContext(profile, target["region"], self.params["retry_mode"], self.params["max_attempts"])
         approval = check_signatures(config, target["environment"], loaded)  # before any AWS call
+        # the credentials that will make the calls: the profile's, or the target's role assumed from it
+        aws = target_context(target, profile, self.params["retry_mode"], self.params["max_attempts"],
+                             self.params["run_id"])
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
@@ -122,7 +126,8 @@ class StepBatch:
         state = run_state(read_events(path))
         # the run executes its own copy of the approved plan, whatever the user's file says now
         loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"]), params["plans_dir"],
-                                          profile=params["profile"], render=False)
+                                          profile=params["profile"], render=False,
+                                          target=(state["started"] or {}).get("target"))
         if params["steps"] is None and params["mode"] == "rollback":
             params["steps"] = steps_to_roll_back(state)
         elif params["steps"] is None:
