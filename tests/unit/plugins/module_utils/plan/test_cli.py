@@ -508,6 +508,11 @@ def test_module_imports_only_stdlib_botocore_and_our_own():
      {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": "hi"}),
     ("aws cloudformation validate-template --template-url https://s3.amazonaws.com/b/t.yml",
      {"TemplateURL": "https://s3.amazonaws.com/b/t.yml"}),
+    # keyed by the hyphenated service id (api-gateway), which differs from the endpoint prefix (apigateway)
+    ("aws apigateway put-integration --rest-api-id r --resource-id a --http-method GET --type HTTP --uri https://d.tld/p",
+     {"restApiId": "r", "resourceId": "a", "httpMethod": "GET", "type": "HTTP", "uri": "https://d.tld/p"}),
+    ("aws mediatailor put-playback-configuration --name c --ad-decision-server-url http://ads.example",
+     {"Name": "c", "AdDecisionServerUrl": "http://ads.example"}),
 ])
 def test_urls_the_cli_passes_as_text(command, params):
     assert parse_command(command)[2] == params
