@@ -172,12 +172,13 @@ def check_line(oracle, source, command, global_options):
 
 
 def _uses_global_option(oracle, words, global_options):
-    """A global option or a prefix of one (the CLI's main parser reads both), or one of the options the
-    CLI adds to every operation for itself, unless the operation has an input member of that name."""
+    """A global option, or one of the options the CLI adds to every operation for itself (pagination,
+    --cli-input-json, ...), or a unique prefix of either (the CLI reads both), unless the operation has an
+    input member of that name."""
     added = oracle.operation_options(words[1], words[2])
     for word in words[3:]:
         name = word.split("=", 1)[0]
-        if name.startswith("--") and (name in added or any(option.startswith(name) for option in global_options)):
+        if name.startswith("--") and any(option.startswith(name) for option in tuple(added) + tuple(global_options)):
             return True
     return False
 
@@ -201,7 +202,7 @@ def _compare_parse(result, outcome, command):
 
 def _compare_round_trip(result, oracle, outcome):
     try:
-        line = render_cli(outcome.service, outcome.operation, outcome.params)
+        line = render_cli(outcome.service, outcome.operation, outcome.params, reveal=True)
         again = oracle.call(shlex.split(line)[1:])
     except Exception as exc:  # noqa: BLE001
         result.round_trip, result.detail = "crash", "%s: %s" % (type(exc).__name__, exc)

@@ -17,6 +17,11 @@ plan_info adds for display):
     N steps: X ms
     N steps, as JSON: Y ms
     N steps, YAML with every call rendered ...: Z ms
+    N steps, guardrail policies evaluated ...: P ms
+
+The last figure is one evaluation of the class's guardrails (the built-in rules, one user
+JMESPath rule and a resource limit) over every call of the loaded plan: what happens at
+"Loading plan", before the prompt and again before each batch.
 
 No AWS call is made. Needs the collection link (bash scripts/setup.sh).
 """
@@ -34,6 +39,8 @@ sys.path.insert(0, str(REPO / "collections"))
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block  # noqa: E402
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan  # noqa: E402
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import parse_document  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import evaluate  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import load_guardrails  # noqa: E402
 
 DEFAULT_STEPS = (1000, 10_000)
 RUNS = 3
@@ -89,6 +96,24 @@ def best_load_ms(path: Path, n: int, render: bool = False) -> float:
     return min(times) * 1000
 
 
+GUARDRAILS = {"rules": [{"id": "bucket-prefix", "applies_to": ["s3:CreateBucket"],
+                         "require": "starts_with(params.Bucket, 'bench-')"}],
+              "max_resources": {"s3:CreateBucket": 100_000}}
+
+
+def best_policy_ms(path: Path) -> float:
+    loaded = load_plan(str(path), max_steps=None, render=False)
+    guardrails = load_guardrails("<bench>", "guardrails", GUARDRAILS)
+    times = []
+    for _run in range(RUNS):
+        start = time.perf_counter()
+        verdicts = evaluate(loaded["plan"], guardrails, "sandbox")
+        times.append(time.perf_counter() - start)
+        if not any(v["rule"] == "bucket-prefix" and v["status"] == "pass" for v in verdicts):
+            raise SystemExit("the user rule was not evaluated")
+    return min(times) * 1000
+
+
 def main(argv) -> int:
     counts = [int(arg) for arg in argv] or list(DEFAULT_STEPS)
     with tempfile.TemporaryDirectory(prefix="plan-load-") as tmp:
@@ -102,6 +127,8 @@ def main(argv) -> int:
             print("%d steps, as JSON: %.0f ms" % (n, best_load_ms(as_json, n)), flush=True)
             print("%d steps, YAML with every call rendered as an aws CLI line (plan_info): %.0f ms"
                   % (n, best_load_ms(path, n, render=True)), flush=True)
+            print("%d steps, guardrail policies evaluated (built-in + 1 user rule + a limit): %.0f ms"
+                  % (n, best_policy_ms(path)), flush=True)
     return 0
 
 

@@ -31,9 +31,14 @@ cat >"$demo/aws-credentials" <<CFG
 aws_access_key_id = testing
 aws_secret_access_key = testing
 CFG
+# Signed approvals required in the sandbox, by the TEST-ONLY approvers of tests/data/keys (published keys:
+# fine for a demo against moto, worthless anywhere else). ssh-keygen wants the private key private: copy it.
+install -m 600 tests/data/keys/test-only-alice.ed25519 "$demo/alice.ed25519"
 cat >"$demo/environments.yml" <<CFG
 environments:
-  sandbox: {account_ids: ["123456789012"], account_aliases: ["*-sandbox"], profiles: ["sandbox-*"], regions: ["*"]}
+  sandbox:
+    {account_ids: ["123456789012"], account_aliases: ["*-sandbox"], profiles: ["sandbox-*"], regions: ["*"],
+     approval: {signed: required, approvers: "$PWD/tests/data/keys/test-only-allowed_signers"}}
   development: {account_aliases: ["*-dev"], profiles: ["dev-*"], regions: [us-east-1, us-west-2]}
   test: {account_aliases: ["*-test", "*-qa"], profiles: ["test-*", "qa-*"]}
   staging: {account_aliases: ["*-staging", "*-preprod"], profiles: ["staging-*"]}
@@ -47,8 +52,9 @@ export COWORKER_AWS_ENVIRONMENTS="$PWD/$demo/environments.yml"
 
 cp "$PLAN_SOURCE" "$demo/plans/"
 plan="$demo/plans/$(basename "$PLAN_SOURCE")"
-echo "== Approving $plan (as a script would: -e confirm=yes)"
-ansible-playbook playbooks/approve_plan.yml -e plan="$plan" -e approved_by=demo@example.com -e confirm=yes >"$demo/approve.log"
+echo "== Approving and signing $plan as alice@example.com (as a script would: -e confirm=yes)"
+ansible-playbook playbooks/approve_plan.yml -e plan="$plan" -e approved_by=alice@example.com \
+  -e signing_key="$demo/alice.ed25519" -e confirm=yes >"$demo/approve.log"
 digest=$(python - "$plan" <<'PY'
 import sys, yaml
 print(yaml.safe_load(open(sys.argv[1]))["approval"]["plan_sha256"])

@@ -11,7 +11,7 @@ from ansible_collections.coworker.aws.plugins.plugin_utils.controller import Con
 
 class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    PATH_ARGS = ("plans_dir",)
+    PATH_ARGS = ("plans_dir", "signing_key")
 
     def act(self, args, result):
         args["plan"] = plan_reference(args["plan"])

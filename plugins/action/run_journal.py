@@ -23,12 +23,15 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.display import p
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run import decide, listing
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
-from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, build_report, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import (
+    append_changelog, build_report, report_keys, write_report)
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_key, release
+from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines, resume_line
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 
@@ -38,6 +41,7 @@ ARGUMENT_SPEC = with_group_args(dict(
             choices=["start", "open", "record", "approve", "decide", "finish", "release", "list", "show"]),
     purpose=dict(type="str", default="resume", choices=["resume", "rollback"]),
     plan=dict(type="str"),
+    target=dict(type="str"),
     sha256=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
@@ -53,6 +57,8 @@ ARGUMENT_SPEC = with_group_args(dict(
     outcome=dict(type="str", default="auto",
                  choices=["auto", "rollback", "refused", "not_approved", "aborted", "paused", "interrupted"]),
     stopped_by_person=dict(type="bool", default=False),
+    # op=finish of a dry run: a step certain to fail only warns (exit 0) instead of failing the play
+    dry_run_warn_only=dict(type="bool", default=False),
     # op=decide: what happened and what the person answered
     about=dict(type="str", default="batch", choices=["batch", "answer", "checkpoint"]),
     batch=dict(type="dict", default={}),
@@ -91,7 +97,8 @@ class ActionModule(ControllerAction):
         source = find_plan(args["plan"], args["plans_dir"])
         raw, document, digest = read_plan_bytes(source)
         check_shown(source, digest, args["sha256"])
-        plan = validate_document(document, source)
+        plan = validate_document(document, source, target=args["target"])
+        require_one_target(plan, source)
         run_id = args["run_id"] or new_run_id(plan["id"])
         dry_run = bool(args["dry_run"] or self._task.check_mode)
         note = None
@@ -103,13 +110,13 @@ class ActionModule(ControllerAction):
             note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"])
         # from here on the run reads only the bytes whose digest was checked above
         copy_key, copy = store_copy(backend, run_id, source, raw)
-        loaded = load_plan(backend.local_file(copy_key), verify=False)
+        loaded = load_plan(backend.local_file(copy_key), verify=False, target=args["target"])
         commands = self._commands(args, run_id)
         with backend.journal(run_id, create=True) as journal:
             journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy, plan_copy_key=copy_key,
                            state_backend=backend.kind, sha256=loaded["sha256"], commands=commands,
                            account_id=plan["target"]["account_id"], region=plan["target"]["region"],
-                           environment=plan["target"]["environment"],
+                           environment=plan["target"]["environment"], target=args["target"],
                            profile=args["profile"] or plan["target"]["profile"], dry_run=dry_run, lock_note=note)
         if not dry_run:  # an interrupted run has a report from its first second on
             write_report(backend, run_id, loaded, backend.events(run_id), provisional=True)
@@ -150,10 +157,13 @@ class ActionModule(ControllerAction):
                 journal.append("note", text=restored)
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
         note = "; ".join(filter(None, [restored, note])) or None
+        steps = load_plan(plan_path, verify=False, render=False, target=started.get("target"))["plan"]["steps"]
         result.update(changed=False, run_id=run_id, run_dir=backend.run_location(run_id), dry_run=False,
                       journal=backend.journal_location(run_id),
                       interactive=controller_has_terminal(), lock_note=note, sha256=digest,
-                      plan_path=plan_path, done=done_steps(state),
+                      plan_path=plan_path, target=started.get("target"), done=done_steps(state),
+                      resume_header=resume_line(run_id, steps, done_steps(state)),
+                      resolved=self._resolved(run_id),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
                       commands=self._commands(args, run_id))
         return result
@@ -216,23 +226,48 @@ class ActionModule(ControllerAction):
             dry_run = bool((run_state(self._events(path))["started"] or {}).get("dry_run"))
             decision = decide.after_batch(batch, args["pending"], args["on_failure"], args["prompts"], dry_run)
         decision.setdefault("asked", 0)
-        if decision["action"] == "ask":
-            decision["prompt"] = self._question(decision, batch, self._skippable(path, decision["step"]))
         self._journal_decision(path, args, decision, batch)
+        # the next checkpoint and a failure's options show the values the journal now holds
+        decision["resolved"] = self._resolved(path)
+        if decision["action"] == "ask":
+            decision["prompt"] = self._question(decision, batch, self._skippable(path, decision["step"]),
+                                                self._undo_lines(path, decision["resolved"]))
         result.update(changed=False, **decision)
         return result
 
-    def _skippable(self, path, step):
+    def _plan_of_run(self, state, render=False):
+        """The plan a run executes (its stored copy, its target), as the journal's run_started names it."""
+        started = state["started"] or {}
+        return load_plan(run_plan_path(started, None, self.backend), None, verify=False, render=render,
+                         target=started.get("target"))["plan"]
+
+    def _resolved(self, run_id):
+        """The plan's command lines with the outputs the journal holds (run/resolved.py)."""
+        state = run_state(self._events(run_id))
+        plan = self._plan_of_run(state)
+        return resolved_lines(plan, run_id, state, (state["started"] or {}).get("profile"))
+
+    def _undo_lines(self, run_id, resolved):
+        """What "roll back" would undo now, last step first, each with its resolved rollback calls."""
+        left = set(steps_to_roll_back(run_state(self._events(run_id))))
+        lines = []
+        for step_id in reversed([sid for sid in resolved if sid in left]):
+            calls = resolved[step_id]["rollback"] or ["(no rollback calls: needs manual clean-up)"]
+            lines += ["       undo %s: %s" % (step_id, printable(call)) for call in calls]
+        return lines
+
+    def _skippable(self, run_id, step):
         if not step:
             return False
-        started = run_state(self._events(path))["started"] or {}
+        state = run_state(self._events(run_id))
+        started = state["started"] or {}
         if not (started.get("plan_copy") or started.get("plan_path")):
             return False
-        steps = load_plan(run_plan_path(started, None, self.backend), None, verify=False)["plan"]["steps"]
+        steps = self._plan_of_run(state)["steps"]
         return any(s["id"] == step and s.get("skippable") for s in steps)
 
     @staticmethod
-    def _question(decision, batch, skippable):
+    def _question(decision, batch, skippable, undo=()):
         """The text of the prompt: the failure's options, or the unexpected output to accept."""
         lines = ["%s — please choose again." % decision["note"]] if decision.get("note") else []
         if decision["question"] == "unexpected":
@@ -242,7 +277,9 @@ class ActionModule(ControllerAction):
                              + ["Continue with the next steps? (yes/no)"]) + "\n"
         options = decide.failure_choices(skippable)
         lines.append("Step %s failed. What now?" % decision["step"])
-        lines += ["  %s %s" % option for option in options]
+        for key, label in options:
+            lines.append("  %s %s" % (key, label))
+            lines += list(undo) if key == "3" else []
         keys = [key for key, _label in options]
         lines.append("Choose %s or %s" % (", ".join(keys[:-1]), keys[-1]))
         return "\n".join(lines) + "\n"
@@ -266,13 +303,15 @@ class ActionModule(ControllerAction):
         events = backend.events(path)
         state = run_state(events)
         started = state["started"] or {}
-        loaded = load_plan(run_plan_path(started, args["plan"], backend), args["plans_dir"], verify=False)
+        loaded = load_plan(run_plan_path(started, args["plan"], backend), args["plans_dir"], verify=False,
+                           target=started.get("target"))
         dry_run = bool(started.get("dry_run"))
         folder = backend.run_location(path)
         outcome = args["outcome"]
         if build_report(args["run_id"], loaded, events, outcome, dry_run)["status"] == "succeeded":
             outcome = decide.finish_outcome(outcome, [s for s, e in state["steps"].items() if e["status"] == "skipped"])
         report, markdown = write_report(backend, path, loaded, events, outcome, dry_run)
+        report_json, report_md = (backend.location(key) for key in report_keys(path, events))
         with backend.journal(path) as journal:
             journal.append("run_finished", status=report["status"])
         if not dry_run:
@@ -283,9 +322,11 @@ class ActionModule(ControllerAction):
         commands = self._commands(args, args["run_id"])
         summary = decide.summary_line(report, rollback_run)
         result.update(changed=False, report=report, report_text=markdown, status=report["status"], report_dir=folder,
+                      report_md=report_md, report_json=report_json,
                       report_lines=markdown.rstrip("\n").split("\n"), commands=commands, summary=summary,
                       closing=closing_lines(summary, report["status"], commands, dry_run),
-                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"]))
+                      ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"],
+                                                         report["would_fail"], args["dry_run_warn_only"]))
         return result
 
     def _op_list(self, args, result):

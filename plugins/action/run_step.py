@@ -31,20 +31,24 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.backend import ba
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 
 
 def run_plan(args, backend):
-    """The run's own copy of its approved plan (``plan`` only names it for a run that has none)."""
+    """The run's own copy of its approved plan (``plan`` only names it for a run that has none), and the
+    key of the target the run executes (None for a plan of one target)."""
     started = run_state(backend.events(args["run_id"]))["started"]
-    return run_plan_path(started, args["plan"], backend)
+    return run_plan_path(started, args["plan"], backend), (started or {}).get("target")
 
 
 def precheck(args, backend):
     """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
-    loaded = load_plan(run_plan(args, backend), args["plans_dir"], profile=args["profile"], render=False)
+    path, key = run_plan(args, backend)
+    loaded = load_plan(path, args["plans_dir"], profile=args["profile"], render=False, target=key)
+    require_one_target(loaded["plan"], loaded["path"])
     target = loaded["plan"]["target"]
     config = load_environments(args["environments_file"])
     if target["environment"] not in EXECUTABLE:
@@ -56,6 +60,15 @@ def precheck(args, backend):
     # the target account stands in for the STS answer, which the executor checks equals it
     check_plan(Perimeter.for_class(config, target["environment"], target["account_id"]), loaded["plan"])
     return loaded
+
+
+def target_display(loaded):
+    """Print step lines as they end; with several targets running at once, each line names its target."""
+    display = Display().display
+    if len(loaded["plan"]["targets"]) < 2:
+        return display
+    prefix = "[%s] " % loaded["plan"]["target"]["key"]
+    return lambda line, *a, **kw: display(prefix + line, *a, **kw)
 
 
 def refresh_report(args, loaded, backend):
@@ -132,14 +145,18 @@ class ActionModule(ControllerAction):
             if not self._task.check_mode:
                 append_changelog(backend, refresh_report(args, loaded, backend))
 
+        def work():
+            batch = run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
+                              say=target_display(loaded), backend=backend)
+            # still under the stop-signal handlers: a signal now still gets a report of the whole batch
+            if not self._task.check_mode:
+                refresh_report(args, loaded, backend)
+            return batch
+
         try:
-            module_result = run_interruptibly(
-                lambda: run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
-                                  say=Display().display, backend=backend), record)
+            module_result = run_interruptibly(work, record)
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
-        if not self._task.check_mode:
-            refresh_report(args, loaded, backend)
         problem = postcheck(module_result, loaded)
         if problem:
             return failed(result, problem, refused=True)

@@ -16,8 +16,8 @@ options:
     type: path
   state_backend:
     description:
-      - Where the state under O(state_dir) lives instead, for M(coworker.aws.run_step) and
-        M(coworker.aws.run_journal) (ignored by the other members of the action group).
+      - Where the state under O(state_dir) lives instead, for M(coworker.aws.run_step),
+        M(coworker.aws.run_journal) and M(coworker.aws.wave_report) (ignored by the other members of the action group).
       - Not given, the top-level C(state_backend) of the environments file decides; neither given, V(local)
         (the files under O(state_dir)).
       - C(type=s3) keeps journals, locks, reports, the change log and the approved plan copies in an S3
@@ -32,7 +32,8 @@ options:
   environments_file:
     description:
       - The environments file that classifies accounts. Used by M(coworker.aws.verify_environment) and
-        M(coworker.aws.run_step); accepted and ignored by the other members of the action group.
+        M(coworker.aws.run_step), and by M(coworker.aws.plan_info) for the approval rules of the plan's class;
+        accepted and ignored by the other members of the action group.
     type: path
   profile:
     description:

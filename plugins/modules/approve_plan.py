@@ -13,8 +13,9 @@ version_added: 0.1.0
 description:
   - Validates the plan (every field, every call against botocore's model) and refuses to approve an
     invalid plan or one whose guardrail status is C(FAIL).
-  - Writes C(approval) (C(approved_by), C(approved_at), C(plan_sha256), optional C(expires_at)) into the
-    plan file, replacing an earlier approval and leaving the rest of the file as it was.
+  - Writes C(approval) (C(approved_by), C(approved_at), C(plan_sha256), optional C(expires_at), and with
+    O(signing_key) C(signatures)) into the plan file, replacing an earlier approval and leaving the rest of the
+    file as it was.
   - The digest is the SHA-256 of the canonical JSON of the plan without C(approval); any later edit
     invalidates the approval.
   - Use C(playbooks/approve_plan.yml), which shows the plan and asks for an explicit C(yes).
@@ -33,6 +34,22 @@ options:
   expires_in_days:
     description: Days until the approval expires; no expiry when omitted.
     type: int
+  signing_key:
+    description:
+      - Sign the approval with this SSH key (C(ssh-keygen -Y sign -n coworker.aws-plan)), the kind of key used to sign git
+        commits. A private key file, or the C(.pub) file of a key held by C(ssh-agent) (required for a key with a
+        passphrase, since no passphrase can be typed here).
+      - The signature covers the plan digest, C(expires_at), the O(principal) and the signing time, and is added to
+        C(approval.signatures) as C(principal), C(signature) and C(signed_at).
+      - When the plan already carries a signed approval of the same digest that has not expired, the signature is
+        added beside the others (several approvers) and the approval's C(expires_at) stays (O(expires_in_days) is then
+        refused); otherwise a new approval replaces the old one.
+    type: path
+  principal:
+    description:
+      - The signer's principal, as the approvers file of the target's class lists it for this key (exact name, no
+        pattern). Defaults to O(approved_by).
+    type: str
   confirm:
     description:
       - Must be V(true) to approve; the playbook sets it only after the person typed C(yes).
@@ -52,6 +69,7 @@ options:
 requirements:
   - botocore
   - jmespath
+  - ssh-keygen (OpenSSH 8.2 or later) with O(signing_key)
 attributes:
   platform:
     platforms: posix
@@ -68,6 +86,13 @@ EXAMPLES = r"""
     approved_by: alice@example.com
     inline_files: true
     confirm: false
+
+- name: Approve and sign a plan (a second approver runs the same task with their own key)
+  coworker.aws.approve_plan:
+    plan: plans/dev-logs.yml
+    approved_by: alice@example.com
+    signing_key: ~/.ssh/id_ed25519
+    confirm: true
 
 - name: Approve a plan after review
   coworker.aws.approve_plan:
@@ -105,7 +130,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import ap
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
-                                     confirm=dict(type="bool", required=True), inline_files=dict(type="bool", default=False)))
+                                     confirm=dict(type="bool", required=True), inline_files=dict(type="bool", default=False),
+                                     signing_key=dict(type="path", no_log=False), principal=dict(type="str")))
 
 
 def main():

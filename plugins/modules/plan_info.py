@@ -30,10 +30,22 @@ options:
     description: Refuse a plan that is not approved for its digest (set V(false) only to review a draft).
     type: bool
     default: true
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the target whose values fill in
+        the CLI lines; without it the first target is shown and C(plan.target_selected) is false.
+    type: str
   profile:
     description: Profile shown in the rendered CLI lines (defaults to the plan's C(target.profile)).
     type: str
     aliases: [aws_profile]
+  environments_file:
+    description:
+      - The environments file whose C(guardrails) for the plan's C(target.environment) are evaluated against
+        the plan's calls (RV(policies)). Defaults to E(COWORKER_AWS_ENVIRONMENTS) or
+        C(~/.config/coworker-aws/environments.yml).
+      - Only informs; M(coworker.aws.verify_environment) and M(coworker.aws.run_step) refuse a FAIL.
+    type: path
 requirements:
   - botocore
   - jmespath
@@ -59,6 +71,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+policies:
+  description:
+    - The guardrail verdicts of the plan's class (see O(environments_file)). C(checked) (false when the
+      environments file could not be read, with the reason in C(lines)), C(verdicts) (rule, severity, status
+      V(fail)/V(warn)/V(unknown)/V(pass), description, steps), C(lines) (one per rule that did not pass,
+      then how many passed) and C(failed) (rule ids with a FAIL).
+  returned: success
+  type: dict
 path:
   description: Absolute path of the plan file.
   returned: success
@@ -92,6 +112,16 @@ approval_notes:
   returned: success
   type: list
   elements: str
+approval_check:
+  description:
+    - Who approved, by the approval rules (C(approval) key) of the plan's class in the environments file
+      (O(environments_file), else E(COWORKER_AWS_ENVIRONMENTS) or the default file when it exists); C(null) without one.
+    - C(status) (V(verified), V(unsigned) or V(unverified) when the class names no approvers file), C(signers) (each
+      C(principal), C(fingerprint), C(signed_at)), C(required), C(destructive), C(text).
+    - A refused approval (unsigned where required, unknown key, another digest or expiry, too few distinct
+      approvers) fails the task, naming the plan file and the field.
+  returned: success
+  type: dict
 segments:
   description: Runs of steps that need no prompt between them, each with its checkpoint reason.
   returned: success
@@ -99,17 +129,21 @@ segments:
   elements: dict
 """
 
+import functools
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.coworker.aws.plugins.module_utils.common import HAS_JMESPATH, with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import approval_environments, plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import HAS_BOTOCORE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
 
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      verify_approval=dict(type="bool", default=True),
-                                     profile=dict(type="str", aliases=["aws_profile"])))
+                                     profile=dict(type="str", aliases=["aws_profile"]),
+                                     environments_file=dict(type="path"), target=dict(type="str")))
 
 
 def main():
@@ -119,7 +153,10 @@ def main():
         module.fail_json(msg=missing_required_lib("botocore, jmespath and PyYAML"))
     try:
         info = plan_info(module.params["plan"], module.params["plans_dir"],
-                         verify=module.params["verify_approval"], profile=module.params["profile"])
+                         verify=module.params["verify_approval"], profile=module.params["profile"],
+                         environments_file=approval_environments(module.params["environments_file"]),
+                         policies=functools.partial(plan_policies, module.params["environments_file"]),
+                         target=module.params["target"])
     except PlanError as exc:
         module.fail_json(msg="invalid plan:\n%s" % exc, plan_errors=[list(p) for p in exc.problems],
                          source=exc.source)

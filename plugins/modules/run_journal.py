@@ -32,7 +32,8 @@ description:
     output (O(about=answer)), or at a checkpoint (O(about=checkpoint)). It returns RV(action) (V(continue),
     V(ask), V(retry), V(skip), V(rollback), V(pause) or V(stop)), the steps to run next and the status the
     run would end in. The decisions themselves are in C(module_utils/run/decide.py).
-  - V(finish) builds C(report.json) and C(report.md) from the journal, appends the change-log entry to
+  - V(finish) builds C(report.json) and C(report.md) from the journal (a resume or rollback of the run writes
+    its own C(report-resume-<n>) or C(report-rollback-<n>) pair beside them, see RV(report_md)), appends the change-log entry to
     C(state_dir/changelog.md) (not for dry runs) and releases the lock.
   - V(list) lists the runs the state backend holds, newest first (at most O(limit)), from their reports;
     V(show) returns one run's report (O(run_id), or V(last)). Both only read, from any machine that can
@@ -57,6 +58,12 @@ options:
     choices: [resume, rollback]
   plan:
     description: The plan (path, id or V(last)); required for V(start).
+    type: str
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the one target this run executes
+        (for V(start); later operations read it from the journal).
+      - A plan of several targets is refused without it; a plan of one target needs none.
     type: str
   sha256:
     description:
@@ -108,6 +115,13 @@ options:
     choices: [auto, rollback, refused, not_approved, aborted, paused, interrupted]
   stopped_by_person:
     description: For V(finish), the run stops because the person said so at a prompt (RV(ends_in_error) is then false).
+    type: bool
+    default: false
+  dry_run_warn_only:
+    description:
+      - For V(finish) of a dry run, when the dry run predicts that a step would certainly fail (a create of
+        what already exists, listed in the report's C(would_fail)), only warn (RV(ends_in_error) false) instead
+        of failing the play.
     type: bool
     default: false
   about:
@@ -259,4 +273,15 @@ lines:
   returned: op=list, op=show
   type: list
   elements: str
+report_md:
+  description:
+    - The Markdown report this pass wrote, in the run folder. C(report.md) for the run itself; a resume or
+      a rollback of it writes its own C(report-resume-<n>.md) or C(report-rollback-<n>.md) beside it and
+      never over an earlier one. A path, or the object's C(s3://) URL with an S3 O(state_backend).
+  returned: op=finish
+  type: str
+report_json:
+  description: The JSON report this pass wrote, beside RV(report_md) (same name, C(.json)).
+  returned: op=finish
+  type: str
 """

@@ -16,8 +16,9 @@ description:
   - Classifies the account with the environments file (account ids, alias patterns, profile
     patterns; the most restrictive match wins; no match is C(unknown_environment)).
   - With O(plan), also checks that the plan may run here (class equals C(target.environment),
-    account equals C(target.account_id), every region allowed) and fails with a STOPPING message
-    if not. Without O(plan), fails when the account is not sandbox, development or test unless
+    account equals C(target.account_id), every region allowed, the approval satisfies the class's
+    C(approval) rules, signatures before any AWS call and self-approval after STS) and fails with a
+    STOPPING message if not. Without O(plan), fails when the account is not sandbox, development or test unless
     O(fail_on_refusal=false).
   - Only reads, so it runs in check mode too; a dry run still verifies the environment.
   - The action plugin of the same name runs this module's code in the controller process.
@@ -42,11 +43,24 @@ options:
   plan:
     description: Plan (path, id or V(last)) whose target must match this account.
     type: str
+  target:
+    description:
+      - For a plan with a C(targets) list, the key (C(<account_id>-<region>)) of the one target to verify (its region,
+        and its C(role_arn) assumed from O(profile)).
+      - With O(plan), a plan of several targets is refused without it; a plan of one target needs none.
+    type: str
   plans_dir:
     description: Directory searched when O(plan) is an id or V(last).
     type: path
   fail_on_refusal:
     description: Fail when execution is not allowed. With V(false), report the verdict in RV(allowed).
+    type: bool
+    default: true
+  check_policies:
+    description:
+      - Evaluate the class's guardrail policies (C(guardrails) in the environments file) against the calls of
+        O(plan) and refuse when one says FAIL. The plan's own C(guardrail.status) is not taken on trust.
+      - Set V(false) only to roll back a run (rollback calls are not the plan's calls).
     type: bool
     default: true
 requirements:
@@ -97,10 +111,25 @@ allowed:
   description: Whether a plan (or, without O(plan), anything) may execute here.
   returned: always
   type: bool
+approval:
+  description:
+    - With O(plan), who approved under the approval rules of the class (see the return value C(approval_check) of
+      M(coworker.aws.plan_info)); the signatures are checked before any AWS call, self-approval
+      after C(sts get-caller-identity).
+  returned: when allowed and O(plan) is given
+  type: dict
 refusal:
   description: The STOPPING message when not allowed.
   returned: when not allowed
   type: str
+policies:
+  description:
+    - The guardrail verdicts for O(plan) in its class. C(verdicts) (rule, severity, status
+      V(fail)/V(warn)/V(unknown)/V(pass), description, steps), C(lines) (one per rule that did not pass, then how
+      many passed) and C(failed) (rule ids). A FAIL refuses, so a returned summary holds WARN and
+      "cannot tell yet" at most.
+  returned: when O(plan) is given, O(check_policies) is true and the plan is allowed
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -109,7 +138,9 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.verification im
 
 ARGUMENT_SPEC = with_group_args(dict(profile=dict(type="str", aliases=["aws_profile"]), region=dict(type="str"),
                                      environments_file=dict(type="path"), plan=dict(type="str"),
-                                     plans_dir=dict(type="path"), fail_on_refusal=dict(type="bool", default=True)))
+                                     plans_dir=dict(type="path"), target=dict(type="str"),
+                                     fail_on_refusal=dict(type="bool", default=True),
+                                     check_policies=dict(type="bool", default=True)))
 
 
 def main():

@@ -619,6 +619,23 @@ def spawn_playbook(args, env: dict, cwd):
     return child
 
 
+def latest_report_name(events: list[dict]) -> str:
+    """The report a run's latest pass wrote: report, or report-resume-N / report-rollback-N for its
+    N-th resume or rollback that was not refused (counted here from the journal's own events)."""
+    counts: dict[str, int] = {}
+    names, opened = ["report"], None
+    for event in events:
+        if event["event"] == "run_resumed":
+            opened = event["purpose"]
+            counts[opened] = counts.get(opened, 0) + 1
+            names.append(f"report-{opened}-{counts[opened]}")
+        elif event["event"] == "run_released" and opened:
+            counts[opened] -= 1
+            names.pop()
+            opened = None
+    return names[-1]
+
+
 def output_of(result: subprocess.CompletedProcess) -> str:
     """stdout then stderr of a run_playbook result, for assertion messages."""
     return f"{result.stdout}\n--- stderr ---\n{result.stderr}"

@@ -36,7 +36,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local imp
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import read_holder
 from fault_proxy import FaultProxy
 from moto_harness import (
-    REPO_ROOT, AwsEnv, account_snapshot, ansible_bin, descendants, mutating_calls, output_of,
+    REPO_ROOT, AwsEnv, account_snapshot, ansible_bin, descendants, latest_report_name, mutating_calls, output_of,
     require_local_endpoint, run_playbook, spawn_playbook)
 
 pytestmark = pytest.mark.integration
@@ -209,10 +209,12 @@ class Sandbox:
         return read_events(self.journal(ids[0])) if ids else []
 
     def report(self, run_id: str) -> dict:
-        return json.loads((self.state_dir / "runs" / run_id / "report.json").read_text())
+        """report.json of the run's latest pass (a resume or rollback writes its own)."""
+        name = latest_report_name(read_events(self.journal(run_id)))
+        return json.loads((self.state_dir / "runs" / run_id / f"{name}.json").read_text())
 
     def report_md(self, run_id: str) -> Path:
-        return self.state_dir / "runs" / run_id / "report.md"
+        return self.state_dir / "runs" / run_id / f"{latest_report_name(read_events(self.journal(run_id)))}.md"
 
     def lock_holders(self) -> list[dict]:
         folder = self.state_dir / "locks"

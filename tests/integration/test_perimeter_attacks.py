@@ -176,6 +176,18 @@ REFUSED = {
     "get-session-token": (
         [step("token", "sts:GetSessionToken", {})],
         ["step token, action: sts:GetSessionToken is refused as a plan step"]),
+    "arn-inside-redrive-policy": (
+        [step("dlq", "sqs:CreateQueue", {"QueueName": "work", "Attributes": {"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": prod_arn("sqs", "orders-dlq"), "maxReceiveCount": "3"})}})],
+        [f"step dlq, Attributes.RedrivePolicy: ARN '{prod_arn('sqs', 'orders-dlq')}' names account {PRODUCTION}"]),
+    "ami-shared-with-production": (
+        [step("share", "ec2:ModifyImageAttribute",
+              {"ImageId": "ami-12345678", "LaunchPermission": {"Add": [{"UserId": PRODUCTION}]}})],
+        [f"step share, LaunchPermission.Add[0].UserId: account {PRODUCTION} is not the target account"]),
+    "snapshot-shared-with-everyone": (
+        [step("publish", "ec2:ModifySnapshotAttribute",
+              {"SnapshotId": "snap-12345678", "CreateVolumePermission": {"Add": [{"Group": "all"}]}})],
+        ["step publish, CreateVolumePermission.Add[0].Group: Group 'all' shares the resource with every AWS account"]),
 }
 
 

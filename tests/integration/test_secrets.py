@@ -100,3 +100,29 @@ def test_state_directory_planted_as_a_symlink_is_refused(workflow, tmp_path):
     assert "refusing to write state there" in " ".join(output_of(result).split())
     assert list(elsewhere.iterdir()) == []
     assert mutating_calls(calls) == []
+
+
+def test_a_secret_the_plan_sends_is_shown_nowhere_but_reaches_aws(workflow):
+    """The request side: PutParameter's Value is sensitive in the model (as CloudTrail hides it too)."""
+    secret = "wr1tten-S3cret-0a9b"
+    plan = workflow.write_plan("secret-write", [("Secrets", [{
+        "id": "put_secret", "description": "Store the password", "action": "ssm:PutParameter",
+        "params": {"Name": "/sec/written", "Value": secret, "Type": "SecureString"},
+        "validate": {"action": "ssm:GetParameter", "params": {"Name": "/sec/written"}},
+        "rollback": {"action": "ssm:DeleteParameter", "params": {"Name": "/sec/written"}}}])])
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-v")
+    shown = output_of(result)
+    assert result.returncode == 0, shown
+    stored = workflow.ssm.get_parameter(Name="/sec/written", WithDecryption=True)["Parameter"]["Value"]
+    assert stored == secret  # the real value was sent
+    assert "--value '<redacted: sensitive>' --type SecureString" in " ".join(shown.split())
+    assert secret not in shown
+    plan_copies = []
+    for path, is_dir in state_files(workflow.state_dir):
+        if is_dir:
+            continue
+        if os.path.basename(path).startswith("approved-plan"):
+            plan_copies.append(path)  # the user's own plan file, copied 0600 so resume runs what was approved
+            continue
+        assert secret not in open(path, encoding="utf-8", errors="replace").read(), path
+    assert len(plan_copies) == 1

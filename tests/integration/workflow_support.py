@@ -20,7 +20,8 @@ import pytest
 import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
-from moto_harness import REPO_ROOT, AwsEnv, account_snapshot, descendants, run_playbook, spawn_playbook
+from moto_harness import (
+    REPO_ROOT, AwsEnv, account_snapshot, descendants, latest_report_name, run_playbook, spawn_playbook)
 
 ACCOUNT = "210987654321"
 PROFILE = "sandbox-wf"
@@ -174,11 +175,20 @@ class Workflow:
         assert len(ids) == 1, ids
         return ids[0]
 
-    def report(self, run_id: str) -> dict:
-        return json.loads((self.state_dir / "runs" / run_id / "report.json").read_text())
+    def report_name(self, run_id: str) -> str:
+        """The latest pass's report; a run whose journal a test deleted has only its first one."""
+        if not (self.state_dir / "runs" / run_id / "journal.jsonl").exists():
+            return "report"
+        return latest_report_name(self.journal(run_id))
 
-    def report_md(self, run_id: str) -> str:
-        return (self.state_dir / "runs" / run_id / "report.md").read_text()
+    def report(self, run_id: str, name: str | None = None) -> dict:
+        """report.json of the run's latest pass (or the one named)."""
+        name = name or self.report_name(run_id)
+        return json.loads((self.state_dir / "runs" / run_id / f"{name}.json").read_text())
+
+    def report_md(self, run_id: str, name: str | None = None) -> str:
+        name = name or self.report_name(run_id)
+        return (self.state_dir / "runs" / run_id / f"{name}.md").read_text()
 
     def journal(self, run_id: str) -> list[dict]:
         path = self.state_dir / "runs" / run_id / "journal.jsonl"

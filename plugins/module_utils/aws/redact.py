@@ -12,9 +12,23 @@ member name.
 
 from __future__ import annotations
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+
 REDACTED = "<redacted: sensitive>"
 # members the model leaves unmarked although they are credentials (the model marks the secret key)
 ALSO_SENSITIVE = frozenset({"SessionToken"})
+
+
+def redact_request(service, operation, params):
+    """A call's request as it may be journaled, returned or shown: members the model marks sensitive replaced.
+
+    Unknown operations are returned as they are (the plan loader has refused them already).
+    """
+    try:
+        shape = service_model.operation_model(service, operation).input_shape
+    except ValueError:  # an unknown service or operation (service_model says which)
+        return params
+    return redact(params, shape)
 
 
 def is_sensitive(shape, member_name=None):

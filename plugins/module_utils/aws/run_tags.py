@@ -63,7 +63,7 @@ def _merge(tags_shape, given, ours):
 
 def _tag_specifications(spec_shape, operation, params, tags):
     """EC2: tag the resource the operation creates, named by the ResourceType enum."""
-    resource_type = _resource_type(spec_shape, operation)
+    resource_type = created_resource_type(spec_shape, operation)
     if resource_type is None:
         return params
     specs = [dict(s) for s in params.get("TagSpecifications") or []]
@@ -77,7 +77,7 @@ def _tag_specifications(spec_shape, operation, params, tags):
     return dict(params, TagSpecifications=specs)
 
 
-def _resource_type(spec_shape, operation):
+def created_resource_type(spec_shape, operation):
     """``CreateSecurityGroup`` -> ``security-group``, ``RunInstances`` -> ``instance``, if the enum has it."""
     member = spec_shape.member.members.get("ResourceType")
     allowed = set(getattr(member, "enum", None) or [])

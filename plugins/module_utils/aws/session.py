@@ -72,10 +72,13 @@ class AwsContext:
         """Make one API call by its botocore operation name; return the response dict."""
         return getattr(self.client(service, region), xform_name(operation))(**params)
 
-    def assume(self, role_arn, session_name, policy):
+    def assume(self, role_arn, session_name, policy=None):
         """A new context whose frozen credentials are those of ``role_arn``, assumed with these
-        (already verified) credentials and restricted by the session ``policy``."""
-        answer = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name, Policy=policy)
+        credentials and restricted by the session ``policy`` when one is given."""
+        request = dict(RoleArn=role_arn, RoleSessionName=session_name)
+        if policy:
+            request["Policy"] = policy
+        answer = self.client("sts").assume_role(**request)
         creds = answer["Credentials"]
         session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                                 aws_session_token=creds["SessionToken"], profile_name=self.profile,

@@ -30,6 +30,9 @@ Rules:
   ``allow_operations`` (``service:Operation`` steps that issue credentials or
   act on other accounts, refused unless listed here, e.g. ``sts:AssumeRole``)
   and ``max_request_bytes`` (the largest resolved request, default 1 MiB).
+* ``guardrails``: the policies checked against the plan's calls (guard/policy_rules.py).
+* ``approval`` (optional, sandbox/development/test): signed approvals, see
+  guard/approvals.py.
 
 The file is validated strictly and every problem fails closed with a
 ``ConfigError`` naming the file and the key. Account ids must be quoted
@@ -52,6 +55,8 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
     yaml = None
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import load_guardrails
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import approval_settings
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import load_yaml
 
 CLASSES = ("sandbox", "development", "test", "staging", "production")
@@ -62,7 +67,7 @@ DEFAULT_UNKNOWN = "staging"
 
 LIST_KEYS = ("account_ids", "account_aliases", "profiles", "regions")
 PERIMETER_LIST_KEYS = ("source_regions", "allow_operations")
-CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "execution_role")
+CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "execution_role", "guardrails", "approval")
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 OPERATION_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*")
 ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
@@ -147,6 +152,10 @@ def _class_entry(path, cls, entry):
         value = _string_list(path, sub, entry[key])
         result[key] = _account_ids(path, sub, value) if key == "account_ids" else _patterns(path, sub, value)
     result.update(_perimeter_entry(path, field, entry))
+    if "guardrails" in entry:  # absent: the built-in defaults (guard/policies.py class_guardrails)
+        result["guardrails"] = load_guardrails(path, field + ".guardrails", entry["guardrails"])
+    if entry.get("approval") is not None:  # absent: today's rules (guard/approvals.py DEFAULT_SETTINGS)
+        result["approval"] = approval_settings(path, field, cls in EXECUTABLE, entry["approval"])
     return result
 
 

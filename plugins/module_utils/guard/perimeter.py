@@ -6,10 +6,14 @@ The guard in identity.py checks *who* calls; this module checks *what* a
 resolved request names, walking it with the operation's botocore input shape:
 
 * every ARN (outside a policy document) names the target account, no account,
-  or ``aws``, and an allowed region or none;
+  or ``aws``, and an allowed region or none — a whole value, or one inside a longer
+  text (JSON attributes such as an SQS ``RedrivePolicy``, a state machine
+  definition, an event target's ``Input``);
 * members the model names as accounts (``AccountId``, ``Accounts``,
   ``PeerOwnerId``, ``TargetAccount...``, ``RegistryId``, ``ExpectedBucketOwner``)
-  and SQS queue URLs name the target account;
+  and SQS queue URLs name the target account; so do the account ids that share an
+  AMI, snapshot or DB snapshot (``UserId``/``UserIds``, RDS ``ValuesToAdd``), and
+  sharing with every account (``all``) is refused;
 * members the model names as regions (``Region``, ``Regions``,
   ``LocationConstraint``, ``PeerRegion``, ...) name a region the class allows;
   ``Source...``/``Origin...`` regions (only read from) also those listed in the
@@ -41,7 +45,11 @@ ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
 REGION_VALUE_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 # member names that say "this is an account" (matched case-insensitively on the model's own names)
 ACCOUNT_MEMBER_RE = re.compile(r"(accountids?|accounts?|ownerids?|owneraccount(id)?|bucketowner|registryid)$"
-                               r"|^targetaccount", re.I)
+                               r"|^targetaccount|^userids?$", re.I)
+# an ARN inside a longer text: the account part is 12 digits, "aws" or empty
+EMBEDDED_ARN_RE = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]*):([a-z0-9-]*):([0-9]{12}|aws|):([^\s\"',\]}]*)")
+# members that share a resource with the accounts they list ("all": every AWS account)
+SHARING_MEMBERS = {("ec2", "Group"), ("ec2", "UserGroups"), ("rds", "ValuesToAdd")}
 REGION_MEMBER_RE = re.compile(r"(regions?|locationconstraint)$", re.I)
 SOURCE_MEMBER_RE = re.compile(r"^(source|origin)", re.I)
 QUEUE_URL_MEMBER_RE = re.compile(r"queueurl$", re.I)
@@ -165,8 +173,13 @@ def _check_string(perimeter, service, operation, path, name, value, parent, wher
     if arn:
         _check_arn(perimeter, arn, path, value, where, buckets)
         return
+    if "arn:" in value:
+        for inner in EMBEDDED_ARN_RE.finditer(value):
+            _check_arn(perimeter, inner, path, inner.group(0), where, buckets)
     if not name:
         return
+    if (service, name) in SHARING_MEMBERS:
+        _check_sharing(perimeter, name, path, value, where)
     if ACCOUNT_MEMBER_RE.search(name) and ACCOUNT_ID_RE.match(value) and value != perimeter.account:
         raise _refuse(where, path, "account %s is not the target account %s" % (value, perimeter.account))
     if name == "OrganizationalUnitIds" or (name == "AccountsUrl" and "DeploymentTargets" in (parent or "")):
@@ -196,6 +209,14 @@ def _check_arn(perimeter, arn, path, value, where, buckets):
         raise _refuse(where, path, "ARN %r names region %s, which this class does not allow" % (value, region))
     if buckets and arn_service == "s3" and not account and resource:
         check_bucket(perimeter, resource.split("/", 1)[0], path, where)
+
+
+def _check_sharing(perimeter, name, path, value, where):
+    if value.lower() == "all":
+        raise _refuse(where, path, "%s %r shares the resource with every AWS account, not only the target account %s"
+                      % (name, value, perimeter.account))
+    if ACCOUNT_ID_RE.match(value) and value != perimeter.account:
+        raise _refuse(where, path, "account %s is not the target account %s" % (value, perimeter.account))
 
 
 def _check_region_member(perimeter, name, path, value, where):

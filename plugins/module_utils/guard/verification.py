@@ -4,17 +4,20 @@
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, classify, load_environments, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
+from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 
 
-def _verdict(aws, config, loaded):
+def _verdict(aws, config, loaded, approval, policies=True):
     identity = establish_identity(aws)
     classification = classify(config, identity["account"], identity["alias"], identity["profile"])
     result = dict(changed=False, identity=identity, environment=classification["environment"],
@@ -25,6 +28,9 @@ def _verdict(aws, config, loaded):
             check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
             check_plan(Perimeter.for_class(config, classification["environment"], identity["account"]),
                        loaded["plan"])
+            if policies:  # the class's guardrails, whatever the plan's own guardrail.status claims
+                result["policies"] = check_plan_policies(config, classification["environment"], loaded["plan"])
+            result["approval"] = check_self_approval(approval, identity)  # needs the identity STS reported
         except GuardRefusal as exc:
             refusal = str(exc)
     elif classification["environment"] not in EXECUTABLE:
@@ -39,11 +45,18 @@ def verify_environment(params):
     """The task result of verify_environment (``failed`` set when refused and fail_on_refusal)."""
     try:
         config = load_environments(resolve_path(params.get("environments_file")))
-        loaded = load_plan(params["plan"], params.get("plans_dir")) if params.get("plan") else None
+        loaded = load_plan(params["plan"], params.get("plans_dir"), target=params.get("target")) \
+            if params.get("plan") else None
+        if loaded:
+            require_one_target(loaded["plan"], loaded["path"])
         target = loaded["plan"]["target"] if loaded else {}
         region = params.get("region") or target.get("region")
         profile = params.get("profile") or target.get("profile")
-        result = _verdict(AwsContext(profile, region), config, loaded)
+        # signatures need only the plan and its class: checked before any AWS call
+        approval = check_signatures(config, target["environment"], loaded) if loaded else None
+        # a target's role is assumed from the profile: the identity verified is the one that will call
+        result = _verdict(target_context(dict(target, region=region), profile), config, loaded, approval,
+                          params.get("check_policies", True))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
     if result.get("refusal") and params.get("fail_on_refusal", True):

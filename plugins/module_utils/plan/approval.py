@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.plan import ssh_keygen
+from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures import (
+    approval_message, principal_problem, signatures_problems)
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -22,8 +25,9 @@ def _approval_problems(approval, digest, now):
     for key in ("approved_by", "approved_at", "plan_sha256"):
         if not isinstance(approval.get(key), str) or not approval[key].strip():
             problems.append(("approval.%s" % key, "required field is missing"))
-    unknown = set(approval) - {"approved_by", "approved_at", "plan_sha256", "expires_at", "comment"}
-    problems.extend(("approval.%s" % key, "unknown field") for key in sorted(unknown))
+    unknown = set(approval) - {"approved_by", "approved_at", "plan_sha256", "expires_at", "comment", "signatures"}
+    problems.extend(("approval.%s" % key, "unknown field") for key in sorted(map(str, unknown)))
+    problems.extend(signatures_problems(approval, now, CLOCK_SKEW))
     if problems:
         return problems
     recorded = approval["plan_sha256"].strip()
@@ -73,4 +77,40 @@ def approval_block(document, approved_by, now=None, expires_in_days=None):
              "plan_sha256": plan_digest(document)}
     if expires_in_days:
         block["expires_at"] = (now + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return block
+
+
+def _cosigning(existing, digest, now):
+    """An earlier approval of this very digest that already carries signatures, still valid: sign beside them."""
+    if not isinstance(existing, dict) or existing.get("plan_sha256") != digest or not existing.get("signatures"):
+        return False
+    expires = parse_time(str(existing["expires_at"])) if existing.get("expires_at") is not None else None
+    return expires is None or expires > now
+
+
+def signed_approval(document, digest, approved_by, principal, key_path, expires_in_days=None, now=None):
+    """The ``approval`` block with ``principal``'s signature (ssh-keygen -Y sign with ``key_path``).
+
+    When the plan already has a signed approval of the same digest that has not expired, the new
+    signature is added beside the others (the two-person rule) and approved_by, approved_at and
+    expires_at stay as they are: the others signed that expiry. Otherwise a new approval is started.
+    """
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    problem = principal_problem(principal)
+    if problem:
+        raise CoworkerError("principal: %s" % problem)
+    existing = document.get("approval")
+    if _cosigning(existing, digest, now):
+        if expires_in_days:
+            raise CoworkerError("the plan already carries signed approvals of this digest expiring at %s; a further "
+                                "signature keeps that expiry (omit expires_in_days, or remove the approval block to "
+                                "start over)" % existing.get("expires_at", "never"))
+        block = dict(existing, signatures=[s for s in existing["signatures"]
+                                           if not isinstance(s, dict) or s.get("principal") != principal])
+    else:
+        block = dict(approval_block(document, approved_by, now, expires_in_days), signatures=[])
+    signed_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    message = approval_message(digest, block.get("expires_at"), principal, signed_at)
+    block["signatures"].append({"principal": principal, "signature": ssh_keygen.sign(key_path, message),
+                                "signed_at": signed_at})
     return block

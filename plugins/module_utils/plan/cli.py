@@ -273,7 +273,7 @@ class _Line:
             return
         value = values[0]
         lowered = value.lower()
-        as_text = (self._endpoint_prefix(), self.command, option.name) in TEXT_URL_OPTIONS
+        as_text = (self._service_id(), self.command, option.name) in TEXT_URL_OPTIONS
         if lowered.startswith(READS_URL) and not as_text:
             raise _Invalid("--%s %s: the CLI would read the value from a file or URL (it fetches this URL); a "
                            "plan must carry the value itself: %s" % (option.name, value, INLINE_HINT))
@@ -281,8 +281,9 @@ class _Line:
             raise _Invalid("--%s %s: the CLI would read the value from a file or URL (it reads this file); a "
                            "plan must carry the value itself: %s" % (option.name, value, INLINE_HINT))
 
-    def _endpoint_prefix(self):
-        return cli_options.service_names(self.service)[0]
+    def _service_id(self):
+        """The hyphenated service id (``api-gateway``), as awscli keys PARAMFILE_DISABLED (not the endpoint prefix)."""
+        return cli_options.service_names(self.service)[1]
 
     def _list(self, option, values, label):
         shape = option.shape

@@ -164,7 +164,7 @@ mgn.* source-server-ids>source-server-i-ds
 mgn.* replication-configuration-template-ids>replication-configuration-template-i-ds
 elasticache.create-replication-group preferred-cache-cluster-azs>preferred-cache-cluster-a-zs
 """
-# "<endpoint prefix>: <cli operation>.<option> ..." (awscli/paramfile.py PARAMFILE_DISABLED).
+# "<hyphenated service id>: <cli operation>.<option> ..." (awscli/paramfile.py PARAMFILE_DISABLED).
 _TEXT_URLS_TEXT = """
 api-gateway: create-api.target create-integration.integration-uri put-integration.uri update-api.target
     update-integration.integration-uri
@@ -223,7 +223,7 @@ def _read_pairs(text):
 
 
 def _read_text_urls(text):
-    """``{(endpoint prefix, cli operation, option)}`` from "prefix: operation.option ..." lines."""
+    """``{(service id, cli operation, option)}`` from "service-id: operation.option ..." lines."""
     found, prefix = set(), None
     for line in text.strip().splitlines():
         if not line.startswith(" "):
@@ -237,5 +237,5 @@ def _read_text_urls(text):
 ARGUMENT_RENAMES = _read_pairs(_RENAMES_TEXT)
 HIDDEN_ALIASES = _read_pairs(_HIDDEN_ALIASES_TEXT)
 # Parameters whose http(s):// or file:// values the CLI passes on as text (it reads no file or URL
-# for them), keyed as the CLI keys them: endpoint prefix, CLI operation name, option name.
+# for them), keyed as the CLI keys them: hyphenated service id, CLI operation name, option name.
 TEXT_URL_OPTIONS = _read_text_urls(_TEXT_URLS_TEXT)

@@ -5,6 +5,9 @@
 Scalars are words, lists of plain scalars are several words, everything else is compact JSON (which
 the CLI passes on untouched, so nested data round-trips exactly). The CLI's own option names are used
 (renames, ``--count`` for run-instances, ``--x``/``--no-x`` for ec2 boolean structures).
+Members the service model marks ``sensitive`` (passwords, parameter values, secret strings) are shown as
+``<redacted: sensitive>``: a line is output, and secrets never reach the output. Only a caller that sends
+nothing and shows nothing (the differential test) asks for ``reveal=True``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import decimal
 import json
 import shlex
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact
 from ansible_collections.coworker.aws.plugins.module_utils.plan import cli_options
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import COMPLEX
 
@@ -37,14 +41,18 @@ def cli_operation_name(operation: str) -> str:
 
 
 def render_cli(service: str, operation: str, params: dict, region: str | None = None,
-               profile: str | None = None) -> str:
-    """A copy-pasteable ``aws ...`` line for a call; never fails, even on params that do not fit the model."""
+               profile: str | None = None, reveal: bool = False) -> str:
+    """A copy-pasteable ``aws ...`` line for a call; never fails, even on params that do not fit the model.
+
+    Sensitive members are redacted unless ``reveal``."""
     service, operation = str(service), str(operation)
     command = cli_operation_name(operation)
     known = service in cli_options.services() and cli_options.operations(service).get(command) == operation
     table = cli_options.options(service, command) if known else {}
     words = ["aws", shlex.quote(cli_service_name(service)), shlex.quote(command)]
     if isinstance(params, dict):
+        if known and not reveal:
+            params = redact(params, cli_options.service_model(service).operation_model(operation).input_shape)
         params = _run_instances_count(service, operation, params, words)
         names = _option_names(table)
         for member, value in params.items():

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections import Counter
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact_request
+from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import ApprovalRefused, check_signatures
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import approval_notes, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
@@ -79,18 +84,20 @@ def _gc_paused():
             gc.enable()
 
 
-def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True):
+def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True,
+              target=None):
     """Return the verified plan as JSON-safe data.
 
     Keys: ``path``, ``document`` (as written), ``sha256``, ``plan`` (normalised,
     steps flattened, CLI lines rendered), ``warnings``, ``blast_radius``,
     ``segments``. Raises PlanError naming the file and the field. ``render=False``
-    skips the CLI lines of every call (the executor renders the calls it makes).
+    skips the CLI lines of every call (the executor renders the calls it makes). ``target``
+    selects one entry of the plan's ``targets`` (its key), see ``plan.targets``.
     """
     path = find_plan(ref, plans_dir)
     with _gc_paused():
         document = read_document(path)
-        plan = validate_document(document, path, max_steps)
+        plan = validate_document(document, path, max_steps, target)
     digest = plan_digest(document)
     warnings = verify_approval(document, plan, digest, path, now) if verify else []
     for number, step in enumerate(plan["steps"], start=1):
@@ -102,10 +109,49 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
             "blast_radius": blast_radius(plan["steps"], plan_grants(plan)), "segments": segments(plan["steps"])}
 
 
-def plan_info(ref, plans_dir=None, verify=True, profile=None):
-    """What the plan_info module and action return (the loaded plan without the raw document)."""
-    loaded = load_plan(ref, plans_dir, verify=verify, profile=profile)
+def approval_environments(explicit):
+    """The environments file whose approval rules plan_info applies: the one given, else the default one if it
+    exists (without one, the signatures are checked by verify_environment, which needs the file anyway)."""
+    path = resolve_path(explicit)
+    return path if explicit or os.path.isfile(path) else None
+
+
+def check_approval_rules(loaded, environments_file):
+    """The approval summary under the rules of the plan's own class (``target.environment``), before any AWS
+    call; a refusal is a PlanError naming the plan file and the approval field."""
+    config = load_environments(environments_file)
+    try:
+        return check_signatures(config, loaded["plan"]["target"]["environment"], loaded)
+    except ApprovalRefused as exc:
+        raise PlanError(loaded["path"], [(exc.field, "approval refused: %s" % exc.reason)]) from None
+
+
+def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=None, policies=None, target=None):
+    """What the plan_info module and action return (the loaded plan without the raw document).
+
+    With ``verify`` and an ``environments_file``, ``approval_check`` says who approved (verified signers or
+    "unsigned"), by the approval rules of the plan's class. ``policies(plan)``, if given, gives the policy
+    verdicts: it sees the plan's real values, before sensitive ones are redacted for the task result.
+    """
+    loaded = load_plan(ref, plans_dir, verify=verify, profile=profile, target=target)
+    loaded["approval_check"] = check_approval_rules(loaded, environments_file) if verify and environments_file \
+        else None
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
     loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
+    if policies is not None:
+        loaded["policies"] = policies(loaded["plan"])
+    loaded["plan"]["steps"] = [_without_secrets(step) for step in loaded["plan"]["steps"]]
     return loaded
+
+
+def _shown_call(call):
+    if not call:
+        return call
+    return dict(call, params=redact_request(call["service"], call["operation"], call["params"]))
+
+
+def _without_secrets(step):
+    """A step as a task result may show it (``-v`` prints results): sensitive request members redacted."""
+    return dict(step, call=_shown_call(step["call"]), validate=[_shown_call(c) for c in step["validate"]],
+                rollback=[_shown_call(c) for c in step["rollback"]])

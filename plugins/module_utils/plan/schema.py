@@ -20,13 +20,12 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check i
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import check_ids_and_references
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import REGION_RE, parse_targets, select_target
 
 FORMAT = "coworker.aws/plan-v1"
-EXECUTABLE_ENVIRONMENTS = ("sandbox", "development", "test")
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "guardrail", "risk", "phases", "approval"}
+TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "targets", "guardrail", "risk", "phases",
+            "approval", "ticket"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
              "validate", "rollback", "destructive", "skippable"}
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
@@ -280,21 +279,6 @@ def _phases(doc, check):
     return steps
 
 
-def _target(doc, check):
-    target = check.get(doc, "target", dict, "", default={})
-    check.keys(target, {"environment", "account_id", "region", "profile"}, "target")
-    env = check.text(target, "environment", "target")
-    if env and env not in EXECUTABLE_ENVIRONMENTS:
-        check.add("target.environment", "%r: this collection executes only in %s; for staging or production "
-                  "generate a CI/CD change instead" % (env, ", ".join(EXECUTABLE_ENVIRONMENTS)))
-    account = check.get(target, "account_id", str, "target")
-    if account is not None and not ACCOUNT_RE.match(account):
-        check.add("target.account_id", "must be a 12-digit string (quote it), got %r" % account)
-    return {"environment": env, "account_id": account,
-            "region": check.text(target, "region", "target", pattern=REGION_RE),
-            "profile": check.text(target, "profile", "target", required=False)}
-
-
 def _guardrail(doc, check):
     guard = check.get(doc, "guardrail", dict, "", default={})
     check.keys(guard, {"status", "validated_at", "findings"}, "guardrail")
@@ -314,11 +298,14 @@ def _count_steps(doc):
     return sum(len(p["steps"]) for p in phases if isinstance(p, dict) and isinstance(p.get("steps"), list))
 
 
-def validate_document(doc, source, max_steps=MAX_STEPS):
+def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
     """Check ``doc`` and return its normalised form; raise PlanError listing every problem.
 
     A plan with more than ``max_steps`` steps is refused before anything else is
     looked at: its blast radius is too large to review, and it is cheap to say so.
+    ``target`` (a key of ``targets``) selects the target the run executes: ``plan["target"]``
+    is that entry and calls without a region take its region. A plan of several targets
+    loaded without one is shown with its first target and ``target_selected`` false.
     """
     count = _count_steps(doc)
     if max_steps and count > max_steps:
@@ -335,17 +322,21 @@ def validate_document(doc, source, max_steps=MAX_STEPS):
         "created": check.timestamp(doc, "created", ""),
         "objective": check.get(doc, "objective", str, "", required=False, default=""),
         "risk": check.text(doc, "risk", "", required=False, choices=("Low", "Medium", "High")),
-        "target": _target(doc, check),
+        # the change ticket the plan belongs to; part of the digest, so it is approved with the plan
+        "ticket": check.text(doc, "ticket", "", required=False),
         "guardrail": _guardrail(doc, check),
     }
+    defaults, targets = parse_targets(doc, check)
     steps = _phases(doc, check)
     check_ids_and_references(steps, check)
+    if check.problems:
+        # a malformed reference is seen by both the shape check and the reference check
+        raise PlanError(source, list(dict.fromkeys(check.problems)))
+    selected = select_target(targets, target, source) if "targets" in doc else defaults
+    plan.update(target=selected or targets[0], targets=targets, target_selected=selected is not None)
     for step in steps:
         for call in [step["call"]] + step["validate"] + step["rollback"]:
             if call and not call["region"]:
                 call["region"] = plan["target"]["region"]
-    if check.problems:
-        # a malformed reference is seen by both the shape check and the reference check
-        raise PlanError(source, list(dict.fromkeys(check.problems)))
     plan["steps"] = steps
     return plan

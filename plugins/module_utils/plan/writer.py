@@ -13,7 +13,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib("PyYAML")
     yaml = None
 
-from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block, verify_approval
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block, signed_approval, verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, parse_document
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, PlanError
@@ -41,8 +41,21 @@ def with_approval(text, path, approval):
         document["approval"] = approval
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     body = _strip_yaml_approval(text).rstrip("\n") + "\n"
-    # safe_dump quotes strings that look like timestamps, so they stay strings
-    return body + yaml.safe_dump({"approval": approval}, default_flow_style=False, sort_keys=False)
+    # the dumper quotes strings that look like timestamps, so they stay strings
+    return body + yaml.dump({"approval": approval}, Dumper=_approval_dumper(), default_flow_style=False,
+                            sort_keys=False)
+
+
+def _approval_dumper():
+    """yaml.SafeDumper that writes multi-line strings (armored signatures) as literal blocks."""
+    class ApprovalDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+        pass
+
+    def text(dumper, value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+    ApprovalDumper.add_representer(str, text)
+    return ApprovalDumper
 
 
 def write_atomically(path, text):
@@ -85,8 +98,13 @@ def approve(params, check_mode=False, diff=False):
     if loaded["plan"]["guardrail"]["status"] == "FAIL":
         raise CoworkerError("%s: guardrail.status: FAIL — a plan that failed guardrail validation cannot "
                             "be approved" % loaded["path"])
-    approval = approval_block(loaded["document"], params["approved_by"].strip(),
-                              expires_in_days=params["expires_in_days"])
+    if params.get("signing_key"):
+        approval = signed_approval(loaded["document"], loaded["sha256"], params["approved_by"].strip(),
+                                   (params.get("principal") or params["approved_by"]).strip(), params["signing_key"],
+                                   params["expires_in_days"])
+    else:
+        approval = approval_block(loaded["document"], params["approved_by"].strip(),
+                                  expires_in_days=params["expires_in_days"])
     with open(loaded["path"], encoding="utf-8") as handle:
         before = handle.read()
     after = with_approval(before, loaded["path"], approval)

@@ -139,15 +139,19 @@ def finish_outcome(outcome, skipped):
     return outcome
 
 
-def ends_in_error(status, rollback_run=False, stopped_by_person=False):
+def ends_in_error(status, rollback_run=False, stopped_by_person=False, would_fail=(), warn_only=False):
     """Whether ansible-playbook must exit non-zero (a failed task) for a run that ended in ``status``.
 
-    A completed run, a dry run, and a run the person stopped at a prompt (pause,
-    "no" at a checkpoint) end cleanly: that is what they asked for, and the last
-    line says it. Everything else (a failure, a refusal, a skipped step, a rollback
-    after a failure) fails the play, so a script or a later play cannot miss it.
+    A completed run, a dry run that found nothing certain to fail, and a run the
+    person stopped at a prompt (pause, "no" at a checkpoint) end cleanly: that is
+    what they asked for, and the last line says it. Everything else (a failure, a
+    refusal, a skipped step, a rollback after a failure, a dry run that predicts a
+    certain failure unless ``warn_only``) fails the play, so a script or a later
+    play cannot miss it.
     """
-    completed = ("rolled_back", "dry_run") if rollback_run else ("succeeded", "dry_run")
+    if status == "dry_run":
+        return bool(would_fail) and not warn_only
+    completed = ("rolled_back",) if rollback_run else ("succeeded",)
     return status not in completed and not stopped_by_person
 
 
@@ -165,4 +169,6 @@ def summary_line(report, rollback_run=False):
     line = line.replace(" :", ":")
     if skipped:
         line += ", skipped: %s" % ", ".join(skipped)
+    if report.get("would_fail"):
+        line += ", a real run would fail at: %s" % ", ".join(report["would_fail"])
     return "%s (%s)" % (line, ENDINGS.get(report["status"], report["status"]))

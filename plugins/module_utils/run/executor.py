@@ -2,28 +2,32 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One invocation of run_step: verify everything, then run a batch of steps or rollbacks.
 
-Order matters and is fixed here: plan and approval, environments file, STS
-identity of the session that will make the calls, the guard's verdict, the
+Order matters and is fixed here: plan and approval, environments file, the
+approval's signatures under the class's rules, STS identity of the session that
+will make the calls, the guard's verdict (self-approval included), the
 run's recorded approval; only then the first AWS call that can change
 anything.
 """
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.session import AwsContext
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role import assume_execution_role
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
+from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks import BatchPolicies
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
 
@@ -82,6 +86,8 @@ class StepBatch:
         self.keep_going = keep_going or (lambda: True)
         self.say = say or silent
         self.total = 0
+        self.config = None
+        self.policies = None
 
     def _check_alive(self, journal, step):
         """Stop between steps once the controller is gone: nobody would see what happens next."""
@@ -90,13 +96,18 @@ class StepBatch:
             raise Interrupted("interrupted before step %s: the controller process is gone" % step["id"])
 
     def _verify(self, loaded, steps):
+        require_one_target(loaded["plan"], loaded["path"])
         target = loaded["plan"]["target"]
-        config = load_environments(resolve_path(self.params["environments_file"]))
+        config = self.config = load_environments(resolve_path(self.params["environments_file"]))
         profile = self.params["profile"] or target["profile"]
-        aws = AwsContext(profile, target["region"], self.params["retry_mode"], self.params["max_attempts"])
+        approval = check_signatures(config, target["environment"], loaded)  # before any AWS call
+        # the credentials that will make the calls: the profile's, or the target's role assumed from it
+        aws = target_context(target, profile, self.params["retry_mode"], self.params["max_attempts"],
+                             self.params["run_id"])
         identity = establish_identity(aws)
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
+            check_self_approval(approval, identity)
             perimeter = Perimeter.for_class(config, classification["environment"], identity["account"],
                                             OwnedBuckets(lambda: list_buckets(aws)))
             check_plan(perimeter, dict(loaded["plan"], steps=steps))  # the plan alone, before any other call
@@ -116,7 +127,8 @@ class StepBatch:
         state = run_state(backend.events(params["run_id"]))
         # the run executes its own copy of the approved plan, whatever the user's file says now
         loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"], backend), params["plans_dir"],
-                                          profile=params["profile"], render=False)
+                                          profile=params["profile"], render=False,
+                                          target=(state["started"] or {}).get("target"))
         if params["steps"] is None and params["mode"] == "rollback":
             params["steps"] = steps_to_roll_back(state)
         elif params["steps"] is None:
@@ -129,12 +141,15 @@ class StepBatch:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
                                "nothing was changed" % (params["run_id"], ", ".join(sorted(other)),
                                                         identity["account"]))
+        context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
+        context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
+        if params["mode"] != "rollback":  # the guardrails, with every value the run has produced so far
+            self.policies = BatchPolicies(self.config, classification["environment"], loaded["plan"], self.say)
+            self.policies.before_batch(steps, context)
         with backend.journal(params["run_id"]) as journal:
             journal.append("guard_passed", account=identity["account"], arn=identity["arn"],
                            environment=classification["environment"], steps=params["steps"],
                            mode=params["mode"], check_mode=self.check_mode)
-            context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
-            context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
             if self.check_mode:
                 perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
@@ -152,6 +167,7 @@ class StepBatch:
                    "changed": False, "not_run": []}
         for position, step in enumerate(steps):
             self._check_alive(journal, step)
+            self.policies.before_step(step, runner.context, journal)
             result = runner.execute(step)
             self.say(step_line(result, self.total))
             results.append(result)

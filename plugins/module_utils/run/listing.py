@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Listing the runs a state backend holds and reading one run's report, from any machine."""
+"""Listing the runs a state backend holds and reading one run's report, from any machine.
+
+A run that was resumed or rolled back is shown by its latest pass's report (``report-resume-<n>``,
+``report-rollback-<n>``, see run/passes.py), the run's own ``report`` until that pass wrote one."""
 
 from __future__ import annotations
 
@@ -8,12 +11,21 @@ import json
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
+from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, report_name
 
 
-def read_report(backend, run_id):
-    """A run's report.json as a dict, or None (no report yet, or unreadable)."""
+def report_key(backend, run_id, ext=".md"):
+    """The key of the run's latest report: its latest pass's when that pass wrote one, else its own."""
+    latest = "runs/%s/%s" % (run_id, report_name(backend.events(run_id)))
+    if latest != "runs/%s/%s" % (run_id, FIRST) and backend.get(latest + ".json") is not None:
+        return latest + ext
+    return "runs/%s/%s%s" % (run_id, FIRST, ext)
+
+
+def read_report(backend, run_id, key=None):
+    """A run's (latest) report.json as a dict, or None (no report yet, or unreadable)."""
     try:
-        report = json.loads((backend.get("runs/%s/report.json" % run_id) or b"null").decode("utf-8"))
+        report = json.loads((backend.get(key or report_key(backend, run_id, ".json")) or b"null").decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return None
     return report if isinstance(report, dict) else None
@@ -21,7 +33,8 @@ def read_report(backend, run_id):
 
 def summary(backend, run_id):
     """One line of data about a run: from its report, else from its journal's first event."""
-    report = read_report(backend, run_id) or {}
+    key = report_key(backend, run_id, "")
+    report = read_report(backend, run_id, key + ".json") or {}
     started = {}
     if not report:
         started = (parse_events(backend.get("runs/%s/journal.jsonl" % run_id))[:1] or [{}])[0]
@@ -30,7 +43,7 @@ def summary(backend, run_id):
             "account_id": report.get("account_id") or started.get("account_id"),
             "region": report.get("region") or started.get("region"),
             "started_at": report.get("started_at") or started.get("ts"), "finished_at": report.get("finished_at"),
-            "report": backend.location("runs/%s/report.md" % run_id)}
+            "report": backend.location(key + ".md")}
 
 
 def list_runs(backend, limit):
@@ -44,9 +57,10 @@ def list_runs(backend, limit):
 
 
 def show_run(backend, ref):
-    """(run id, report dict, report.md text) of a run id or ``last``."""
+    """(run id, report dict, report.md text) of a run id or ``last``: its latest pass's report."""
     run_id = backend.find_run(ref)
-    text = backend.get("runs/%s/report.md" % run_id)
+    key = report_key(backend, run_id, "")
+    text = backend.get(key + ".md")
     if text is None:
         raise ValueError("run %s has no report yet (%s)" % (run_id, backend.run_location(run_id)))
-    return run_id, read_report(backend, run_id), text.decode("utf-8", errors="replace")
+    return run_id, read_report(backend, run_id, key + ".json"), text.decode("utf-8", errors="replace")

@@ -34,7 +34,7 @@ class LostAnswers:
                                 ambiguous=True, resolved="validate")
             result.update(changed=True, recovered="the answer was lost (%s); the validation decides" % error["code"])
             return True
-        after = self._describe_after_lost_answer(step, result["call"]["params"])
+        after = self._describe_after_lost_answer(step, self.sent_params[step["id"]])
         if after == ABSENT:  # the describe proves nothing was made: an ordinary failure
             return self._failed(step, result, error, changed=False, ambiguous=True, resolved="absent")
         other = outcome.other_runs_tag(after, self.context["run"]["id"]) if outcome.found(after) else None
@@ -105,7 +105,7 @@ class LostAnswers:
         removed with the step's own rollback calls, named by the outputs read from its
         description; one that cannot be removed is journaled (``twin_left``) for the report.
         """
-        body = self._find_by_run_tags(step, result["call"]["params"])
+        body = self._find_by_run_tags(step, self.sent_params[step["id"]])
         if not outcome.found(body) or not step["rollback"]:
             return
         items = outcome.listed_items(body)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state, steps_to_roll_back
+from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, pass_label, report_name
 
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
@@ -54,7 +55,7 @@ def _steps(plan_steps, events):
                                "reason": event.get("reason")}
     for row in rows.values():
         if row["status"] == "started":
-            row["status"] = "failed"  # sent but never answered: outcome unknown, treated as possibly done
+            row["status"] = "in_flight"  # sent, and the step has no outcome: treated as possibly done
             row["error"] = row["error"] or {"kind": "interrupted", "text": "the run stopped while this call was "
                                             "in flight; it may or may not have taken effect"}
     return [rows[s["id"]] for s in plan_steps]
@@ -116,7 +117,7 @@ def overall_status(outcome, dry_run, steps, rollback):
         return "rolled_back"
     if rollback["status"] == "incomplete":
         return "partial"
-    if any(s["status"] == "failed" for s in steps):
+    if any(s["status"] in ("failed", "in_flight") for s in steps):
         return "failed"
     if all(s["status"] in ("succeeded", "skipped") for s in steps):
         return "succeeded"
@@ -148,8 +149,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     steps = _steps(plan["steps"], events)
     rollback = _rollback_summary(steps)
     status = _account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events)
-    left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed") and s["rollback"] is None
-            and s["status"] != "not_run"]
+    left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed", "in_flight") and s["rollback"] is None]
     finished = events[-1]["ts"] if events else None
     return {
         "run_id": run_id, "status": status, "dry_run": dry_run,
@@ -169,6 +169,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "next_steps": _next_steps(status, run_id, left, started.get("commands")),
         "refusal": refusal,
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
+        "written_by": pass_label(events),
     }
 
 
@@ -211,6 +212,9 @@ def render_markdown(report):
              "- Executor: %s" % (report["executor_arn"] or "unknown"),
              "- Duration: %s s" % report["duration_s"],
              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
+    if report.get("written_by"):
+        lines[-1:-1] = ["- Written by: %s of this run (what the run said before it is in %s.md and the other "
+                        "reports beside this one, unchanged)" % (report["written_by"], FIRST)]
     if report.get("refusal"):
         lines += ["## Refused", "", report["refusal"], ""]
     if report.get("dry_run"):
@@ -280,10 +284,18 @@ def _refuse_shorter_history(backend, key, count):
                           % (backend.location(key), had, count))
 
 
+def report_keys(run_id, events):
+    """(json, md) backend keys of the report the run's latest pass writes (see run/passes.py)."""
+    name = report_name(events)
+    return "runs/%s/%s.json" % (run_id, name), "runs/%s/%s.md" % (run_id, name)
+
+
 def write_report(backend, run_id, plan_info, events, outcome="auto", dry_run=False, provisional=False):
-    """Write report.json and report.md beside the run's journal (any backend); return (report, markdown)."""
-    folder = "runs/%s/" % run_id
-    _refuse_shorter_history(backend, folder + "report.json", len(events))
+    """Write report.json and report.md (or this pass's own pair) beside the run's journal (any backend).
+
+    Returns (report, markdown)."""
+    json_key, md_key = report_keys(run_id, events)
+    _refuse_shorter_history(backend, json_key, len(events))
     report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
     report["journal_events"] = len(events)
     if provisional:
@@ -293,8 +305,8 @@ def write_report(backend, run_id, plan_info, events, outcome="auto", dry_run=Fal
     markdown = render_markdown(report)
     if provisional:
         markdown += "\n_%s._\n" % PROVISIONAL_NOTE
-    _write(backend, folder + "report.json", json.dumps(report, indent=2, sort_keys=True, default=str))
-    _write(backend, folder + "report.md", markdown)
+    _write(backend, json_key, json.dumps(report, indent=2, sort_keys=True, default=str))
+    _write(backend, md_key, markdown)
     return report, markdown
 
 

@@ -25,7 +25,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import rende
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
     classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
-from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import holds_secret, redact
+from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import holds_secret, redact, redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import Progress, silent
@@ -65,6 +65,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         self._step_id = None
         self.plan_id = plan_id  # None: created resources get no run tags
         self.read_retries = 0  # botocore retries of this step's describe and validate calls
+        self.sent_params = {}  # step id -> the request as sent (with secrets); never journaled or returned
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -221,7 +222,9 @@ class StepRunner(PerimeterCalls, LostAnswers):
         params = self._with_token(call, self._with_tags(call, self._resolve(call["params"]), step), step["id"])
         # the CLI line and journal show the call as approved; _send adds ExpectedBucketOwner to what is sent
         self._check_planned(step, call, self._with_bucket_owner(call, params))
-        result["call"] = {"service": call["service"], "operation": call["operation"], "params": params,
+        self.sent_params[step["id"]] = params  # the real values, for the lost-answer checks only
+        shown = redact_request(call["service"], call["operation"], params)  # what is journaled and returned: no secrets
+        result["call"] = {"service": call["service"], "operation": call["operation"], "params": shown,
                           "region": call["region"]}
         result["cli"] = self._cli(call, params)
         if self.check_mode and self._planned_only(step, call, result):
@@ -236,7 +239,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
             return
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
-                            params=params, mutating=step["mutating"], attempt_after=earlier.get("status"))
+                            params=shown, mutating=step["mutating"], attempt_after=earlier.get("status"))
         response, error = self._send(call, params, step["id"])
         if error:
             if self._call_failed(step, result, error, earlier) and self._wait(step, result):

@@ -128,3 +128,26 @@ def many_steps_yaml(count: int, per_phase: int = 100) -> str:
     lines.append("approval:\n  approved_by: %s\n  approved_at: '%s'\n  plan_sha256: %s"
                  % (approval["approved_by"], approval["approved_at"], approval["plan_sha256"]))
     return "\n".join(lines) + "\n"
+
+
+KEYS_DIR = REPO / "tests" / "data" / "keys"
+ALLOWED_SIGNERS = KEYS_DIR / "test-only-allowed_signers"
+
+
+def private_key(directory: Path, name: str) -> str:
+    """A private (0600) copy of the TEST-ONLY key ``name`` (alice, bob, outsider): git keeps no file modes,
+    and ssh-keygen refuses a private key others can read."""
+    path = Path(directory) / ("test-only-%s.ed25519" % name)
+    if not path.exists():
+        path.write_bytes((KEYS_DIR / path.name).read_bytes())
+        path.chmod(0o600)
+    return str(path)
+
+
+def destructive_plan() -> dict:
+    """``base_plan`` plus a destructive step (its operation name starts with Delete)."""
+    doc = base_plan()
+    doc["phases"][0]["steps"].append({
+        "id": "drop_policy", "description": "Remove the bucket policy", "action": "s3:DeleteBucketPolicy",
+        "params": {"Bucket": "unit-${target.account_id}"}})
+    return doc

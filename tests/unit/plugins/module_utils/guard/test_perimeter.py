@@ -65,6 +65,58 @@ def test_an_arn_in_a_region_the_class_does_not_allow_is_refused():
     refused("sns", "DeleteTopic", {"TopicArn": "arn:aws:sns:eu-west-1:%s:t" % ME}, "region eu-west-1")
 
 
+@pytest.mark.parametrize("service, operation, params, field", [
+    ("sqs", "SetQueueAttributes",
+     {"QueueUrl": "http://127.0.0.1:5000/%s/q" % ME,
+      "Attributes": {"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:dlq" % PROD,
+                                                  "maxReceiveCount": "5"})}}, "Attributes.RedrivePolicy"),
+    ("stepfunctions", "CreateStateMachine",
+     {"name": "m", "roleArn": "arn:aws:iam::%s:role/r" % ME,
+      "definition": '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:%s:'
+                    'function:f","End":true}}}' % PROD}, "definition"),
+    ("events", "PutTargets", {"Rule": "r", "Targets": [{"Id": "1", "Arn": "arn:aws:sqs:us-east-1:%s:q" % ME,
+                                                        "Input": "see arn:aws:sns:us-east-1:%s:t" % PROD}]},
+     "Targets[0].Input"),
+])
+def test_an_arn_of_another_account_inside_a_longer_text_is_refused(service, operation, params, field):
+    message = refused(service, operation, params, "names account %s, not the target account %s" % (PROD, ME))
+    assert ", %s: ARN 'arn:aws:" % field in message
+
+
+def test_arns_of_the_target_inside_a_text_and_an_arn_in_another_region_inside_a_text():
+    fence = perimeter()
+    own = json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:dlq" % ME, "maxReceiveCount": "5"})
+    check_request(fence, "sqs", "SetQueueAttributes",
+                  {"QueueUrl": "http://127.0.0.1:5000/%s/q" % ME, "Attributes": {"RedrivePolicy": own}}, "step s")
+    refused("sqs", "SetQueueAttributes",
+            {"QueueUrl": "http://127.0.0.1:5000/%s/q" % ME,
+             "Attributes": {"RedrivePolicy": own.replace("us-east-1", "eu-west-1")}}, "region eu-west-1")
+
+
+@pytest.mark.parametrize("service, operation, params, fragment", [
+    ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "LaunchPermission": {"Add": [{"UserId": PROD}]}},
+     "account %s is not the target account" % PROD),
+    ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "Attribute": "launchPermission", "OperationType": "add",
+                                     "UserIds": [PROD]}, "account %s is not the target account" % PROD),
+    ("ec2", "ModifySnapshotAttribute", {"SnapshotId": "snap-1", "CreateVolumePermission": {"Add": [{"UserId": PROD}]}},
+     "account %s is not the target account" % PROD),
+    ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "LaunchPermission": {"Add": [{"Group": "all"}]}},
+     "shares the resource with every AWS account"),
+    ("rds", "ModifyDBSnapshotAttribute", {"DBSnapshotIdentifier": "s", "AttributeName": "restore",
+                                          "ValuesToAdd": [PROD]}, "account %s is not the target account" % PROD),
+    ("rds", "ModifyDBSnapshotAttribute", {"DBSnapshotIdentifier": "s", "AttributeName": "restore",
+                                          "ValuesToAdd": ["all"]}, "shares the resource with every AWS account"),
+])
+def test_sharing_an_image_or_snapshot_with_another_account_or_everyone_is_refused(service, operation, params,
+                                                                                   fragment):
+    refused(service, operation, params, fragment)
+
+
+def test_sharing_within_the_target_account_is_fine():
+    check_request(perimeter(), "ec2", "ModifyImageAttribute",
+                  {"ImageId": "ami-1", "LaunchPermission": {"Remove": [{"UserId": ME}]}}, "step s")
+
+
 # -- members the model names as accounts ------------------------------------------------------
 @pytest.mark.parametrize("service, operation, params, field", [
     ("ec2", "CreateVpcPeeringConnection", {"VpcId": "vpc-1", "PeerOwnerId": PROD}, "PeerOwnerId"),

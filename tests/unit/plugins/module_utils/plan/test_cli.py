@@ -386,6 +386,19 @@ def test_render_service_alias_and_booleans():
     assert render_cli("eks", "CreateCluster", {"version": "1.29"}) == "aws eks create-cluster --kubernetes-version 1.29"
 
 
+def test_render_redacts_what_the_model_marks_sensitive_at_any_depth():
+    line = render_cli("ssm", "PutParameter", {"Name": "/db/pw", "Value": "hunter2-secret", "Type": "SecureString"})
+    assert "hunter2-secret" not in line
+    assert shlex.split(line)[3:7] == ["--name", "/db/pw", "--value", "<redacted: sensitive>"]
+    nested = render_cli("rds", "CreateDBInstance", {"DBInstanceIdentifier": "d", "MasterUserPassword": "pw-9f8e7d",
+                                                    "Engine": "mysql", "DBInstanceClass": "db.t3.micro"})
+    assert "pw-9f8e7d" not in nested and "--master-user-password '<redacted: sensitive>'" in nested
+    deep = render_cli("secretsmanager", "CreateSecret", {"Name": "s", "SecretString": '{"password": "zz-top-1"}'})
+    assert "zz-top-1" not in deep
+    # asked for explicitly (the differential test, which sends nothing and shows nothing), the value stays
+    assert "hunter2-secret" in render_cli("ssm", "PutParameter", {"Name": "/x", "Value": "hunter2-secret"}, reveal=True)
+
+
 def test_render_quotes_shell_metacharacters():
     line = render_cli("ec2", "CreateSecurityGroup", {"GroupName": "a;id", "Description": "$(id) it's"})
     assert shlex.split(line)[-3:] == ["a;id", "--description", "$(id) it's"]
@@ -458,7 +471,7 @@ ROUND_TRIPS = [
 @pytest.mark.parametrize("service, operation, params", ROUND_TRIPS,
                          ids=["%s:%s" % (s, o) for s, o, _params in ROUND_TRIPS])
 def test_round_trip(service, operation, params):
-    line = render_cli(service, operation, params)
+    line = render_cli(service, operation, params, reveal=True)
     assert line.startswith("aws %s %s" % (cli_service_name(service), cli_operation_name(operation)))
     assert parse_command(line) == (service, operation, params)
 
@@ -467,7 +480,7 @@ def test_round_trip_of_parse_output():
     command = ("aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications "
                "'ResourceType=vpc,Tags=[{Key=Name,Value=dev}]' --no-dry-run")
     parsed = parse_command(command)
-    assert parse_command(render_cli(*parsed)) == parsed
+    assert parse_command(render_cli(*parsed, reveal=True)) == parsed
 
 
 # -- performance and hygiene ----------------------------------------------------------------------------------
@@ -495,6 +508,11 @@ def test_module_imports_only_stdlib_botocore_and_our_own():
      {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": "hi"}),
     ("aws cloudformation validate-template --template-url https://s3.amazonaws.com/b/t.yml",
      {"TemplateURL": "https://s3.amazonaws.com/b/t.yml"}),
+    # keyed by the hyphenated service id (api-gateway), which differs from the endpoint prefix (apigateway)
+    ("aws apigateway put-integration --rest-api-id r --resource-id a --http-method GET --type HTTP --uri https://d.tld/p",
+     {"restApiId": "r", "resourceId": "a", "httpMethod": "GET", "type": "HTTP", "uri": "https://d.tld/p"}),
+    ("aws mediatailor put-playback-configuration --name c --ad-decision-server-url http://ads.example",
+     {"Name": "c", "AdDecisionServerUrl": "http://ads.example"}),
 ])
 def test_urls_the_cli_passes_as_text(command, params):
     assert parse_command(command)[2] == params
@@ -603,9 +621,12 @@ def test_render_cli_v1_forms():
         "aws ec2 run-instances --count 2 --image-id a"
     assert render_cli("ec2", "ModifySubnetAttribute", {"SubnetId": "s", "MapPublicIpOnLaunch": {"Value": False}}) == \
         "aws ec2 modify-subnet-attribute --subnet-id s --no-map-public-ip-on-launch"
+    # Plaintext is sensitive: shown redacted, and rendered as the CLI reads blobs when revealed
     assert render_cli("kms", "Encrypt", {"KeyId": "k", "Plaintext": b"hello"}) == \
+        "aws kms encrypt --key-id k --plaintext '<redacted: sensitive>'"
+    assert render_cli("kms", "Encrypt", {"KeyId": "k", "Plaintext": b"hello"}, reveal=True) == \
         "aws kms encrypt --key-id k --plaintext hello"
-    assert render_cli("kms", "Encrypt", {"KeyId": "k", "Plaintext": b"\xff\x00"}) == \
+    assert render_cli("kms", "Encrypt", {"KeyId": "k", "Plaintext": b"\xff\x00"}, reveal=True) == \
         "aws kms encrypt --key-id k --plaintext /wA="
     import decimal
     assert render_cli("cloudwatch", "PutMetricData", {"Namespace": "n", "MetricData": [

@@ -152,7 +152,7 @@ def test_command_step_renders_back_to_an_equivalent_command():
         pytest.skip("example renamed")
     steps = {s["id"]: s for s in load_plan(str(ssm[0]))["plan"]["steps"]}
     assert steps["put_log_level"]["call"]["cli"] == (
-        "aws ssm put-parameter --name /sandbox/app/log_level --value debug --type String --no-overwrite "
+        "aws ssm put-parameter --name /sandbox/app/log_level --value '<redacted: sensitive>' --type String --no-overwrite "
         "--region us-east-1")
 
 

@@ -66,7 +66,7 @@ def test_the_base_plan_is_valid_and_normalised():
     assert first["wait"]["waiter"] == "bucket_exists"
     assert first["mutating"] and not first["destructive"]
     assert plan["target"] == {"environment": "sandbox", "account_id": "123456789012", "region": "us-east-1",
-                              "profile": None}
+                              "profile": None, "role_arn": None, "key": "123456789012-us-east-1"}
 
 
 def test_the_error_text_names_file_field_and_problem():

@@ -151,6 +151,16 @@ def test_which_ends_fail_the_play(status, rollback_run, by_person, error):
     assert decide.ends_in_error(status, rollback_run, by_person) is error
 
 
+def test_a_dry_run_that_predicts_a_certain_failure_fails_the_play_unless_only_warned():
+    assert decide.ends_in_error("dry_run", would_fail=["make_group"]) is True
+    assert decide.ends_in_error("dry_run", would_fail=["make_group"], warn_only=True) is False
+    assert decide.ends_in_error("dry_run", would_fail=[]) is False
+    report = {"run_id": "R1", "status": "dry_run", "steps_completed": 0, "steps_total": 3, "steps": [],
+              "would_fail": ["make_group"]}
+    assert decide.summary_line(report) == ("Run R1: DRY RUN — 0 of 3 steps completed, a real run would fail at: "
+                                           "make_group (dry run: nothing was changed)")
+
+
 def test_summary_line_is_one_line_with_status_counts_and_skips():
     report = {"run_id": "R1", "status": "partial", "steps_completed": 3, "steps_total": 4,
               "steps": [{"id": "put_c", "status": "skipped"}]}

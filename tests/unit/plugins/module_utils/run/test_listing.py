@@ -43,3 +43,18 @@ def test_show_reads_the_report_of_a_run_or_says_it_has_none(tmp_path):
         show_run(backend, "last")
     with pytest.raises(ValueError, match="invalid run id"):
         show_run(backend, "../../etc")
+
+
+def test_a_resumed_run_is_listed_and_shown_by_its_latest_pass_s_report(tmp_path):
+    backend = LocalBackend(str(tmp_path))
+    write_run(backend, "run-a", "2026-11-01T00:00:00.000000Z", {"status": "paused"})
+    with backend.journal("run-a") as journal:
+        journal.append("run_resumed", purpose="resume")
+    # reopened, its pass wrote nothing yet: the run's own report still speaks for it
+    assert list_runs(backend, 5)[0][0]["status"] == "paused"
+    backend.put("runs/run-a/report-resume-1.json", json.dumps({"status": "succeeded"}).encode())
+    backend.put("runs/run-a/report-resume-1.md", b"# Run run-a: SUCCEEDED (resume 1)\n")
+    run = list_runs(backend, 5)[0][0]
+    assert run["status"] == "succeeded" and run["report"] == str(tmp_path / "runs" / "run-a" / "report-resume-1.md")
+    assert show_run(backend, "run-a")[1:] == ({"status": "succeeded"}, "# Run run-a: SUCCEEDED (resume 1)\n")
+    assert json.loads(backend.get("runs/run-a/report.json")) == {"status": "paused"}  # never written over

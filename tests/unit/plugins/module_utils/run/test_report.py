@@ -66,3 +66,14 @@ def test_a_report_is_never_rebuilt_from_fewer_events(tmp_path):
     with pytest.raises(JournalLost, match="built from 4 journal events and the journal now has 1"):
         write_report(LocalBackend(str(tmp_path)), "r", PLAN, events[:1])
     assert json.loads((tmp_path / "runs" / "r" / "report.json").read_text())["steps"][0]["status"] == "succeeded"
+
+
+def test_a_step_whose_call_was_sent_and_never_answered_is_in_flight_and_left_to_roll_back():
+    events = [event("run_started", commands={"rollback": "RB", "resume": "RS"})] + ran("put_a") + [
+        event("call_started", "put_b", mutating=True, cli="aws ssm put-parameter --name /put_b")]
+    report = build_report("r", PLAN, events)
+    assert [(s["id"], s["status"]) for s in report["steps"]] == [("put_a", "succeeded"), ("put_b", "in_flight")]
+    assert report["steps"][1]["error"]["kind"] == "interrupted"
+    assert report["status"] == "failed" and report["steps_completed"] == 1
+    assert report["rollback"]["left"] == ["put_a", "put_b"]
+    assert build_report("r", PLAN, events, outcome="interrupted")["status"] == "aborted"

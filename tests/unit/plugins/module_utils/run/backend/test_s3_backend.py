@@ -12,10 +12,12 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
-from ansible_collections.coworker.aws.plugins.module_utils.run import lock
+from ansible_collections.coworker.aws.plugins.module_utils.run import listing, lock
+from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import wave_report
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import open_backend, validate
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.s3 import S3Backend, StateBackendError
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import write_report
 
 OWNER = "123456789012"  # moto's account for unknown keys
 BUCKET = "coworker-state-tooling"
@@ -211,3 +213,51 @@ def test_a_writer_whose_lock_was_taken_over_stops(s3, tmp_path):
     s3.put_object(Bucket=BUCKET, Key="team/a/" + key, Body=json.dumps({"run_id": "someone-else"}).encode())
     with pytest.raises(lock.LockHeld, match="no longer holds its lock"):
         backend.journal(run_id)
+
+
+PASS_PLAN = {"plan": {"id": "p", "name": "n", "created": "2026-11-30T00:00:00Z", "guardrail": {"status": "PASS"},
+                      "target": {"environment": "sandbox", "region": "us-east-1"},
+                      "steps": [{"id": "put_a", "phase": "one", "index": 1,
+                                 "call": {"service": "ssm", "operation": "PutParameter"}}]},
+             "path": "plan.yml", "sha256": "0" * 64}
+
+
+def test_each_pass_writes_its_own_report_in_the_bucket_and_list_shows_the_latest(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    run_id = "20261130T000000Z-p-dddddd"
+    first = [{"ts": "2026-11-30T00:00:00.000000Z", "event": "run_started", **started_event()}]
+    s3.put_object(Bucket=BUCKET, Key="team/a/runs/%s/journal.jsonl" % run_id,
+                  Body=b"".join(json.dumps(e).encode() + b"\n" for e in first))
+    write_report(backend, run_id, PASS_PLAN, first, outcome="paused")
+    original = s3.get_object(Bucket=BUCKET, Key="team/a/runs/%s/report.json" % run_id)["Body"].read()
+    resumed = first + [{"ts": "2026-11-30T00:01:00.000000Z", "event": "run_resumed", "purpose": "rollback"}]
+    s3.put_object(Bucket=BUCKET, Key="team/a/runs/%s/journal.jsonl" % run_id,
+                  Body=b"".join(json.dumps(e).encode() + b"\n" for e in resumed))
+    report, markdown = write_report(backend, run_id, PASS_PLAN, resumed)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="team/a/runs/%s/" % run_id)["Contents"]}
+    assert {"team/a/runs/%s/%s" % (run_id, n) for n in ("report-rollback-1.json", "report-rollback-1.md")} <= keys
+    assert s3.get_object(Bucket=BUCKET, Key="team/a/runs/%s/report.json" % run_id)["Body"].read() == original
+    assert report["written_by"] == "rollback 1"
+    run = listing.list_runs(backend, 5)[0][0]
+    assert run["report"] == "s3://%s/team/a/runs/%s/report-rollback-1.md" % (BUCKET, run_id)
+    assert listing.show_run(backend, run_id)[2] == markdown
+
+
+def test_a_wave_report_reads_and_writes_the_bucket(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    targets = [{"key": key, "account_id": "210987654321", "region": "us-east-1", "environment": "sandbox"}
+               for key in ("done", "going", "later")]
+    loaded = {"plan": {"id": "p", "targets": targets}, "path": "plan.yml", "sha256": "0" * 64}
+    done = {"status": "succeeded", "steps_completed": 1, "steps_total": 1}
+    backend.put("runs/w1-done/report.json", json.dumps(done).encode())
+    s3.put_object(Bucket=BUCKET, Key="team/a/runs/w1-going/journal.jsonl",
+                  Body=json.dumps({"ts": "2026-11-30T00:00:00.000000Z", "event": "run_started"}).encode() + b"\n")
+    report = wave_report(backend, "w1", loaded)
+    assert [(r["target"], r["status"]) for r in report["rows"]] == [
+        ("done", "succeeded"), ("going", "running"), ("later", "not_started")]
+    assert report["rows"][0]["report"] == "s3://%s/team/a/runs/w1-done/report.json" % BUCKET
+    assert report["report_dir"] == "s3://%s/team/a/waves/w1" % BUCKET
+    stored = json.loads(s3.get_object(Bucket=BUCKET, Key="team/a/waves/w1/report.json")["Body"].read())
+    assert stored["rollup"]["progress"] == "targets: 1 done, 1 running, 0 failed, 1 waiting"
+    assert b"| 2 | going | sandbox | running |" in s3.get_object(Bucket=BUCKET, Key="team/a/waves/w1/report.md")["Body"].read()
+    assert not (tmp_path / "waves").exists()  # nothing of the wave is left on this machine

@@ -1,0 +1,223 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who approved, proven: a class's approval rules checked against the plan's signatures.
+
+The environments file gives each class (optionally)::
+
+    approval: {signed: required, approvers: approvers.allowed_signers, min_approvers: 1,
+               destructive_min_approvers: 2, self_approval: forbid}
+
+``check_signatures`` needs only the plan and the class (the plan's own
+``target.environment``: a run elsewhere is refused by the account check anyway),
+so it runs before any AWS call. ``check_self_approval`` needs the identity STS
+reported. Principals are matched to that identity case-insensitively against its
+full ARN, its IAM user name (``...:user/<path>/<name>``), its role session name
+(``...:assumed-role/<role>/<session>``) or its federated user name.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.allowed_signers import (
+    principals_of, read_allowed_signers)
+from ansible_collections.coworker.aws.plugins.module_utils.plan import ssh_keygen
+from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures import (
+    MAX_SIGNATURES, approval_message, parse_signature)
+
+APPROVAL_KEYS = ("signed", "approvers", "min_approvers", "destructive_min_approvers", "self_approval")
+DEFAULT_SETTINGS = {"signed": "optional", "approvers": None, "min_approvers": 1, "destructive_min_approvers": 1,
+                    "self_approval": "allow"}
+
+
+class ApprovalRefused(GuardRefusal):
+    """The approval does not satisfy the class's rules; ``field`` names the plan field."""
+
+    def __init__(self, field, reason):
+        self.field, self.reason = field, reason
+        super().__init__("STOPPING: approval refused — %s: %s. Nothing was changed." % (field, reason))
+
+
+def _choice(path, where, value, choices):
+    if value not in choices:
+        raise ConfigError(path, where, "must be one of %s, got %r" % (", ".join(choices), value))
+    return value
+
+
+def _count(path, where, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_SIGNATURES:
+        raise ConfigError(path, where, "must be a whole number from %d to %d, got %r" % (minimum, MAX_SIGNATURES, value))
+    return value
+
+
+def approval_settings(path, field, executable, value):
+    """Validate and normalise a class's ``approval`` mapping (``None``: today's rules, unsigned accepted)."""
+    if value is None:
+        return dict(DEFAULT_SETTINGS)
+    where = field + ".approval"
+    if not executable:
+        raise ConfigError(path, where, "only sandbox, development and test execute; this class cannot have one")
+    if not isinstance(value, dict):
+        raise ConfigError(path, where, "must be a mapping with keys %s" % ", ".join(APPROVAL_KEYS))
+    unknown = sorted(str(key) for key in value if key not in APPROVAL_KEYS)
+    if unknown:
+        raise ConfigError(path, "%s.%s" % (where, unknown[0]), "unknown key (allowed: %s)" % ", ".join(APPROVAL_KEYS))
+    settings = dict(DEFAULT_SETTINGS)
+    settings["signed"] = _choice(path, where + ".signed", value.get("signed", "optional"), ("optional", "required"))
+    settings["self_approval"] = _choice(path, where + ".self_approval", value.get("self_approval", "allow"),
+                                        ("allow", "forbid"))
+    settings["min_approvers"] = _count(path, where + ".min_approvers", value.get("min_approvers", 1), 1)
+    settings["destructive_min_approvers"] = _count(path, where + ".destructive_min_approvers",
+                                                   value.get("destructive_min_approvers", settings["min_approvers"]),
+                                                   settings["min_approvers"])
+    approvers = value.get("approvers")
+    if approvers is not None:
+        if not isinstance(approvers, str) or not approvers.strip():
+            raise ConfigError(path, where + ".approvers", "must be the path of an allowed_signers file")
+        # relative to the environments file, so the pair can be moved together
+        settings["approvers"] = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(approvers))
+    if settings["signed"] == "required" and not settings["approvers"]:
+        raise ConfigError(path, where + ".approvers", "signed: required needs an approvers file (allowed_signers format)")
+    if settings["signed"] == "optional" and settings["destructive_min_approvers"] > 1:
+        raise ConfigError(path, where + ".signed", "counting approvers needs signed: required (an unsigned approval "
+                          "cannot be counted)")
+    return settings
+
+
+def settings_for(config, environment):
+    return config["environments"].get(environment, {}).get("approval") or dict(DEFAULT_SETTINGS)
+
+
+def _check_one(settings, entries, entry, message):
+    """Verified ``{principal, fingerprint, signed_at}`` of one signature, or the reason it is refused."""
+    parsed = parse_signature(entry["signature"])
+    if parsed["namespace"] != ssh_keygen.NAMESPACE:
+        return "signed for namespace %r, not %r: not an approval of a plan" % (parsed["namespace"], ssh_keygen.NAMESPACE)
+    listed = principals_of(entries, parsed["public_key"])
+    if not listed:
+        return "signed by key %s, which is not in the approvers file %s" % (parsed["fingerprint"], settings["approvers"])
+    if entry["principal"] not in listed:
+        return "key %s is listed for %s in %s, not for %s" % (
+            parsed["fingerprint"], ", ".join(listed), settings["approvers"], entry["principal"])
+    good, detail = ssh_keygen.verify(settings["approvers"], entry["principal"], message, entry["signature"])
+    if not good:
+        return ("the signature does not verify for this plan (ssh-keygen: %s): it was made for another digest or "
+                "expiry, or plan_sha256, expires_at or signed_at was edited after signing; have it signed again"
+                % detail)
+    return {"principal": entry["principal"], "fingerprint": parsed["fingerprint"], "signed_at": entry["signed_at"]}
+
+
+def distinct_approvers(signers):
+    """How many different people signed: a maximum matching of principals to keys, so that neither the
+    same key under two principals nor one principal with two keys (nor a copied signature) counts twice."""
+    keys_of = {}
+    for signer in signers:
+        keys_of.setdefault(signer["principal"].lower(), set()).add(signer["fingerprint"])
+    holder = {}
+
+    def assign(principal, visited):
+        for key in sorted(keys_of[principal]):
+            if key not in visited:
+                visited.add(key)
+                if key not in holder or assign(holder[key], visited):
+                    holder[key] = principal
+                    return True
+        return False
+
+    return sum(1 for principal in sorted(keys_of) if assign(principal, set()))
+
+
+def _required(settings, destructive):
+    return settings["destructive_min_approvers"] if destructive else settings["min_approvers"]
+
+
+def _summary(settings, environment, destructive, status, signers, text):
+    return {"approved_by": None, "status": status, "signers": signers, "environment": environment, "destructive": destructive,
+            "required": _required(settings, destructive) if status == "verified" else 0,
+            "approvers": settings["approvers"], "self_approval": settings["self_approval"], "text": text}
+
+
+def _signers_text(signers):
+    return ", ".join("%s (key %s)" % (s["principal"], s["fingerprint"]) for s in signers)
+
+
+def check_signatures(config, environment, loaded):
+    """Verify the plan's signed approval against ``environment``'s rules before any AWS call.
+
+    Returns the approval summary shown to the person; raises ApprovalRefused with the reason.
+    """
+    settings = settings_for(config, environment)
+    approval = loaded["document"].get("approval") or {}
+    entries = approval.get("signatures") or []
+    destructive = any(step["destructive"] for step in loaded["plan"]["steps"])
+    if not entries:
+        if settings["signed"] == "required":
+            raise ApprovalRefused("approval.signatures", "the approval is unsigned, but %s requires approvals signed "
+                                  "by approvers listed in %s: sign it with playbooks/approve_plan.yml -e signing_key=..."
+                                  % (environment, settings["approvers"]))
+        return dict(_summary(settings, environment, destructive, "unsigned", [], "unsigned"),
+                    approved_by=approval.get("approved_by"))
+    claimed = [{"principal": e["principal"], "signed_at": e["signed_at"]} for e in entries]
+    if not settings["approvers"]:
+        return _summary(settings, environment, destructive, "unverified", claimed, "%s, not verified: "
+                        "%s has no approvers file" % (", ".join(e["principal"] for e in entries), environment))
+    approvers = read_allowed_signers(settings["approvers"])
+    signers = []
+    for index, entry in enumerate(entries):
+        message = approval_message(loaded["sha256"], approval.get("expires_at"), entry["principal"], entry["signed_at"])
+        verdict = _check_one(settings, approvers, entry, message)
+        if isinstance(verdict, str):
+            raise ApprovalRefused("approval.signatures[%d]" % index, "signature of %s refused: %s"
+                                  % (entry["principal"], verdict))
+        signers.append(verdict)
+    summary = _summary(settings, environment, destructive, "verified", signers,
+                       "verified: %s" % _signers_text(signers))
+    _check_count(summary, signers)
+    return summary
+
+
+def _check_count(summary, signers):
+    count, required = distinct_approvers(signers), summary["required"]
+    if summary["approvers"] and count < required:
+        raise ApprovalRefused("approval.signatures", "%d distinct approver(s) signed (%s; %d signature(s)), but %s "
+                              "requires %d for a%s plan" % (
+                                  count, ", ".join(sorted({s["principal"] for s in signers})) or "nobody",
+                                  len(signers), summary["environment"], required,
+                                  " destructive" if summary["destructive"] else " non-destructive"))
+
+
+def identity_names(arn):
+    """The names a principal may match for an STS identity (lowercase): ARN, user, session or federated name."""
+    names = {arn.lower()}
+    resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else ""
+    kind, _sep, rest = resource.partition("/")
+    if kind in ("user", "federated-user") and rest:
+        names.add(rest.rsplit("/", 1)[-1].lower())
+    elif kind == "assumed-role" and "/" in rest:
+        names.add(rest.rsplit("/", 1)[-1].lower())
+    return names
+
+
+def check_self_approval(summary, identity):
+    """Refuse when self-approval is forbidden and the executing identity's own approval is needed to pass."""
+    if summary["self_approval"] != "forbid":
+        return summary
+    names = identity_names(identity["arn"])
+    if summary["status"] != "verified":
+        claimed = [s["principal"] for s in summary["signers"]] or [summary["approved_by"] or ""]
+        own = [name for name in claimed if name.lower() in names]
+        if own:
+            raise ApprovalRefused("approval", "self-approval is forbidden in %s: the plan was approved by %s, who is "
+                                  "also the identity executing it (%s)" % (summary["environment"], own[0], identity["arn"]))
+        return summary
+    own = sorted({s["principal"] for s in summary["signers"] if s["principal"].lower() in names})
+    others = [s for s in summary["signers"] if s["principal"].lower() not in names]
+    if own and distinct_approvers(others) < summary["required"]:
+        raise ApprovalRefused("approval", "self-approval is forbidden in %s: %s signed the approval and is also the "
+                              "identity executing it (%s); %d other approver(s) signed, %d required"
+                              % (summary["environment"], ", ".join(own), identity["arn"], distinct_approvers(others),
+                                 summary["required"]))
+    if own:
+        summary = dict(summary, text=summary["text"] + "; not counted: %s (executing)" % ", ".join(own))
+    return summary

@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Signed approvals under a class's rules: each refusal, and each attempt to get around one.
+
+Plans are signed by the real writer (ssh-keygen -Y sign with the TEST-ONLY keys of tests/data/keys)
+and checked by the real verifier (ssh-keygen -Y verify); nothing is mocked but the clock of a test.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import (
+    ApprovalRefused, check_self_approval, check_signatures, distinct_approvers, identity_names)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments
+from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures import approval_message
+from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
+
+from plan_samples import ALLOWED_SIGNERS, KEYS_DIR, base_plan, destructive_plan, private_key, write_yaml
+
+ALICE_ARN = "arn:aws:sts::123456789012:assumed-role/Deployer/alice@example.com"
+OTHER_ARN = "arn:aws:sts::123456789012:assumed-role/Deployer/ci-runner"
+
+
+def environments(tmp_path, approval, approvers=str(ALLOWED_SIGNERS)):
+    if approvers is not None:
+        approval = dict(approval, approvers=approvers)
+    path = tmp_path / "environments.yml"
+    path.write_text(yaml.safe_dump({"environments": {"sandbox": {"account_ids": ["123456789012"],
+                                                                 "approval": approval}}}))
+    return load_environments(str(path))
+
+
+def sign(tmp_path, path, who, principal=None, **extra):
+    params = dict(plan=str(path), plans_dir=None, approved_by="%s@example.com" % who, expires_in_days=None,
+                  confirm=True, signing_key=private_key(tmp_path, who), principal=principal)
+    params.update(extra)
+    return approve(params)
+
+
+def signed_plan(tmp_path, doc=None, signers=("alice",), **extra):
+    path = write_yaml(tmp_path, doc or base_plan())
+    for who in signers:
+        sign(tmp_path, path, who, **extra)
+    return path
+
+
+def refusal(config, path):
+    with pytest.raises(ApprovalRefused) as exc:
+        check_signatures(config, "sandbox", load_plan(str(path)))
+    return exc.value
+
+
+def edit_approval(path, change):
+    document = yaml.safe_load(path.read_text())
+    change(document["approval"])
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+# ------------------------------------------------------------------------------ accepted
+
+def test_signed_by_an_allowed_signer_is_verified(tmp_path):
+    config = environments(tmp_path, {"signed": "required"})
+    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path))))
+    assert summary["status"] == "verified" and summary["required"] == 1
+    [signer] = summary["signers"]
+    fingerprint = subprocess.run(["ssh-keygen", "-lf", str(KEYS_DIR / "test-only-alice.ed25519.pub")],
+                                 capture_output=True, text=True, check=True).stdout.split()[1]
+    assert signer["principal"] == "alice@example.com" and signer["fingerprint"] == fingerprint
+    assert summary["text"] == "verified: alice@example.com (key %s)" % fingerprint
+
+
+def test_unsigned_is_accepted_where_signatures_are_optional_and_said_so(tmp_path):
+    path = write_yaml(tmp_path, base_plan())
+    approve(dict(plan=str(path), plans_dir=None, approved_by="carol", expires_in_days=None, confirm=True))
+    for config in ({"environments": {"sandbox": {}}}, environments(tmp_path, {"signed": "optional"})):
+        summary = check_signatures(config, "sandbox", load_plan(str(path)))
+        assert (summary["status"], summary["text"], summary["signers"]) == ("unsigned", "unsigned", [])
+
+
+def test_two_approvers_satisfy_the_two_person_rule_of_a_destructive_plan(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "min_approvers": 1, "destructive_min_approvers": 2})
+    path = signed_plan(tmp_path, destructive_plan(), signers=("alice", "bob"))
+    summary = check_signatures(config, "sandbox", load_plan(str(path)))
+    assert summary["destructive"] and summary["required"] == 2
+    assert [s["principal"] for s in summary["signers"]] == ["alice@example.com", "bob@example.com"]
+    # the co-signature kept the first approval: who, when, which digest
+    approval = yaml.safe_load(path.read_text())["approval"]
+    assert approval["approved_by"] == "alice@example.com" and len(approval["signatures"]) == 2
+
+
+def test_a_non_destructive_plan_needs_only_min_approvers(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "destructive_min_approvers": 2})
+    assert check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path))))["required"] == 1
+
+
+# ------------------------------------------------------------------------------ refused
+
+def test_unsigned_where_required(tmp_path):
+    path = write_yaml(tmp_path, base_plan())
+    approve(dict(plan=str(path), plans_dir=None, approved_by="alice@example.com", expires_in_days=None, confirm=True))
+    exc = refusal(environments(tmp_path, {"signed": "required"}), path)
+    assert exc.field == "approval.signatures"
+    assert "the approval is unsigned, but sandbox requires approvals signed" in exc.reason
+    assert str(exc).startswith("STOPPING: approval refused — approval.signatures:")
+
+
+def test_signature_by_an_unknown_key(tmp_path):
+    path = signed_plan(tmp_path, signers=("outsider",), principal="alice@example.com")
+    exc = refusal(environments(tmp_path, {"signed": "required"}), path)
+    assert exc.field == "approval.signatures[0]"
+    assert "which is not in the approvers file %s" % ALLOWED_SIGNERS in exc.reason
+
+
+def test_a_listed_key_cannot_sign_as_another_principal(tmp_path):
+    path = signed_plan(tmp_path, signers=("bob",), principal="alice@example.com")
+    exc = refusal(environments(tmp_path, {"signed": "required"}), path)
+    assert "is listed for bob@example.com" in exc.reason and "not for alice@example.com" in exc.reason
+
+
+def test_signature_over_another_digest(tmp_path):
+    """A good signature of plan A, pasted into plan B with B's digest, does not verify."""
+    signed_a = yaml.safe_load(signed_plan(tmp_path).read_text())["approval"]
+    other = base_plan()
+    other["name"] = "Another plan"
+    other["approval"] = dict(signed_a, plan_sha256=plan_digest(other))
+    path = write_yaml(tmp_path, other, name="other.yml")
+    exc = refusal(environments(tmp_path, {"signed": "required"}), path)
+    assert exc.field == "approval.signatures[0]"
+    assert "does not verify for this plan" in exc.reason and "Could not verify signature" in exc.reason
+
+
+@pytest.mark.parametrize("field, value", [("expires_at", "2099-01-01T00:00:00Z"), ("signed_at", None)])
+def test_fields_edited_after_signing_break_the_signature(tmp_path, field, value):
+    path = signed_plan(tmp_path, expires_in_days=1)
+
+    def change(approval):
+        if field == "expires_at":
+            approval["expires_at"] = value  # extend the expiry without re-signing
+        else:
+            approval["signatures"][0]["signed_at"] = "2020-01-01T00:00:00Z"
+
+    edit_approval(path, change)
+    assert "does not verify for this plan" in refusal(environments(tmp_path, {"signed": "required"}), path).reason
+
+
+def test_expired_signed_approval_is_refused_when_the_plan_loads(tmp_path):
+    from datetime import datetime, timedelta, timezone
+    from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+    path = signed_plan(tmp_path, expires_in_days=1)
+    with pytest.raises(PlanError, match="the approval expired at"):
+        load_plan(str(path), now=datetime.now(timezone.utc) + timedelta(days=2))
+
+
+def test_one_approver_where_two_are_required_for_a_destructive_plan(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "destructive_min_approvers": 2})
+    exc = refusal(config, signed_plan(tmp_path, destructive_plan()))
+    assert exc.field == "approval.signatures"
+    assert "1 distinct approver(s) signed (alice@example.com; 1 signature(s)), but sandbox requires 2 for a " \
+           "destructive plan" in exc.reason
+
+
+def test_the_same_signature_twice_does_not_make_two_approvers(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "destructive_min_approvers": 2})
+    path = signed_plan(tmp_path, destructive_plan())
+    edit_approval(path, lambda approval: approval["signatures"].append(dict(approval["signatures"][0])))
+    assert "1 distinct approver(s) signed (alice@example.com; 2 signature(s))" in refusal(config, path).reason
+
+
+def test_one_key_listed_under_two_principals_counts_once(tmp_path):
+    alice_key = (KEYS_DIR / "test-only-alice.ed25519.pub").read_text().split()[:2]
+    shared = tmp_path / "shared_signers"
+    shared.write_text("alice@example.com %s\ncarol@example.com %s\n" % (" ".join(alice_key), " ".join(alice_key)))
+    config = environments(tmp_path, {"signed": "required", "destructive_min_approvers": 2}, approvers=str(shared))
+    path = write_yaml(tmp_path, destructive_plan())
+    sign(tmp_path, path, "alice")
+    sign(tmp_path, path, "alice", principal="carol@example.com")
+    exc = refusal(config, path)
+    assert "1 distinct approver(s) signed (alice@example.com, carol@example.com; 2 signature(s))" in exc.reason
+
+
+def test_a_signature_made_for_another_namespace(tmp_path):
+    """A git commit signature (namespace "git") of the very message is not an approval."""
+    path = signed_plan(tmp_path)
+    document = yaml.safe_load(path.read_text())
+    entry = document["approval"]["signatures"][0]
+    message = approval_message(document["approval"]["plan_sha256"], None, entry["principal"], entry["signed_at"])
+    git_signature = subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", private_key(tmp_path, "alice")],
+                                   input=message, capture_output=True, check=True).stdout.decode()
+    edit_approval(path, lambda approval: approval["signatures"][0].update(signature=git_signature))
+    exc = refusal(environments(tmp_path, {"signed": "required"}), path)
+    assert "signed for namespace 'git', not 'coworker.aws-plan'" in exc.reason
+
+
+def test_signatures_are_checked_where_optional_too(tmp_path):
+    """A bad signature is never ignored just because signing is optional."""
+    path = signed_plan(tmp_path, signers=("outsider",), principal="alice@example.com")
+    assert "not in the approvers file" in refusal(environments(tmp_path, {"signed": "optional"}), path).reason
+
+
+def test_without_an_approvers_file_signatures_are_shown_as_not_verified(tmp_path):
+    config = environments(tmp_path, {"signed": "optional"}, approvers=None)
+    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path))))
+    assert summary["status"] == "unverified"
+    assert summary["text"] == "alice@example.com, not verified: sandbox has no approvers file"
+
+
+# ------------------------------------------------------------------------------ self-approval
+
+@pytest.mark.parametrize("arn, names", [
+    ("arn:aws:iam::123456789012:user/teams/Alice", {"arn:aws:iam::123456789012:user/teams/alice", "alice"}),
+    (ALICE_ARN, {ALICE_ARN.lower(), "alice@example.com"}),
+    ("arn:aws:sts::123456789012:federated-user/bob", {"arn:aws:sts::123456789012:federated-user/bob", "bob"}),
+    ("arn:aws:iam::123456789012:root", {"arn:aws:iam::123456789012:root"}),
+])
+def test_identity_names(arn, names):
+    assert identity_names(arn) == names
+
+
+def test_self_approval_forbidden(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "self_approval": "forbid"})
+    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path))))
+    with pytest.raises(ApprovalRefused) as exc:
+        check_self_approval(summary, {"arn": ALICE_ARN})
+    assert "self-approval is forbidden in sandbox: alice@example.com signed the approval and is also the identity " \
+           "executing it (%s); 0 other approver(s) signed, 1 required" % ALICE_ARN in exc.value.reason
+    assert check_self_approval(summary, {"arn": OTHER_ARN}) == summary
+
+
+def test_self_approval_another_approvers_signature_still_counts(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "self_approval": "forbid"})
+    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path, signers=("alice", "bob")))))
+    checked = check_self_approval(summary, {"arn": ALICE_ARN})
+    assert checked["text"].endswith("; not counted: alice@example.com (executing)")
+
+
+def test_self_approval_allowed_by_default(tmp_path):
+    config = environments(tmp_path, {"signed": "required"})
+    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path))))
+    assert check_self_approval(summary, {"arn": ALICE_ARN}) == summary
+
+
+def test_self_approval_of_an_unsigned_approval_compares_approved_by(tmp_path):
+    config = environments(tmp_path, {"self_approval": "forbid"}, approvers=None)
+    path = write_yaml(tmp_path, base_plan())
+    approve(dict(plan=str(path), plans_dir=None, approved_by="alice@example.com", expires_in_days=None, confirm=True))
+    summary = check_signatures(config, "sandbox", load_plan(str(path)))
+    with pytest.raises(ApprovalRefused, match="approved by alice@example.com, who is also the identity executing"):
+        check_self_approval(summary, {"arn": ALICE_ARN})
+
+
+def test_distinct_approvers_is_a_matching():
+    def signer(principal, key):
+        return {"principal": principal, "fingerprint": key}
+    assert distinct_approvers([]) == 0
+    assert distinct_approvers([signer("a", "k1"), signer("A", "k2")]) == 1      # one principal, two keys
+    assert distinct_approvers([signer("a", "k1"), signer("b", "k1")]) == 1      # one key, two principals
+    assert distinct_approvers([signer("a", "k1"), signer("b", "k1"), signer("c", "k2"), signer("c", "k3")]) == 2
+    assert distinct_approvers([signer("a", "k1"), signer("a", "k2"), signer("b", "k1")]) == 2
+
+
+# ------------------------------------------------------------------------------ configuration
+
+@pytest.mark.parametrize("approval, field, message", [
+    ({"signed": "yes"}, "approval.signed", "must be one of optional, required"),
+    ({"signed": "required"}, "approval.approvers", "signed: required needs an approvers file"),
+    ({"approvers": ""}, "approval.approvers", "must be the path of an allowed_signers file"),
+    ({"min_approvers": 0}, "approval.min_approvers", "must be a whole number from 1 to 16"),
+    ({"min_approvers": True}, "approval.min_approvers", "must be a whole number"),
+    ({"signed": "required", "approvers": "a", "min_approvers": 2, "destructive_min_approvers": 1},
+     "approval.destructive_min_approvers", "from 2 to 16"),
+    ({"destructive_min_approvers": 2}, "approval.signed", "counting approvers needs signed: required"),
+    ({"self_approval": "never"}, "approval.self_approval", "must be one of allow, forbid"),
+    ({"quorum": 2}, "approval.quorum", "unknown key"),
+    (["signed"], "approval", "must be a mapping"),
+])
+def test_approval_settings_are_validated(tmp_path, approval, field, message):
+    path = tmp_path / "environments.yml"
+    path.write_text(yaml.safe_dump({"environments": {"development": {"approval": approval}}}))
+    with pytest.raises(ConfigError) as exc:
+        load_environments(str(path))
+    assert exc.value.source == str(path) and exc.value.field == "environments.development." + field
+    assert message in str(exc.value)
+
+
+def test_production_cannot_have_approval_rules(tmp_path):
+    path = tmp_path / "environments.yml"
+    path.write_text(yaml.safe_dump({"environments": {"production": {"approval": {"signed": "required"}}}}))
+    with pytest.raises(ConfigError, match="only sandbox, development and test execute"):
+        load_environments(str(path))
+
+
+def test_approvers_path_is_relative_to_the_environments_file(tmp_path):
+    config = environments(tmp_path, {"signed": "required"}, approvers="keys/signers")
+    assert config["environments"]["sandbox"]["approval"]["approvers"] == str(tmp_path / "keys" / "signers")
+    assert config["environments"]["development"].get("approval") is None  # absent: today's rules
