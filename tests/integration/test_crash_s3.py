@@ -17,7 +17,7 @@ import time
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
-from moto_harness import AwsEnv
+from moto_harness import AwsEnv, latest_report_name
 from test_crash import (
     EXECUTE, PLAN_APPLIED, RECOVER, ROLLBACK, SEED, TRIALS, Diagnosis, Sandbox, applied, crash, expect_stale_lock_note,
     moment)
@@ -59,7 +59,8 @@ class S3Sandbox(Sandbox):
         return parse_events(self._get(f"runs/{run_id}/journal.jsonl"))
 
     def report(self, run_id):
-        return json.loads(self._get(f"runs/{run_id}/report.json"))
+        """report.json of the run's latest pass (a resume or rollback writes its own)."""
+        return json.loads(self._get(f"runs/{run_id}/{latest_report_name(self.s3_events(run_id))}.json"))
 
     def lock_holders(self):
         answer = self.s3.list_objects_v2(Bucket=BUCKET, Prefix="crash/locks/")

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from moto_harness import ansible_bin, output_of, run_playbook, spawn_playbook
+from moto_harness import ansible_bin, latest_report_name, output_of, run_playbook, spawn_playbook
 from workflow_support import (
     ACCOUNT, ALL_FOUR, APPROVAL_WAITING, ENVIRONMENTS, EXECUTE, FAILURE_WAITING, PROFILE, ROLLBACK, expect,
     four_steps, kill_tree, unwrapped, workflow)
@@ -85,8 +85,10 @@ def journal_of(s3, run_id):
     return [json.loads(line) for line in body.splitlines()]
 
 
-def report_of(s3, run_id):
-    return json.loads(s3.get_object(Bucket=BUCKET, Key=f"coworker/runs/{run_id}/report.json")["Body"].read())
+def report_of(s3, run_id, name=None):
+    """The report of the run's latest pass (a resume or rollback writes its own, see run/passes.py)."""
+    name = name or latest_report_name(journal_of(s3, run_id))
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=f"coworker/runs/{run_id}/{name}.json")["Body"].read())
 
 
 def only_run(s3):
@@ -158,6 +160,8 @@ def test_a_run_killed_on_machine_a_is_rolled_back_from_machine_b(workflow, share
     assert "took over the stale lock of run %s" % run_id in unwrapped(result.stdout)
     assert workflow.snapshot() == before  # /wf/a and /wf/b gone; the /wf/c that blocked put_c stays
     assert report_of(s3, run_id)["status"] == "rolled_back"
+    assert latest_report_name(journal_of(s3, run_id)) == "report-rollback-1"
+    assert report_of(s3, run_id, "report")["status"] == "aborted"  # what A's run said is never written over
     assert machine_b.local_runs() == []
     events = [e["event"] for e in journal_of(s3, run_id)]
     assert events.count("rollback_succeeded") == 2 and events[-1] == "run_finished"
