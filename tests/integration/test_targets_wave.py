@@ -137,3 +137,28 @@ def test_more_failures_than_max_errors_start_no_new_target(aws_env, tmp_path):
         assert parameters(aws_env, account, "us-east-1") == {"/baseline/owner": "keep"}
     for account in ACCOUNTS[2:4]:
         assert parameters(aws_env, account, "us-east-1") == {}
+
+
+def test_a_wave_with_an_s3_state_backend_keeps_every_run_and_the_wave_report_in_the_bucket(aws_env, tmp_path):
+    tooling, bucket = "444400001111", "coworker-wave-state-444400001111"
+    aws_env.add_account_profile(HUB, "100000000000")
+    aws_env.add_account_profile("tooling-wave", tooling)
+    s3 = aws_env.boto3_session("tooling-wave").client("s3")
+    s3.create_bucket(Bucket=bucket)
+    backend = {"type": "s3", "bucket": bucket, "prefix": "waves-test", "region": "us-east-1",
+               "profile": "tooling-wave", "account_id": tooling}
+    plan, digest = write_plan(tmp_path, ACCOUNTS[:2], ["us-east-1"])
+    result, _seconds = run_wave(aws_env, tmp_path, plan, digest, "-e", json.dumps({"state_backend": backend}))
+    assert result.returncode == 0, output_of(result)
+    for account in ACCOUNTS[:2]:
+        mine = "%s/us-east-1" % account
+        assert parameters(aws_env, account, "us-east-1") == {"/baseline/marker": mine, "/baseline/owner": mine}
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="waves-test/")["Contents"]}
+    for account in ACCOUNTS[:2]:
+        run = "waves-test/runs/w1-%s-us-east-1/" % account
+        assert {run + "journal.jsonl", run + "report.json", run + "report.md"} <= keys
+    report = json.loads(s3.get_object(Bucket=bucket, Key="waves-test/waves/w1/report.json")["Body"].read())
+    assert report["rollup"]["progress"] == "targets: 2 done, 0 running, 0 failed, 0 waiting"
+    assert report["rows"][0]["report"] == "s3://%s/waves-test/runs/w1-%s-us-east-1/report.json" % (bucket, ACCOUNTS[0])
+    assert "Report: s3://%s/waves-test/waves/w1/report.md" % bucket in result.stdout
+    assert not (tmp_path / "state" / "runs").exists() and not (tmp_path / "state" / "waves").exists()
