@@ -40,7 +40,7 @@ def risky_phases():
 
 
 def test_plan_claiming_pass_is_refused_before_the_prompt_naming_rules_and_steps(workflow):
-    with_guardrails(workflow, {"required_tags": ["Owner", "CostCenter"]})
+    with_guardrails(workflow, {"required_tags": ["Owner", "CostCenter"], "severity": {"s3-bucket-encryption": "FAIL"}})
     plan = workflow.write_plan("claims-pass", risky_phases())
     before = workflow.snapshot()
     with workflow.moto.recording() as calls:

@@ -48,7 +48,7 @@ BUILTIN_RULES = (
      "description": "every creating call that accepts tags carries the required tag keys (non-empty values)",
      "applies_to": ["*:*"], "when": "creates && tags != null", "require": "length(missing_tags) == `0`",
      "detail": "join('', ['missing ', join(', ', missing_tags)])"},
-    {"id": "s3-bucket-encryption", "severity": "FAIL",
+    {"id": "s3-bucket-encryption", "severity": "WARN",
      "description": "a plan that creates a bucket also sets its default encryption (s3:PutBucketEncryption)",
      "applies_to": ["s3:CreateBucket"], "require": "bucket.encryption"},
     {"id": "s3-public-access-block", "severity": "WARN",

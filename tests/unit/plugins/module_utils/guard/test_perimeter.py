@@ -107,8 +107,7 @@ def test_arns_of_the_target_inside_a_text_and_an_arn_in_another_region_inside_a_
     ("rds", "ModifyDBSnapshotAttribute", {"DBSnapshotIdentifier": "s", "AttributeName": "restore",
                                           "ValuesToAdd": ["all"]}, "shares the resource with every AWS account"),
 ])
-def test_sharing_an_image_or_snapshot_with_another_account_or_everyone_is_refused(service, operation, params,
-                                                                                   fragment):
+def test_sharing_an_image_or_snapshot_with_another_account_or_everyone_is_refused(service, operation, params, fragment):
     refused(service, operation, params, fragment)
 
 
