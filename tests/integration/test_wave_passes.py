@@ -114,3 +114,33 @@ def test_a_wave_that_is_not_there_or_whose_plan_changed_is_refused_and_nothing_c
     assert sorted(p.name for p in (tmp_path / "state" / "waves" / "w1").iterdir()) == ["report.json", "report.md"]
     assert parameters(aws_env, ACCOUNTS[0], "us-east-1") == {"/baseline/marker": "%s/us-east-1" % ACCOUNTS[0],
                                                               "/baseline/owner": "%s/us-east-1" % ACCOUNTS[0]}
+
+
+def test_all_or_nothing_rolls_back_the_targets_already_done_and_the_report_says_which_is_which(aws_env, tmp_path):
+    aws_env.add_account_profile(HUB, "100000000000")
+    plan, digest = write_plan(tmp_path, ACCOUNTS[:4], ["us-east-1"])
+    ssm_in(aws_env, ACCOUNTS[2]).put_parameter(Name="/baseline/owner", Value="keep", Type="String")  # the fault
+    before = snapshots(aws_env)
+    result, _seconds = run_wave(aws_env, tmp_path, plan, digest, "-e", "concurrency=2", "-e", "all_or_nothing=true")
+    assert result.returncode == 2, output_of(result)
+    assert snapshots(aws_env) == before  # every account as before the wave, the failed one with its own parameter
+    report = wave_pass(tmp_path)
+    assert report["all_or_nothing"] is True
+    assert statuses(report) == dict.fromkeys(FOUR, "rolled_back")
+    assert {r["target"]: (r["history"], r["note"]) for r in report["rows"]} == {
+        FOUR[0]: (["succeeded", "rolled_back"], "done, then rolled back (all or nothing)"),
+        FOUR[1]: (["succeeded", "rolled_back"], "done, then rolled back (all or nothing)"),
+        FOUR[2]: (["rolled_back"], "failed, rolled back"),
+        FOUR[3]: (["succeeded", "rolled_back"], "done, then rolled back (all or nothing)")}
+    markdown = (tmp_path / "state" / "waves" / "w1" / "report.md").read_text()
+    assert "All or nothing" in markdown and "| failed, rolled back |" in markdown
+    assert "targets: 0 done, 0 running, 4 failed, 0 waiting" in result.stdout
+
+
+def test_all_or_nothing_keeps_a_wave_in_which_nothing_failed(aws_env, tmp_path):
+    aws_env.add_account_profile(HUB, "100000000000")
+    plan, digest = write_plan(tmp_path, ACCOUNTS[:2], ["us-east-1"])
+    result, _seconds = run_wave(aws_env, tmp_path, plan, digest, "-e", "all_or_nothing=true")
+    assert result.returncode == 0, output_of(result)
+    assert [r["history"] for r in wave_pass(tmp_path)["rows"]] == [["succeeded"], ["succeeded"]]
+    assert all(parameters(aws_env, a, "us-east-1") for a in ACCOUNTS[:2])
