@@ -112,8 +112,8 @@ def test_a_wave_that_is_not_there_or_whose_plan_changed_is_refused_and_nothing_c
     edited = reopen(aws_env, tmp_path, ROLLBACK, "-e", "wave=w1", digest=digest)
     assert edited.returncode == 2 and "changed since wave w1" in output_of(edited), output_of(edited)
     assert sorted(p.name for p in (tmp_path / "state" / "waves" / "w1").iterdir()) == ["report.json", "report.md"]
-    assert parameters(aws_env, ACCOUNTS[0], "us-east-1") == {"/baseline/marker": "%s/us-east-1" % ACCOUNTS[0],
-                                                              "/baseline/owner": "%s/us-east-1" % ACCOUNTS[0]}
+    mine = "%s/us-east-1" % ACCOUNTS[0]
+    assert parameters(aws_env, ACCOUNTS[0], "us-east-1") == {"/baseline/marker": mine, "/baseline/owner": mine}
 
 
 def test_all_or_nothing_rolls_back_the_targets_already_done_and_the_report_says_which_is_which(aws_env, tmp_path):
