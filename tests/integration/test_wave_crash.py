@@ -97,11 +97,12 @@ def test_a_wave_killed_at_a_random_moment_is_rolled_back_in_every_account(aws_en
 
     at_kill = {run[len("w1-"):]: (events[-1]["event"] if events else "-") for run, events in wave.journals().items()}
     changed = sum(1 for a in TARGETS if parameters(aws_env, a, "us-east-1"))
+    events_at_kill = wave.events()
     started = time.monotonic()
     result = reopen(aws_env, tmp_path, ROLLBACK, "-e", "wave=w1", digest=wave.digest)
     print("\nWAVE-CRASH-TRIAL seed=%d trial=%d kill_at_event=%d of %d events_at_kill=%d targets_started=%d "
           "targets_changed=%d last_events=%s rollback=%.1fs rc=%d"
-          % (SEED, trial, kill_at, wave_events[1], wave.events(), len(at_kill), changed, at_kill,
+          % (SEED, trial, kill_at, wave_events[1], events_at_kill, len(at_kill), changed, at_kill,
              time.monotonic() - started, result.returncode))
     assert result.returncode == 0, output_of(result) + "\n--- the killed wave ---\n" + (tmp_path / "wave.log").read_text()
     assert snapshots(aws_env, TARGETS) == before, output_of(result)
