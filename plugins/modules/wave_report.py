@@ -101,12 +101,16 @@ rows:
   type: list
   elements: dict
 rollup:
-  description: Counts (C(targets), C(done), C(running), C(failed), C(waiting), C(failed_in_pass)), C(by_status) and
-    the wave's C(status).
+  description: Counts (C(targets), C(done), C(running), C(failed), C(waiting), C(rolled_back), C(failed_in_pass)),
+    C(by_status), the wave's C(status) (for a rollback pass V(rolled_back) once every target that ran is) and
+    C(progress).
   returned: success
   type: dict
 progress:
-  description: The line C(targets, n done, n running, n failed, n waiting).
+  description:
+    - The line C(targets, n done, n running, n failed, n waiting), with C((n rolled back)) after the failed count
+      when some are.
+    - For a rollback pass C(targets, n rolled back, n running, n not rolled back, n never started).
   returned: success
   type: str
 report_dir:

@@ -86,6 +86,7 @@ def test_a_failed_wave_resumed_completes_the_rest_then_a_wave_rollback_restores_
     assert all(parameters(aws_env, a, "us-east-1") == {} for a in ACCOUNTS[:4])
     report = wave_pass(tmp_path, "report-rollback-1")
     assert statuses(report) == dict.fromkeys(FOUR, "rolled_back")
+    assert report["rollup"]["progress"] == "targets: 4 rolled back, 0 running, 0 not rolled back, 0 never started"
     assert report["rows"][1]["note"] == "done, then rolled back"
     assert wave_pass(tmp_path, "report-resume-1")["rollup"]["done"] == 4
 
@@ -134,7 +135,7 @@ def test_all_or_nothing_rolls_back_the_targets_already_done_and_the_report_says_
         FOUR[3]: (["succeeded", "rolled_back"], "done, then rolled back (all or nothing)")}
     markdown = (tmp_path / "state" / "waves" / "w1" / "report.md").read_text()
     assert "All or nothing" in markdown and "| failed, rolled back |" in markdown
-    assert "targets: 0 done, 0 running, 4 failed, 0 waiting" in result.stdout
+    assert "targets: 0 done, 0 running, 4 failed (4 rolled back), 0 waiting" in result.stdout
 
 
 def test_all_or_nothing_keeps_a_wave_in_which_nothing_failed(aws_env, tmp_path):

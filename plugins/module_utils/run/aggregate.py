@@ -81,12 +81,14 @@ def note(row, all_or_nothing=False):
     return "failed, rolled back"
 
 
-def rollup(rows, baseline=None):
+def rollup(rows, baseline=None, purpose="run"):
     """Counts by phase of the wave and by status, the one progress line, and the failures of this pass
-    (targets whose run gained a pass since ``baseline``, {target: passes when the wave's pass began})."""
+    (targets whose run gained a pass since ``baseline``, {target: passes when the wave's pass began}).
+    A rollback pass counts what it is there for: targets rolled back, and those not (yet)."""
     done = sum(1 for r in rows if r["status"] in DONE)
     running = sum(1 for r in rows if r["status"] == RUNNING)
     waiting = sum(1 for r in rows if r["status"] == WAITING)
+    rolled_back = sum(1 for r in rows if r["status"] == ROLLED_BACK)
     failed = len(rows) - done - running - waiting
     baseline = baseline or {}
     failed_in_pass = sum(1 for r in rows if r["status"] not in DONE + (RUNNING, WAITING)
@@ -94,10 +96,18 @@ def rollup(rows, baseline=None):
     by_status = {}
     for row in rows:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
-    status = "succeeded" if done == len(rows) else "running" if running else "failed" if failed else "partial"
-    return {"targets": len(rows), "done": done, "running": running, "failed": failed, "waiting": waiting,
-            "failed_in_pass": failed_in_pass, "by_status": dict(sorted(by_status.items())), "status": status,
-            "progress": "targets: %d done, %d running, %d failed, %d waiting" % (done, running, failed, waiting)}
+    counts = {"targets": len(rows), "done": done, "running": running, "failed": failed, "waiting": waiting,
+              "rolled_back": rolled_back, "failed_in_pass": failed_in_pass, "by_status": dict(sorted(by_status.items()))}
+    if purpose == "rollback":
+        left = len(rows) - rolled_back - running - waiting
+        counts["status"] = "running" if running else "failed" if left else "rolled_back"
+        counts["progress"] = "targets: %d rolled back, %d running, %d not rolled back, %d never started" % (
+            rolled_back, running, left, waiting)
+        return counts
+    counts["status"] = "succeeded" if done == len(rows) else "running" if running else "failed" if failed else "partial"
+    counts["progress"] = "targets: %d done, %d running, %d failed%s, %d waiting" % (
+        done, running, failed, " (%d rolled back)" % rolled_back if rolled_back else "", waiting)
+    return counts
 
 
 def next_action(row, purpose):
@@ -178,7 +188,7 @@ def wave_report(state_dir, wave_id, loaded, write=True, report_name=FIRST, purpo
         row["next"] = next_action(row, purpose)
     report = {"wave_id": wave_id, "report_name": report_name, "purpose": purpose, "plan_id": loaded["plan"]["id"],
               "plan_path": loaded["path"], "sha256": loaded["sha256"], "rows": rows, "baseline": baseline,
-              "all_or_nothing": all_or_nothing, "rollup": rollup(rows, baseline)}
+              "all_or_nothing": all_or_nothing, "rollup": rollup(rows, baseline, purpose)}
     if write:
         folder = private_dir(folder, levels=2)
         write_private(os.path.join(folder, report_name + ".json"),

@@ -56,7 +56,7 @@ def test_each_row_reads_its_runs_latest_pass_and_keeps_the_history(tmp_path):
     assert rows[KEYS[0]]["rollback"] == "done" and rows[KEYS[0]]["note"] == "done, then rolled back"
     assert rows[KEYS[1]]["status"] == "running" and rows[KEYS[1]]["history"] == ["running"]  # killed or running
     assert rows[KEYS[2]]["status"] == "not_started" and rows[KEYS[2]]["history"] == []
-    assert report["rollup"]["progress"] == "targets: 0 done, 1 running, 1 failed, 1 waiting"
+    assert report["rollup"]["progress"] == "targets: 0 done, 1 running, 1 failed (1 rolled back), 1 waiting"
     assert not (tmp_path / "waves").exists()  # write=False writes nothing
 
 
@@ -80,8 +80,24 @@ def test_failures_of_this_pass_are_those_whose_run_gained_a_pass_since_it_began(
     assert counts["status"] == "failed"
     assert counts["by_status"] == {"failed": 1, "not_started": 1, "rolled_back": 1, "succeeded": 1}
     assert rollup(rows)["failed_in_pass"] == 2  # no baseline: the wave's first pass
+    assert counts["progress"] == "targets: 1 done, 0 running, 2 failed (1 rolled back), 1 waiting"
     assert rollup(rows[2:3])["status"] == "succeeded"
     assert rollup(rows[2:4])["status"] == "partial"
+
+
+def test_a_rollback_pass_counts_the_targets_rolled_back_and_those_not():
+    rows = [{"target": "a", "status": "rolled_back", "history": ["succeeded", "rolled_back"]},
+            {"target": "b", "status": "not_started", "history": []}]
+    counts = rollup(rows, purpose="rollback")
+    assert counts["status"] == "rolled_back"
+    assert counts["progress"] == "targets: 1 rolled back, 0 running, 0 not rolled back, 1 never started"
+    rows.append({"target": "c", "status": "rollback_failed", "history": ["failed", "rollback_failed"]})
+    rows.append({"target": "d", "status": "succeeded", "history": ["succeeded"]})
+    assert rollup(rows, purpose="rollback")["status"] == "failed"
+    assert rollup(rows, purpose="rollback")["progress"] == \
+        "targets: 1 rolled back, 0 running, 2 not rolled back, 1 never started"
+    rows.append({"target": "e", "status": "running", "history": ["succeeded", "running"]})
+    assert rollup(rows, purpose="rollback")["status"] == "running"
 
 
 @pytest.mark.parametrize("status, run, resume, rollback", [
