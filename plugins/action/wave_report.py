@@ -6,17 +6,37 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import wave_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import (
+    FIRST, PURPOSES, begin_pass, read_pass, wave_report)
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
 
 ARGUMENT_SPEC = with_group_args(dict(
-    plan=dict(type="str", required=True),
+    plan=dict(type="str"),
     plans_dir=dict(type="path"),
     state_dir=dict(type="path", default=".coworker"),
     wave_id=dict(type="str", required=True),
+    purpose=dict(type="str", default="run", choices=list(PURPOSES)),
+    begin=dict(type="bool", default=False),
+    report_name=dict(type="str"),
+    all_or_nothing=dict(type="bool", default=False),
     write=dict(type="bool", default=True),
 ))
+
+
+def wave_plan(args, backend):
+    """The plan given, or for a resume or rollback the plan the wave ran (refused if it changed since)."""
+    if args["plan"]:
+        return load_plan(plan_reference(args["plan"]), args["plans_dir"], render=False)
+    first = read_pass(backend, args["wave_id"])
+    if first is None:
+        raise ValueError("no wave %r in %s; nothing was changed" % (args["wave_id"], backend.location("waves")))
+    loaded = load_plan(first["plan_path"], None, render=False)
+    if loaded["sha256"] != first["sha256"]:
+        raise ValueError("refused: the plan file %s changed since wave %s (digest now %s, the wave ran %s); "
+                         "nothing was changed" % (first["plan_path"], args["wave_id"], loaded["sha256"][:12],
+                                                  first["sha256"][:12]))
+    return loaded
 
 
 class ActionModule(ControllerAction):
@@ -24,11 +44,19 @@ class ActionModule(ControllerAction):
     PATH_ARGS = ("plans_dir", "state_dir", "environments_file")
 
     def act(self, args, result):
-        loaded = load_plan(plan_reference(args["plan"]), args["plans_dir"], render=False)
         try:
-            report = wave_report(backend_of(args), args["wave_id"], loaded, write=args["write"])
+            backend = backend_of(args)
+            loaded = wave_plan(args, backend)
+            name = args["report_name"] or FIRST
+            if args["begin"]:
+                name = begin_pass(backend, args["wave_id"], args["purpose"])
+            elif args["purpose"] != "run" and not args["report_name"]:
+                raise ValueError("report_name is required for a %s pass that has begun" % args["purpose"])
+            report = wave_report(backend, args["wave_id"], loaded, write=args["write"] or args["begin"],
+                                 report_name=name, purpose=args["purpose"], all_or_nothing=args["all_or_nothing"])
         except ValueError as exc:
             return failed(result, str(exc))
-        result.update(changed=False, rows=report["rows"], rollup=report["rollup"],
+        result.update(changed=False, rows=report["rows"], rollup=report["rollup"], report_name=name,
+                      plan_path=loaded["path"], sha256=loaded["sha256"],
                       progress=report["rollup"]["progress"], report_dir=report.get("report_dir"))
         return result

@@ -15,14 +15,19 @@ description:
     journal, lock, report and rollback. This reads those runs' reports and writes C(waves/<wave_id>/report.json)
     and C(report.md) under O(state_dir), or in the O(state_backend) the runs use - one row per target and a rollup - done on the controller by the
     action plugin of the same name; this file only documents it.
-  - A target without a journal has not started (C(not_started)); one whose report is provisional is
-    C(running); C(succeeded) counts as done and every other final status as failed.
+  - A target without a journal has not started (C(not_started)); one whose latest pass (the run, a resume or a
+    rollback) has no report yet, or a provisional one, is C(running); C(succeeded) counts as done and every other
+    final status as failed.
+  - A resume or a rollback of the wave is a pass of its own; it writes C(report-resume-N) or C(report-rollback-N)
+    beside the wave's first report, never over it.
   - Makes no AWS call.
 options:
   plan:
-    description: The plan (path, id or V(last)).
+    description:
+      - The plan (path, id or V(last)).
+      - Without it, the plan the wave ran (its path in the wave's first report), refused when the file's digest
+        changed since.
     type: str
-    required: true
   plans_dir:
     description: Directory searched when O(plan) is an id or V(last).
     type: path
@@ -34,6 +39,25 @@ options:
     description: The wave id the playbook chose (each target's run id is C(<wave_id>-<target key>)).
     type: str
     required: true
+  purpose:
+    description: The pass of the wave - its first V(run), a V(resume) or a V(rollback); it decides each row's C(next).
+    type: str
+    choices: [run, resume, rollback]
+    default: run
+  begin:
+    description:
+      - Begin a pass - choose its report name (C(report) for a run, refused when the wave exists; the next free
+        C(report-resume-N) or C(report-rollback-N) otherwise) and write it, recording how many passes each target's
+        run had so far (only later failures count in C(rollup.failed_in_pass)).
+    type: bool
+    default: false
+  report_name:
+    description: The report of the pass that has begun (C(report_name) returned by O(begin)); default C(report).
+    type: str
+  all_or_nothing:
+    description: Record in the report that the targets already done are rolled back when one fails.
+    type: bool
+    default: false
   write:
     description: Write the report files (V(false) only counts, for example to decide whether to start more targets).
     type: bool
@@ -59,25 +83,50 @@ EXAMPLES = r"""
     plan: plans/baseline.yml
     wave_id: "{{ wave_id }}"
   register: wave
+
+- name: Begin a rollback pass of wave w1 (the plan is the one the wave ran)
+  coworker.aws.wave_report:
+    wave_id: w1
+    purpose: rollback
+    begin: true
+  register: rollback_pass
 """
 
 RETURN = r"""
 rows:
   description: One entry per target (C(target), C(account_id), C(region), C(environment), C(run_id), C(status),
-    C(steps_completed), C(steps_total), C(report)).
+    C(history) (the status of each pass of its run), C(note), C(next) (V(start), V(resume), V(rollback) or V(skip)
+    in this pass), C(steps_completed), C(steps_total), C(report)).
   returned: success
   type: list
   elements: dict
 rollup:
-  description: Counts (C(targets), C(done), C(running), C(failed), C(waiting)), C(by_status) and the wave's C(status).
+  description: Counts (C(targets), C(done), C(running), C(failed), C(waiting), C(rolled_back), C(failed_in_pass)),
+    C(by_status), the wave's C(status) (for a rollback pass V(rolled_back) once every target that ran is) and
+    C(progress).
   returned: success
   type: dict
 progress:
-  description: The line C(targets, n done, n running, n failed, n waiting).
+  description:
+    - The line C(targets, n done, n running, n failed, n waiting), with C((n rolled back)) after the failed count
+      when some are.
+    - For a rollback pass C(targets, n rolled back, n running, n not rolled back, n never started).
   returned: success
   type: str
 report_dir:
-  description: Where C(report.json) and C(report.md) were written.
-  returned: when O(write) is true
+  description: Where the pass's report (C(<report_name>.json) and C(.md)) was written.
+  returned: when O(write) or O(begin) is true
+  type: str
+report_name:
+  description: The pass's report name, C(report), C(report-resume-N) or C(report-rollback-N).
+  returned: success
+  type: str
+plan_path:
+  description: The plan file of the wave.
+  returned: success
+  type: str
+sha256:
+  description: The plan's digest.
+  returned: success
   type: str
 """

@@ -3,23 +3,34 @@
 """One report for a wave: every target's run of one plan, a status table and a rollup.
 
 Each target of a ``targets:`` plan runs as its own run, ``<wave id>-<target key>``
-(journal, lock, report and rollback of its own). This module reads those runs'
-reports and writes ``waves/<wave id>/report.json`` and ``report.md`` beside them (through the
-run's state backend, so a wave kept in S3 is reported in S3):
-one row per target and the progress line ``targets: 12 done, 0 running, 0 failed,
-0 waiting``. A target without a journal never started (the wave stopped before it).
+(journal, lock, report and rollback of its own). This module reads those runs' reports
+(each run's latest pass: the run, a resume or a rollback) and writes
+``waves/<wave id>/report.json`` and ``report.md`` beside them, through the run's state backend
+(so a wave kept in S3 is reported in S3): one row per target and
+the progress line ``targets: 12 done, 0 running, 0 failed, 0 waiting``. A target
+without a journal never started (the wave stopped before it).
+
+A wave is a pass too: its resume or rollback writes ``report-resume-N`` or
+``report-rollback-N`` beside the wave's first report, never over it, and records each
+target's number of run passes when it began, so that only failures of this pass count
+against ``max_errors``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import RUN_ID_RE
+from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, report_names
 
 DONE = ("succeeded",)
 RUNNING = "running"
 WAITING = "not_started"
+ROLLED_BACK = "rolled_back"
+PURPOSES = ("run", "resume", "rollback")
+PASS_NAME_RE = re.compile(r"^report(-(resume|rollback)-[1-9][0-9]{0,5})?$")
 
 
 def target_run_id(wave_id, key):
@@ -30,62 +41,152 @@ def target_run_id(wave_id, key):
     return run_id
 
 
+def _pass_status(backend, key):
+    data = backend.get(key)
+    if data is None:
+        return RUNNING, None  # the pass is open (or was killed before it wrote its report)
+    report = json.loads(data.decode("utf-8"))
+    return (RUNNING if report.get("provisional") else report.get("status")), report
+
+
 def _row(backend, wave_id, target):
     run_id = target_run_id(wave_id, target["key"])
     row = {"target": target["key"], "account_id": target["account_id"], "region": target["region"],
-           "environment": target["environment"], "run_id": run_id, "status": WAITING,
+           "environment": target["environment"], "run_id": run_id, "status": WAITING, "history": [],
            "steps_completed": 0, "steps_total": None, "report": None}
-    key = "runs/%s/report.json" % run_id
-    data = backend.get(key)
-    if data is None:
-        if backend.events(run_id):
-            row["status"] = RUNNING
+    events = backend.events(run_id)
+    if not events:
         return row
-    report = json.loads(data.decode("utf-8"))
-    row.update(status=RUNNING if report.get("provisional") else report.get("status"),
-               steps_completed=report.get("steps_completed", 0), steps_total=report.get("steps_total"),
-               report=backend.location(key), rollback=(report.get("rollback") or {}).get("status"))
+    report = None
+    for name in report_names(events):
+        key = "runs/%s/%s.json" % (run_id, name)
+        status, report = _pass_status(backend, key)
+        row["history"].append(status)
+        row["report"] = backend.location(key)
+    row["status"] = row["history"][-1]
+    if report is not None:
+        row.update(steps_completed=report.get("steps_completed", 0), steps_total=report.get("steps_total"),
+                   rollback=(report.get("rollback") or {}).get("status"))
     return row
 
 
-def rollup(rows):
-    """Counts by phase of the wave and by status, and the one progress line."""
+def note(row, all_or_nothing=False):
+    """What happened to a target, in words: which rolled-back targets had failed and which were done."""
+    if row["status"] != ROLLED_BACK:
+        return ""
+    if any(status in DONE for status in row["history"][:-1]):
+        return "done, then rolled back" + (" (all or nothing)" if all_or_nothing else "")
+    return "failed, rolled back"
+
+
+def rollup(rows, baseline=None, purpose="run"):
+    """Counts by phase of the wave and by status, the one progress line, and the failures of this pass
+    (targets whose run gained a pass since ``baseline``, {target: passes when the wave's pass began}).
+    A rollback pass counts what it is there for: targets rolled back, and those not (yet)."""
     done = sum(1 for r in rows if r["status"] in DONE)
     running = sum(1 for r in rows if r["status"] == RUNNING)
     waiting = sum(1 for r in rows if r["status"] == WAITING)
+    rolled_back = sum(1 for r in rows if r["status"] == ROLLED_BACK)
     failed = len(rows) - done - running - waiting
+    baseline = baseline or {}
+    failed_in_pass = sum(1 for r in rows if r["status"] not in DONE + (RUNNING, WAITING)
+                         and len(r["history"]) > baseline.get(r["target"], 0))
     by_status = {}
     for row in rows:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
-    status = "succeeded" if done == len(rows) else "running" if running else "failed" if failed else "partial"
-    return {"targets": len(rows), "done": done, "running": running, "failed": failed, "waiting": waiting,
-            "by_status": dict(sorted(by_status.items())), "status": status,
-            "progress": "targets: %d done, %d running, %d failed, %d waiting" % (done, running, failed, waiting)}
+    counts = {"targets": len(rows), "done": done, "running": running, "failed": failed, "waiting": waiting,
+              "rolled_back": rolled_back, "failed_in_pass": failed_in_pass, "by_status": dict(sorted(by_status.items()))}
+    if purpose == "rollback":
+        left = len(rows) - rolled_back - running - waiting
+        counts["status"] = "running" if running else "failed" if left else "rolled_back"
+        counts["progress"] = "targets: %d rolled back, %d running, %d not rolled back, %d never started" % (
+            rolled_back, running, left, waiting)
+        return counts
+    counts["status"] = "succeeded" if done == len(rows) else "running" if running else "failed" if failed else "partial"
+    counts["progress"] = "targets: %d done, %d running, %d failed%s, %d waiting" % (
+        done, running, failed, " (%d rolled back)" % rolled_back if rolled_back else "", waiting)
+    return counts
+
+
+def next_action(row, purpose):
+    """What a pass of the wave does with one target: start, resume, rollback or skip."""
+    if purpose == "rollback":
+        return "skip" if row["status"] in (WAITING, ROLLED_BACK) else "rollback"
+    if purpose == "resume":
+        return "skip" if row["status"] in DONE else "start" if row["status"] == WAITING else "resume"
+    return "start"
 
 
 def render_markdown(report):
-    lines = ["# Wave %s: %s" % (report["wave_id"], report["rollup"]["status"].upper()), "",
+    title = report["rollup"]["status"].upper()
+    if report["report_name"] != FIRST:
+        title += " (%s)" % report["report_name"][len(FIRST) + 1:].replace("-", " ")
+    lines = ["# Wave %s: %s" % (report["wave_id"], title), "",
              "- Plan: %s (%s), digest %s" % (printable(report["plan_id"]), printable(report["plan_path"]), report["sha256"]),
-             "- %s" % report["rollup"]["progress"], "",
-             "| # | target | environment | status | steps | run |", "|---|---|---|---|---|---|"]
+             "- %s" % report["rollup"]["progress"]]
+    if report.get("all_or_nothing"):
+        lines.append("- All or nothing: when a target failed, the targets already done were rolled back too")
+    lines += ["", "| # | target | environment | status | steps | run | passes | note |", "|---|---|---|---|---|---|---|---|"]
     for number, row in enumerate(report["rows"], start=1):
         steps = "%s/%s" % (row["steps_completed"], row["steps_total"] if row["steps_total"] is not None else "?")
-        lines.append("| %d | %s | %s | %s | %s | %s |" % (number, row["target"], row["environment"], row["status"],
-                                                          steps, row["run_id"]))
-    lines += ["", "Each target's own report: runs/<run>/report.md in the state backend."]
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            number, row["target"], row["environment"], row["status"], steps, row["run_id"],
+            " > ".join(row["history"]) or "-", row["note"]))
+    lines += ["", "Each target's own report: runs/<run>/report.md in the state backend (and a "
+              "report-resume-N or report-rollback-N for each later pass of that run)."]
     return "\n".join(lines) + "\n"
 
 
-def wave_report(backend, wave_id, loaded, write=True):
-    """Build (and write, through ``backend``) the wave's report from its targets' runs; return it."""
+def wave_folder(wave_id):
+    """The wave's folder key in the state backend (``waves/<wave id>/``)."""
     if not isinstance(wave_id, str) or not RUN_ID_RE.match(wave_id):
         raise ValueError("invalid wave id %r" % (wave_id,))
+    return "waves/%s/" % wave_id
+
+
+def read_pass(backend, wave_id, name=FIRST):
+    """A pass report of a wave as written, or None."""
+    data = backend.get(wave_folder(wave_id) + name + ".json")
+    return None if data is None else json.loads(data.decode("utf-8"))
+
+
+def begin_pass(backend, wave_id, purpose):
+    """The report name of a new pass of the wave; a new wave may not reuse the id of an existing one."""
+    if purpose not in PURPOSES:
+        raise ValueError("purpose must be one of %s" % ", ".join(PURPOSES))
+    first = read_pass(backend, wave_id)
+    where = backend.location(wave_folder(wave_id).rstrip("/"))
+    if purpose == "run":
+        if first is not None:
+            raise ValueError("wave %s already exists under %s: resume it (execute_targets.yml -e resume=%s), roll it "
+                             "back (rollback_run.yml -e wave=%s) or choose another wave_id; nothing was changed"
+                             % (wave_id, where, wave_id, wave_id))
+        return FIRST
+    if first is None:
+        raise ValueError("no wave %r (its report %s/report.json is missing); nothing was changed" % (wave_id, where))
+    number = 1
+    while read_pass(backend, wave_id, "%s-%s-%d" % (FIRST, purpose, number)) is not None:
+        number += 1
+    return "%s-%s-%d" % (FIRST, purpose, number)
+
+
+def wave_report(backend, wave_id, loaded, write=True, report_name=FIRST, purpose="run", all_or_nothing=False):
+    """Build (and write, through ``backend``) the report of one pass of the wave from its targets' runs."""
+    folder = wave_folder(wave_id)
+    if not PASS_NAME_RE.match(report_name or ""):
+        raise ValueError("invalid report name %r (report, report-resume-N or report-rollback-N)" % (report_name,))
     rows = [_row(backend, wave_id, target) for target in loaded["plan"]["targets"]]
-    report = {"wave_id": wave_id, "plan_id": loaded["plan"]["id"], "plan_path": loaded["path"],
-              "sha256": loaded["sha256"], "rows": rows, "rollup": rollup(rows)}
+    earlier = read_pass(backend, wave_id, report_name) or {}
+    baseline = earlier.get("baseline") or {r["target"]: len(r["history"]) for r in rows}
+    all_or_nothing = bool(all_or_nothing or earlier.get("all_or_nothing"))
+    for row in rows:
+        row["note"] = note(row, all_or_nothing)
+        row["next"] = next_action(row, purpose)
+    report = {"wave_id": wave_id, "report_name": report_name, "purpose": purpose, "plan_id": loaded["plan"]["id"],
+              "plan_path": loaded["path"], "sha256": loaded["sha256"], "rows": rows, "baseline": baseline,
+              "all_or_nothing": all_or_nothing, "rollup": rollup(rows, baseline, purpose)}
     if write:
-        folder = "waves/%s/" % wave_id
-        backend.put(folder + "report.json", json.dumps(report, indent=2, sort_keys=True).encode("utf-8"))
-        backend.put(folder + "report.md", render_markdown(report).encode("utf-8"))
+        backend.put(folder + report_name + ".json", json.dumps(report, indent=2, sort_keys=True).encode("utf-8"))
+        backend.put(folder + report_name + ".md", render_markdown(report).encode("utf-8"))
         report["report_dir"] = backend.location(folder.rstrip("/"))
     return report

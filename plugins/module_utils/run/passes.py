@@ -44,3 +44,13 @@ def pass_label(events):
     """How a report names the pass that wrote it, or None for the run itself."""
     current = current_pass(events)
     return None if current is None else "%s %d" % current
+
+
+def report_names(events):
+    """The report of every pass that was not released, in order (a pass still open has no report yet)."""
+    names, counts = [FIRST], {}
+    for purpose, kept in reopenings(events):
+        if kept:
+            counts[purpose] = counts.get(purpose, 0) + 1
+            names.append("%s-%s-%d" % (FIRST, purpose, counts[purpose]))
+    return names

@@ -250,6 +250,8 @@ def test_a_wave_report_reads_and_writes_the_bucket(s3, tmp_path):
     loaded = {"plan": {"id": "p", "targets": targets}, "path": "plan.yml", "sha256": "0" * 64}
     done = {"status": "succeeded", "steps_completed": 1, "steps_total": 1}
     backend.put("runs/w1-done/report.json", json.dumps(done).encode())
+    s3.put_object(Bucket=BUCKET, Key="team/a/runs/w1-done/journal.jsonl",  # a run without a journal never started
+                  Body=json.dumps({"ts": "2026-11-30T00:00:00.000000Z", "event": "run_started"}).encode() + b"\n")
     s3.put_object(Bucket=BUCKET, Key="team/a/runs/w1-going/journal.jsonl",
                   Body=json.dumps({"ts": "2026-11-30T00:00:00.000000Z", "event": "run_started"}).encode() + b"\n")
     report = wave_report(backend, "w1", loaded)
