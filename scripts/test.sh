@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@" tests
+# three workers on two cores: most of an integration test is waiting on ansible-playbook, moto and
+# pexpect, so a third worker keeps the CPUs busy (10m44s against 14m49s with two, 1,577 tests)
+exec .venv/bin/python -m pytest -n 3 -p no:cacheprovider "$@" tests

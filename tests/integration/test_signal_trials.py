@@ -6,7 +6,7 @@ same group, as a supervisor (systemd, a CI runner, AWX cancelling a job) sends i
 moment is random within the batches of the three-phase plan of test_crash.py: from its first
 call sent, a random fraction of the time the batches take.
 
-COWORKER_SIGNAL_TRIALS sets the number of trials (default 3); COWORKER_CRASH_SEED the seed
+COWORKER_SIGNAL_TRIALS sets the number of trials (default 2); COWORKER_CRASH_SEED the seed
 (as in test_crash.py). Each trial prints a "SIGNAL-TRIAL" line (see it with -s).
 """
 
@@ -29,7 +29,7 @@ from test_crash import PHASE_OF, SEED, Sandbox, full_run_seconds, moment, sandbo
 pytestmark = pytest.mark.integration
 __all__ = ["full_run_seconds", "sandbox"]  # the fixtures, imported for pytest
 
-TRIALS = int(os.environ.get("COWORKER_SIGNAL_TRIALS") or 3)
+TRIALS = int(os.environ.get("COWORKER_SIGNAL_TRIALS") or 2)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 BATCHES_SHARE = 0.35  # of a full run, measured here: the rest is start-up, checks, prompts and the report
 ROW = re.compile(r"^\| (\d+) \| (\w+) \| [^|]* \| (\w+) \|", re.M)

@@ -92,7 +92,8 @@ def test_twelve_targets_in_parallel_each_account_holds_exactly_its_own(aws_env, 
     assert run["account_id"] == ACCOUNTS[2] and run["status"] == "succeeded"
     assert run["executor_arn"].startswith("arn:aws:sts::%s:assumed-role/Deployer/" % ACCOUNTS[2])
 
-    # the same plan on one target, for the wall-time comparison
+    if not os.environ.get("COWORKER_WAVE_TIMING"):
+        return  # the wall-time comparison with one target runs on demand (it only prints a figure)
     one = tmp_path / "one"
     one.mkdir()
     aws_env.rewrite_profile(HUB, "100000000000")

@@ -7,7 +7,7 @@ process tree, process group included) at a random moment after its first mutatin
 The moment is drawn over the journal events a whole wave writes (from its first mutating call on), not over
 wall time: most of a wave's time is Ansible's own, and a kill drawn by the clock rarely lands inside a run.
 
-COWORKER_WAVE_CRASH_TRIALS sets the number of trials (default 2; the issue's figure is 10),
+COWORKER_WAVE_CRASH_TRIALS sets the number of trials (default 1 in CI; the issue's figure is 10),
 COWORKER_CRASH_SEED the seed (default: today's UTC date). Each trial prints a "WAVE-CRASH-TRIAL" line
 (see it with -s): the kill moment, each target's last journal event before the kill, the recovery's time.
 """
@@ -29,7 +29,7 @@ from test_wave_passes import ROLLBACK, reopen, snapshots, wave_pass
 
 pytestmark = pytest.mark.integration
 
-TRIALS = int(os.environ.get("COWORKER_WAVE_CRASH_TRIALS") or 2)
+TRIALS = int(os.environ.get("COWORKER_WAVE_CRASH_TRIALS") or 1)
 SEED = int(os.environ.get("COWORKER_CRASH_SEED") or time.strftime("%Y%m%d", time.gmtime()))
 TARGETS = ACCOUNTS[:4]
 
