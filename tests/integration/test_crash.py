@@ -403,20 +403,24 @@ def sandbox(aws_env, clean_moto, tmp_path) -> Sandbox:
     return Sandbox(aws_env, clean_moto, tmp_path)
 
 
-@pytest.fixture(scope="module")
-def full_run_seconds(moto_server, tmp_path_factory) -> float:
-    """How long one uninterrupted run of the plan takes here, from start to exit."""
+def time_full_run(sandbox_class, moto_server, tmp_path_factory, label: str) -> float:
+    """How long one uninterrupted run of the plan takes here, from start to exit (moto reset around it)."""
     moto_server.reset()
-    workdir = tmp_path_factory.mktemp("full-run")
-    sandbox = Sandbox(AwsEnv(moto_server.url, workdir), moto_server, workdir)
+    workdir = tmp_path_factory.mktemp(label.lower())
+    sandbox = sandbox_class(AwsEnv(moto_server.url, workdir), moto_server, workdir)
     started = time.monotonic()
     process = sandbox.start()
     assert process.wait(timeout=300) == 0, sandbox.log().read_text()
     seconds = time.monotonic() - started
     assert applied(sandbox.snapshot()) == PLAN_APPLIED
     moto_server.reset()
-    print(f"\nCRASH-FULL-RUN seconds={seconds:.2f} seed={SEED}")
+    print(f"\n{label} seconds={seconds:.2f} seed={SEED}")
     return seconds
+
+
+@pytest.fixture(scope="module")
+def full_run_seconds(moto_server, tmp_path_factory) -> float:
+    return time_full_run(Sandbox, moto_server, tmp_path_factory, "CRASH-FULL-RUN")
 
 
 @pytest.fixture

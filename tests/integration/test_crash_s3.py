@@ -17,10 +17,9 @@ import time
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
-from moto_harness import AwsEnv, latest_report_name
+from moto_harness import latest_report_name
 from test_crash import (
-    EXECUTE, PLAN_APPLIED, RECOVER, ROLLBACK, SEED, TRIALS, Diagnosis, Sandbox, applied, crash, expect_stale_lock_note,
-    moment)
+    EXECUTE, RECOVER, ROLLBACK, SEED, TRIALS, Diagnosis, Sandbox, crash, expect_stale_lock_note, moment, time_full_run)
 
 pytestmark = pytest.mark.integration
 
@@ -78,17 +77,7 @@ def s3_sandbox(aws_env, clean_moto, tmp_path):
 
 @pytest.fixture(scope="module")
 def full_s3_run_seconds(moto_server, tmp_path_factory):
-    moto_server.reset()
-    workdir = tmp_path_factory.mktemp("full-s3-run")
-    sandbox = S3Sandbox(AwsEnv(moto_server.url, workdir), moto_server, workdir)
-    started = time.monotonic()
-    process = sandbox.start()
-    assert process.wait(timeout=300) == 0, sandbox.log().read_text()
-    seconds = time.monotonic() - started
-    assert applied(sandbox.snapshot()) == PLAN_APPLIED
-    moto_server.reset()
-    print(f"\nCRASH-S3-FULL-RUN seconds={seconds:.2f} seed={SEED}")
-    return seconds
+    return time_full_run(S3Sandbox, moto_server, tmp_path_factory, "CRASH-S3-FULL-RUN")
 
 
 @pytest.mark.parametrize("trial", range(TRIALS), ids=lambda n: f"trial{n}")
