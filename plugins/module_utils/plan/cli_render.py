@@ -17,7 +17,7 @@ import decimal
 import json
 import shlex
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact
+from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan import cli_options
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import COMPLEX
 
@@ -52,7 +52,7 @@ def render_cli(service: str, operation: str, params: dict, region: str | None = 
     words = ["aws", shlex.quote(cli_service_name(service)), shlex.quote(command)]
     if isinstance(params, dict):
         if known and not reveal:
-            params = redact(params, cli_options.service_model(service).operation_model(operation).input_shape)
+            params = redact_request(service, operation, params)
         params = _run_instances_count(service, operation, params, words)
         names = _option_names(table)
         for member, value in params.items():
