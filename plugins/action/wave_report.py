@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import (
-    FIRST, PURPOSES, begin_pass, read_pass, wave_report)
+    FIRST, PURPOSES, begin_pass, plan_copy_path, read_pass, store_plan, wave_report)
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
 
@@ -19,23 +19,26 @@ ARGUMENT_SPEC = with_group_args(dict(
     purpose=dict(type="str", default="run", choices=list(PURPOSES)),
     begin=dict(type="bool", default=False),
     report_name=dict(type="str"),
+    sha256=dict(type="str"),
     all_or_nothing=dict(type="bool", default=False),
     write=dict(type="bool", default=True),
 ))
 
 
 def wave_plan(args, backend):
-    """The plan given, or for a resume or rollback the plan the wave ran (refused if it changed since)."""
+    """The plan given, or for a resume or rollback the wave's own copy of the plan it ran (from any directory
+    or machine; refused if it is missing or its digest is not the wave's)."""
     if args["plan"]:
         return load_plan(plan_reference(args["plan"]), args["plans_dir"], render=False)
     first = read_pass(backend, args["wave_id"])
     if first is None:
         raise ValueError("no wave %r in %s; nothing was changed" % (args["wave_id"], backend.location("waves")))
-    loaded = load_plan(first["plan_path"], None, render=False)
+    path = plan_copy_path(backend, args["wave_id"], first)
+    loaded = load_plan(path, None, render=False)
     if loaded["sha256"] != first["sha256"]:
-        raise ValueError("refused: the plan file %s changed since wave %s (digest now %s, the wave ran %s); "
-                         "nothing was changed" % (first["plan_path"], args["wave_id"], loaded["sha256"][:12],
-                                                  first["sha256"][:12]))
+        raise ValueError("refused: the copy %s of the plan of wave %s does not have the wave's digest (now %s, the "
+                         "wave ran %s); nothing was changed"
+                         % (path, args["wave_id"], loaded["sha256"][:12], first["sha256"][:12]))
     return loaded
 
 
@@ -48,12 +51,18 @@ class ActionModule(ControllerAction):
             backend = backend_of(args)
             loaded = wave_plan(args, backend)
             name = args["report_name"] or FIRST
+            copy_key = None
             if args["begin"]:
                 name = begin_pass(backend, args["wave_id"], args["purpose"])
+                if name == FIRST:  # a new wave keeps the bytes shown and approved; every target runs from them
+                    copy_key = store_plan(backend, args["wave_id"], loaded["path"], args["sha256"] or loaded["sha256"])
             elif args["purpose"] != "run" and not args["report_name"]:
                 raise ValueError("report_name is required for a %s pass that has begun" % args["purpose"])
             report = wave_report(backend, args["wave_id"], loaded, write=args["write"] or args["begin"],
-                                 report_name=name, purpose=args["purpose"], all_or_nothing=args["all_or_nothing"])
+                                 report_name=name, purpose=args["purpose"], all_or_nothing=args["all_or_nothing"],
+                                 plan_copy_key=copy_key)
+            if args["begin"] and report["plan_copy_key"]:  # later tasks and passes read the wave's copy
+                loaded["path"] = plan_copy_path(backend, args["wave_id"], report)
         except ValueError as exc:
             return failed(result, str(exc))
         result.update(changed=False, rows=report["rows"], rollup=report["rollup"], report_name=name,

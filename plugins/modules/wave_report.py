@@ -25,8 +25,8 @@ options:
   plan:
     description:
       - The plan (path, id or V(last)).
-      - Without it, the plan the wave ran (its path in the wave's first report), refused when the file's digest
-        changed since.
+      - Without it, the wave's own copy of the plan it ran (see O(sha256)), refused when it is missing or its digest
+        is not the wave's.
     type: str
   plans_dir:
     description: Directory searched when O(plan) is an id or V(last).
@@ -51,6 +51,12 @@ options:
         run had so far (only later failures count in C(rollup.failed_in_pass)).
     type: bool
     default: false
+  sha256:
+    description:
+      - With O(begin) on a new wave, the plan digest shown to the person; a plan file whose digest differs is refused.
+      - The new wave keeps a copy of those very bytes in its folder (C(waves/<wave_id>/approved-plan.yml)); every
+        target's run and every later pass of the wave, from any directory or machine, reads that copy.
+    type: str
   report_name:
     description: The report of the pass that has begun (C(report_name) returned by O(begin)); default C(report).
     type: str
@@ -122,7 +128,8 @@ report_name:
   returned: success
   type: str
 plan_path:
-  description: The plan file of the wave.
+  description: The plan file of the wave; once the wave has begun, the wave's own copy of it (fetched to a private
+    file of this machine when the state backend is S3).
   returned: success
   type: str
 sha256:

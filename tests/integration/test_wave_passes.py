@@ -106,12 +106,18 @@ def test_a_wave_that_is_not_there_or_whose_plan_changed_is_refused_and_nothing_c
     assert result.returncode == 0, output_of(result)
     again, _seconds = run_wave(aws_env, tmp_path, plan, digest)  # a new wave may not take an existing wave's id
     assert again.returncode == 2 and "wave w1 already exists" in output_of(again), output_of(again)
-    edited_doc = yaml.safe_load(plan.read_text())  # edited and approved again: still not the plan the wave ran
+    # the wave runs from its own copy of the approved bytes: the user's file edited (and approved again) or gone
+    # changes nothing; a copy that is not the wave's, or no copy, is refused before anything runs
+    copy = tmp_path / "state" / "waves" / "w1" / "approved-plan.yml"
+    edited_doc = yaml.safe_load(copy.read_text())
     edited_doc["name"] = "Baseline markers, edited"
     edited_doc["approval"] = approval_block(edited_doc, "tester@example.com")
-    plan.write_text(yaml.safe_dump(edited_doc, sort_keys=False))
+    copy.write_text(yaml.safe_dump(edited_doc, sort_keys=False))
     edited = reopen(aws_env, tmp_path, ROLLBACK, "-e", "wave=w1", digest=digest)
-    assert edited.returncode == 2 and "changed since wave w1" in output_of(edited), output_of(edited)
+    assert edited.returncode == 2 and "does not have the wave's digest" in output_of(edited), output_of(edited)
+    copy.unlink()
+    gone = reopen(aws_env, tmp_path, ROLLBACK, "-e", "wave=w1", digest=digest)
+    assert gone.returncode == 2 and "the approved copy of the plan of wave w1 is missing" in output_of(gone), output_of(gone)
     assert sorted(p.name for p in (tmp_path / "state" / "waves" / "w1").iterdir()) == ["report.json", "report.md"]
     mine = "%s/us-east-1" % ACCOUNTS[0]
     assert parameters(aws_env, ACCOUNTS[0], "us-east-1") == {"/baseline/marker": mine, "/baseline/owner": mine}

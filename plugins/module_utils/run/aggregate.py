@@ -24,11 +24,13 @@ import re
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import RUN_ID_RE
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, report_names
+from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import check_shown, read_plan_bytes, store_copy
 
 DONE = ("succeeded",)
 RUNNING = "running"
 WAITING = "not_started"
 ROLLED_BACK = "rolled_back"
+STOPPED = "aborted"  # a person stopped the run at a checkpoint (or it was interrupted): resumable
 PURPOSES = ("run", "resume", "rollback")
 PASS_NAME_RE = re.compile(r"^report(-(resume|rollback)-[1-9][0-9]{0,5})?$")
 
@@ -82,29 +84,34 @@ def note(row, all_or_nothing=False):
 def rollup(rows, baseline=None, purpose="run"):
     """Counts by phase of the wave and by status, the one progress line, and the failures of this pass
     (targets whose run gained a pass since ``baseline``, {target: passes when the wave's pass began}).
+    A target a person stopped at a checkpoint (``aborted``) is stopped, not failed: it can be resumed.
     A rollback pass counts what it is there for: targets rolled back, and those not (yet)."""
     done = sum(1 for r in rows if r["status"] in DONE)
     running = sum(1 for r in rows if r["status"] == RUNNING)
     waiting = sum(1 for r in rows if r["status"] == WAITING)
     rolled_back = sum(1 for r in rows if r["status"] == ROLLED_BACK)
-    failed = len(rows) - done - running - waiting
+    stopped = sum(1 for r in rows if r["status"] == STOPPED)
+    failed = len(rows) - done - running - waiting - stopped
     baseline = baseline or {}
-    failed_in_pass = sum(1 for r in rows if r["status"] not in DONE + (RUNNING, WAITING)
+    failed_in_pass = sum(1 for r in rows if r["status"] not in DONE + (RUNNING, WAITING, STOPPED)
                          and len(r["history"]) > baseline.get(r["target"], 0))
     by_status = {}
     for row in rows:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
     counts = {"targets": len(rows), "done": done, "running": running, "failed": failed, "waiting": waiting,
-              "rolled_back": rolled_back, "failed_in_pass": failed_in_pass, "by_status": dict(sorted(by_status.items()))}
+              "rolled_back": rolled_back, "stopped": stopped, "failed_in_pass": failed_in_pass,
+              "by_status": dict(sorted(by_status.items()))}
     if purpose == "rollback":
         left = len(rows) - rolled_back - running - waiting
         counts["status"] = "running" if running else "failed" if left else "rolled_back"
         counts["progress"] = "targets: %d rolled back, %d running, %d not rolled back, %d never started" % (
             rolled_back, running, left, waiting)
         return counts
-    counts["status"] = "succeeded" if done == len(rows) else "running" if running else "failed" if failed else "partial"
-    counts["progress"] = "targets: %d done, %d running, %d failed%s, %d waiting" % (
-        done, running, failed, " (%d rolled back)" % rolled_back if rolled_back else "", waiting)
+    counts["status"] = ("succeeded" if done == len(rows) else "running" if running else "failed" if failed
+                        else "stopped" if stopped else "partial")
+    counts["progress"] = "targets: %d done, %d running, %d failed%s%s, %d waiting" % (
+        done, running, failed, " (%d rolled back)" % rolled_back if rolled_back else "",
+        ", %d stopped" % stopped if stopped else "", waiting)
     return counts
 
 
@@ -170,20 +177,45 @@ def begin_pass(backend, wave_id, purpose):
     return "%s-%s-%d" % (FIRST, purpose, number)
 
 
-def wave_report(backend, wave_id, loaded, write=True, report_name=FIRST, purpose="run", all_or_nothing=False):
+def store_plan(backend, wave_id, path, shown):
+    """Keep the plan bytes the wave was approved on (digest ``shown``) in the wave's folder; return the key.
+
+    Every target's run, and every later pass of the wave from any machine, reads this copy: not the
+    user's file, which may have moved or changed since.
+    """
+    raw, _document, digest = read_plan_bytes(path)
+    check_shown(path, digest, shown)
+    return store_copy(backend, None, path, raw, folder=wave_folder(wave_id))[0]
+
+
+def plan_copy_path(backend, wave_id, first):
+    """The wave's copy of its plan on this machine (fetched from a shared backend), refused when it is missing."""
+    key = first.get("plan_copy_key")
+    path = backend.local_file(key) if key else None
+    if path is None:
+        raise ValueError("the approved copy of the plan of wave %s is missing (%s): refused, nothing was changed"
+                         % (wave_id, backend.location(key or wave_folder(wave_id) + "approved-plan.yml")))
+    return path
+
+
+def wave_report(backend, wave_id, loaded, write=True, report_name=FIRST, purpose="run", all_or_nothing=False,
+                plan_copy_key=None):
     """Build (and write, through ``backend``) the report of one pass of the wave from its targets' runs."""
     folder = wave_folder(wave_id)
     if not PASS_NAME_RE.match(report_name or ""):
         raise ValueError("invalid report name %r (report, report-resume-N or report-rollback-N)" % (report_name,))
     rows = [_row(backend, wave_id, target) for target in loaded["plan"]["targets"]]
     earlier = read_pass(backend, wave_id, report_name) or {}
+    first = earlier if report_name == FIRST else read_pass(backend, wave_id) or {}
+    plan_copy_key = plan_copy_key or first.get("plan_copy_key")
     baseline = earlier.get("baseline") or {r["target"]: len(r["history"]) for r in rows}
     all_or_nothing = bool(all_or_nothing or earlier.get("all_or_nothing"))
     for row in rows:
         row["note"] = note(row, all_or_nothing)
         row["next"] = next_action(row, purpose)
     report = {"wave_id": wave_id, "report_name": report_name, "purpose": purpose, "plan_id": loaded["plan"]["id"],
-              "plan_path": loaded["path"], "sha256": loaded["sha256"], "rows": rows, "baseline": baseline,
+              "plan_path": first.get("plan_path") or loaded["path"], "plan_copy_key": plan_copy_key,
+              "sha256": loaded["sha256"], "rows": rows, "baseline": baseline,
               "all_or_nothing": all_or_nothing, "rollup": rollup(rows, baseline, purpose)}
     if write:
         backend.put(folder + report_name + ".json", json.dumps(report, indent=2, sort_keys=True).encode("utf-8"))

@@ -43,15 +43,18 @@ def check_shown(source, digest, shown_digest):
                            "shown %s); nothing was changed" % (source, digest[:12], shown_digest[:12]))
 
 
-def store_copy(backend, run_id, source, raw):
-    """Write the plan bytes beside the run's journal, never over an existing copy; return (key, location)."""
+def store_copy(backend, run_id, source, raw, folder=None):
+    """Write the plan bytes beside the run's journal (or in ``folder``, a wave's folder key), never over an
+    existing copy; return (key, location)."""
     suffix = ".json" if source.endswith(".json") else ".yml"  # the parser tells JSON by its suffix
-    key = "runs/%s/%s%s" % (run_id, COPY_NAME, suffix)
+    folder = folder or "runs/%s/" % run_id
+    key = folder + COPY_NAME + suffix
     try:
         backend.create(key, raw)
     except FileExistsError:
-        raise GuardRefusal("run folder %s already holds a plan: start a new run"
-                           % backend.run_location(run_id)) from None
+        what = ("wave folder %s" % backend.location(folder.rstrip("/"))) if run_id is None else (
+            "run folder %s" % backend.run_location(run_id))
+        raise GuardRefusal("%s already holds a plan: start a new %s" % (what, "run" if run_id else "wave")) from None
     return key, backend.location(key)
 
 

@@ -12,7 +12,9 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import (
-    begin_pass, next_action, note, read_pass, rollup, target_run_id, wave_report)
+    begin_pass, next_action, note, plan_copy_path, read_pass, rollup, store_plan, target_run_id, wave_report)
+from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import read_plan_bytes
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 
 KEYS = ["300000000001-us-east-1", "300000000002-us-east-1", "300000000003-us-east-1"]
 LOADED = {"plan": {"id": "wave-baseline", "targets": [
@@ -84,6 +86,18 @@ def test_failures_of_this_pass_are_those_whose_run_gained_a_pass_since_it_began(
     assert counts["progress"] == "targets: 1 done, 0 running, 2 failed (1 rolled back), 1 waiting"
     assert rollup(rows[2:3])["status"] == "succeeded"
     assert rollup(rows[2:4])["status"] == "partial"
+
+
+def test_targets_a_person_stopped_at_a_checkpoint_are_stopped_not_failed_and_resumable():
+    rows = [{"target": "a", "status": "aborted", "history": ["aborted"]},
+            {"target": "b", "status": "aborted", "history": ["aborted"]},
+            {"target": "c", "status": "not_started", "history": []}]
+    counts = rollup(rows)
+    assert (counts["failed"], counts["stopped"], counts["failed_in_pass"], counts["status"]) == (0, 2, 0, "stopped")
+    assert counts["progress"] == "targets: 0 done, 0 running, 0 failed, 2 stopped, 1 waiting"
+    assert [next_action(r, "resume") for r in rows] == ["resume", "resume", "start"]
+    failed = rows[:1] + [{"target": "b", "status": "failed", "history": ["failed"]}]
+    assert rollup(failed)["status"] == "failed"  # a failure anywhere is what the wave's status says
 
 
 def test_a_rollback_pass_counts_the_targets_rolled_back_and_those_not():
@@ -164,3 +178,25 @@ def test_the_markdown_shows_control_characters_of_the_plan_escaped(tmp_path):
     text = (tmp_path / "waves" / "w1" / "report.md").read_text()
     assert "\x1b" not in text and "\x07" not in text
     assert "| 1 | 300000000001-us-east-1 | sandbox | not_started | 0/? | w1-300000000001-us-east-1 | - |  |" in text
+
+
+def test_a_wave_keeps_the_approved_bytes_once_and_refuses_another_digest_or_no_copy(tmp_path):
+    source = tmp_path / "plan.yml"
+    source.write_text("format: coworker.aws/plan-v1\nid: p\n")
+    backend = LocalBackend(str(tmp_path / "state"))
+    shown = read_plan_bytes(str(source))[2]
+    with pytest.raises(GuardRefusal, match="changed after it was loaded and shown"):
+        store_plan(backend, "w1", str(source), "0" * 64)
+    with pytest.raises(ValueError, match="the approved copy of the plan of wave w1 is missing"):
+        plan_copy_path(backend, "w1", {})
+    key = store_plan(backend, "w1", str(source), shown)
+    assert key == "waves/w1/approved-plan.yml"
+    path = plan_copy_path(backend, "w1", {"plan_copy_key": key})
+    assert open(path, "rb").read() == source.read_bytes() and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with pytest.raises(GuardRefusal, match="wave folder .* already holds a plan: start a new wave"):
+        store_plan(backend, "w1", str(source), shown)
+    report = wave_report(backend, "w1", {**LOADED, "path": path}, plan_copy_key=key)
+    assert report["plan_copy_key"] == key and report["plan_path"] == path
+    later = wave_report(backend, "w1", {**LOADED, "path": "/elsewhere.yml"}, report_name="report-resume-1",
+                        purpose="resume")
+    assert later["plan_copy_key"] == key and later["plan_path"] == path  # shown as the wave's first pass had it
