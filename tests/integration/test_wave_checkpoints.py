@@ -14,6 +14,7 @@ import yaml
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import REPO_ROOT, output_of, run_playbook, spawn_playbook
 from test_targets_wave import ACCOUNTS, ENVIRONMENTS, HUB, marker_step, parameters
+from test_wave_passes import ssm_in
 from workflow_support import expect, finish, kill_tree, unwrapped
 
 PLAYBOOK = REPO_ROOT / "playbooks" / "execute_targets.yml"
@@ -153,3 +154,30 @@ def test_with_concurrency_a_no_in_the_first_batch_starts_no_other_batch(aws_env,
     rows = {r["target"]: r["status"] for r in wave_report(tmp_path)["rows"]}
     assert rows == {"%s-us-east-1" % accounts[0]: "aborted", "%s-us-east-1" % accounts[1]: "aborted",
                     "%s-us-east-1" % accounts[2]: "not_started"}
+
+
+def test_a_target_that_failed_in_the_phase_is_named_at_the_checkpoint_and_does_not_go_on(aws_env, tmp_path):
+    aws_env.add_account_profile(HUB, "100000000000")
+    accounts = ACCOUNTS[:3]
+    write_plan(tmp_path, accounts)
+    ssm_in(aws_env, accounts[1]).put_parameter(Name="/baseline/marker", Value="theirs", Type="String")  # the fault
+    child = spawn_wave(aws_env, tmp_path)
+    try:
+        expect(child, "on 3 targets? (yes/no)")
+        child.sendline("yes")
+        expect(child, QUESTION)
+        screen = unwrapped(child.logfile_read.getvalue())
+        assert 'phase 2 "Owners" starts, on 2 targets: %s-us-east-1, %s-us-east-1 ' % (accounts[0], accounts[2]) in screen
+        assert "Not going on (stopped earlier or not started in this batch): %s-us-east-1 (rolled back)" % accounts[1] \
+            in screen
+        child.sendline("yes")
+        status, transcript = finish(child)
+    finally:
+        kill_tree(child)
+    assert status == 2, transcript  # one target failed: the wave did not complete
+    assert names_in(aws_env, accounts) == {accounts[0]: ["/baseline/marker", "/baseline/owner"],
+                                           accounts[1]: ["/baseline/marker"],  # its own, left alone
+                                           accounts[2]: ["/baseline/marker", "/baseline/owner"]}
+    assert parameters(aws_env, accounts[1], "us-east-1")["/baseline/marker"] == "theirs"
+    assert checkpoint_events(tmp_path, accounts[1]) == []  # it never reached the checkpoint
+    assert wave_report(tmp_path)["rollup"]["progress"] == "targets: 2 done, 0 running, 1 failed, 0 waiting"
