@@ -14,6 +14,7 @@ import os
 from ansible import context
 
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
@@ -25,6 +26,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import fi
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run import decide, listing
+from ansible_collections.coworker.aws.plugins.module_utils.run.approval_record import approval_record
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
@@ -201,12 +203,18 @@ class ActionModule(ControllerAction):
             approved, how = token_matches(args["token"], digest), "token"
         else:
             approved, how = (args["answer"] or "").strip().lower() == "yes", "prompt"
+        reason = ("the approval token does not match the plan digest %s" % digest[:12] if how == "token"
+                  else "not approved")
+        signed = {}
+        if approved:  # who signed, as the guard verifies it: recorded with the approval and in the reports
+            try:
+                signed = approval_record(self.backend, started, args["environments_file"])
+            except (GuardRefusal, ConfigError) as exc:
+                approved, reason = False, str(exc)
         with self.backend.journal(path) as journal:
-            journal.append("approved" if approved else "not_approved", sha256=digest, how=how)
+            journal.append("approved" if approved else "not_approved", sha256=digest, how=how, **signed)
         result.update(changed=False, approved=approved)
         if not approved:
-            reason = ("the approval token does not match the plan digest %s" % digest[:12] if how == "token"
-                      else "not approved")
             return failed(result, "%s — no changes made" % reason)
         return result
 

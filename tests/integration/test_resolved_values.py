@@ -100,6 +100,7 @@ def test_a_step_without_rollback_calls_is_left_to_clean_up_by_hand_with_its_own_
     run_id = workflow.only_run()
     report = workflow.report(run_id)
     assert report["status"] == "failed"
+    assert (report["approval"]["signature"], report["approval"]["signers"]) == ("unsigned", [])  # no signatures
     put_a_cli = next(s["cli"] for s in report["steps"] if s["id"] == "put_a")
     assert put_a_cli.startswith("aws ssm put-parameter --name /wf/a ")
     assert report["rollback"]["undo"] == [

@@ -116,7 +116,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     return {
         "run_id": run_id, "status": status, "dry_run": dry_run,
         "plan": {"id": plan["id"], "name": plan["name"], "path": plan_info["path"], "sha256": plan_info["sha256"],
-                 "created": plan["created"], "approval": plan.get("approval"),
+                 "created": plan["created"], "approval": _claimed_approval(plan.get("approval")),
                  "guardrail": plan["guardrail"]["status"]},
         "account_id": env.get("account") or started.get("account_id"),
         "environment": env.get("environment") or plan["target"]["environment"],
@@ -132,7 +132,42 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "refusal": refusal,
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
         "written_by": pass_label(events),
+        "approval": _recorded_approval(events),
     }
+
+
+def _claimed_approval(approval):
+    """The plan's approval block as written, each signature reduced to who claims to have signed and when."""
+    if not isinstance(approval, dict):
+        return approval
+    claimed = dict(approval)
+    if isinstance(approval.get("signatures"), list):
+        claimed["signatures"] = [{key: entry.get(key) for key in ("principal", "signed_at")}
+                                 for entry in approval["signatures"] if isinstance(entry, dict)]
+    return claimed
+
+
+def _recorded_approval(events):
+    """How this pass was approved and who signed, as the journal's approval event says (None: not approved)."""
+    event = next((e for e in reversed(events) if e["event"] == "approved"), None)
+    if event is None:
+        return None
+    return {"how": event.get("how"), "at": event.get("ts"), "signature": event.get("signature") or "not recorded",
+            "signers": event.get("signers") or [], **({"claimed": event["claimed"]} if event.get("claimed") else {})}
+
+
+def _approval_line(approval):
+    if not approval:
+        return []
+    how = {"prompt": "a typed yes", "token": "the approval token"}.get(approval["how"], approval["how"])
+    if approval["signers"]:
+        signed = "signed by %s" % ", ".join("%s (key %s, signed %s)" % (s["principal"], s["fingerprint"],
+                                                                        s["signed_at"]) for s in approval["signers"])
+    elif approval.get("claimed"):
+        signed = "signatures not verified (claimed by %s)" % ", ".join(approval["claimed"])
+    else:
+        signed = approval["signature"]
+    return ["- Approval: %s at %s; %s" % (how, approval["at"], signed)]
 
 
 def _duration(start, end):
@@ -171,7 +206,7 @@ def render_markdown(report):
              "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
              "- Account: %s (%s), region %s, profile %s" % (report["account_id"], report["environment"],
                                                             report["region"], report["profile"] or "default"),
-             "- Executor: %s" % (report["executor_arn"] or "unknown"),
+             "- Executor: %s" % (report["executor_arn"] or "unknown")] + _approval_line(report.get("approval")) + [
              "- Duration: %s s" % report["duration_s"],
              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
     if report.get("written_by"):

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost
-from ansible_collections.coworker.aws.plugins.module_utils.run.report import build_report, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import build_report, render_markdown, write_report
 
 
 def _step(index, step_id, rollback=True):
@@ -121,3 +121,36 @@ def test_a_step_whose_call_was_sent_and_never_answered_is_in_flight_and_left_to_
     assert report["status"] == "failed" and report["steps_completed"] == 1
     assert report["rollback"]["left"] == ["put_a", "put_b"]
     assert build_report("r", PLAN, events, outcome="interrupted")["status"] == "aborted"
+
+
+SIGNERS = [{"principal": "alice@example.com", "fingerprint": "SHA256:abc", "signed_at": "2026-11-30T00:00:00Z"},
+           {"principal": "bob@example.com", "fingerprint": "SHA256:def", "signed_at": "2026-11-30T01:00:00Z"}]
+
+
+def test_the_report_names_who_signed_the_approval_and_never_a_signature():
+    plan = {**PLAN, "plan": {**PLAN["plan"], "approval": {
+        "approved_by": "alice@example.com", "plan_sha256": "0" * 64,
+        "signatures": [{"principal": s["principal"], "signed_at": s["signed_at"], "signature": "-----BEGIN SSH SIG"}
+                       for s in SIGNERS]}}}
+    events = [event("run_started"), event("approved", sha256="0" * 64, how="token", signature="verified",
+                                          signers=SIGNERS)] + ran("put_a") + ran("put_b")
+    report = build_report("r", plan, events)
+    assert report["approval"] == {"how": "token", "at": "2026-11-30T00:00:00.000000Z", "signature": "verified",
+                                  "signers": SIGNERS}
+    assert report["plan"]["approval"]["signatures"] == [{"principal": s["principal"], "signed_at": s["signed_at"]}
+                                                        for s in SIGNERS]
+    assert "BEGIN SSH SIG" not in json.dumps(report)
+    assert ("- Approval: the approval token at 2026-11-30T00:00:00.000000Z; signed by alice@example.com (key "
+            "SHA256:abc, signed 2026-11-30T00:00:00Z), bob@example.com (key SHA256:def, signed 2026-11-30T01:00:00Z)"
+            ) in render_markdown(report).splitlines()
+
+
+def test_an_unsigned_approval_is_said_unsigned_and_an_unapproved_run_has_none():
+    events = [event("run_started"), event("approved", sha256="0" * 64, how="prompt", signature="unsigned",
+                                          signers=[])] + ran("put_a")
+    report = build_report("r", PLAN, events, outcome="paused")
+    assert report["approval"]["signature"] == "unsigned" and report["approval"]["signers"] == []
+    assert "- Approval: a typed yes at 2026-11-30T00:00:00.000000Z; unsigned" in render_markdown(report)
+    refused = build_report("r", PLAN, [event("run_started"), event("not_approved", how="prompt")],
+                           outcome="not_approved")
+    assert refused["approval"] is None and "- Approval:" not in render_markdown(refused)
