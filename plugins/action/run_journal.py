@@ -126,6 +126,13 @@ class ActionModule(ControllerAction):
                       journal=backend.journal_location(run_id),
                       interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"],
                       commands=commands)
+        return self._warn_unversioned(result)
+
+    def _warn_unversioned(self, result):
+        """A run that writes its journal is told when the backend could not restore a lost one (S3 versioning)."""
+        warning = self.backend.versioning_warning()
+        if warning:
+            result.setdefault("warnings", []).append(printable(warning))
         return result
 
     @staticmethod
@@ -168,7 +175,7 @@ class ActionModule(ControllerAction):
                       resolved=self._resolved(run_id),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
                       commands=self._commands(args, run_id))
-        return result
+        return self._warn_unversioned(result)
 
     def _op_release(self, args, result):
         """Leave a reopened run as it was (its report untouched) and give its lock back."""
