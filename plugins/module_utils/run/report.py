@@ -206,9 +206,10 @@ def render_markdown(report):
              "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
              "- Account: %s (%s), region %s, profile %s" % (report["account_id"], report["environment"],
                                                             report["region"], report["profile"] or "default"),
-             "- Executor: %s" % (report["executor_arn"] or "unknown")] + _approval_line(report.get("approval")) + [
-             "- Duration: %s s" % report["duration_s"],
-             "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
+             "- Executor: %s" % (report["executor_arn"] or "unknown")]
+    lines += _approval_line(report.get("approval"))
+    lines += ["- Duration: %s s" % report["duration_s"],
+              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
     if report.get("written_by"):
         lines[-1:-1] = ["- Written by: %s of this run (what the run said before it is in %s.md and the other "
                         "reports beside this one, unchanged)" % (report["written_by"], FIRST)]
