@@ -14,6 +14,7 @@ import os
 from ansible import context
 
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
@@ -25,6 +26,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import fi
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run import decide, listing
+from ansible_collections.coworker.aws.plugins.module_utils.run.approval_record import approval_record
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
     check_shown, read_plan_bytes, run_plan_path, store_copy)
@@ -124,6 +126,13 @@ class ActionModule(ControllerAction):
                       journal=backend.journal_location(run_id),
                       interactive=controller_has_terminal(), lock_note=note, sha256=loaded["sha256"],
                       commands=commands)
+        return self._warn_unversioned(result)
+
+    def _warn_unversioned(self, result):
+        """A run that writes its journal is told when the backend could not restore a lost one (S3 versioning)."""
+        warning = self.backend.versioning_warning()
+        if warning:
+            result.setdefault("warnings", []).append(printable(warning))
         return result
 
     @staticmethod
@@ -166,7 +175,7 @@ class ActionModule(ControllerAction):
                       resolved=self._resolved(run_id),
                       rollback_steps=steps_to_roll_back(state), previous_status=(state["finished"] or {}).get("status"),
                       commands=self._commands(args, run_id))
-        return result
+        return self._warn_unversioned(result)
 
     def _op_release(self, args, result):
         """Leave a reopened run as it was (its report untouched) and give its lock back."""
@@ -201,12 +210,18 @@ class ActionModule(ControllerAction):
             approved, how = token_matches(args["token"], digest), "token"
         else:
             approved, how = (args["answer"] or "").strip().lower() == "yes", "prompt"
+        reason = ("the approval token does not match the plan digest %s" % digest[:12] if how == "token"
+                  else "not approved")
+        signed = {}
+        if approved:  # who signed, as the guard verifies it: recorded with the approval and in the reports
+            try:
+                signed = approval_record(self.backend, started, args["environments_file"])
+            except (GuardRefusal, ConfigError) as exc:
+                approved, reason = False, str(exc)
         with self.backend.journal(path) as journal:
-            journal.append("approved" if approved else "not_approved", sha256=digest, how=how)
+            journal.append("approved" if approved else "not_approved", sha256=digest, how=how, **signed)
         result.update(changed=False, approved=approved)
         if not approved:
-            reason = ("the approval token does not match the plan digest %s" % digest[:12] if how == "token"
-                      else "not approved")
             return failed(result, "%s — no changes made" % reason)
         return result
 

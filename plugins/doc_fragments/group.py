@@ -32,8 +32,8 @@ options:
   environments_file:
     description:
       - The environments file that classifies accounts. Used by M(coworker.aws.verify_environment) and
-        M(coworker.aws.run_step), and by M(coworker.aws.plan_info) for the approval rules of the plan's class;
-        accepted and ignored by the other members of the action group.
+        M(coworker.aws.run_step), and by M(coworker.aws.plan_info) and M(coworker.aws.run_journal) (V(approve))
+        for the approval rules of the plan's class; accepted and ignored by the other members of the action group.
     type: path
   profile:
     description:

@@ -19,7 +19,10 @@ description:
     digest. Every later task of the run (M(coworker.aws.run_step), V(finish), V(open)) reads that copy,
     never the user's file again. It also tells whether a person can answer prompts (RV(interactive)).
   - V(approve) records the approval of this run. O(answer) must be C(yes), or O(token) must be the plan
-    digest this run started with (or its first 12 or more hex characters). Fails otherwise.
+    digest this run started with (or its first 12 or more hex characters). Fails otherwise. The record names
+    who signed the approval (principal, key fingerprint, signing time of each signature verified against the
+    approvers of the plan's class in O(environments_file)), or says C(unsigned); it fails if the signatures
+    no longer satisfy the class.
   - V(open) reopens a past run (O(run_id) or V(last)) to resume it or roll it back (O(purpose)); it refuses a
     plan file whose digest differs from the one the run started with, and takes the lock again. A dry run
     of a resume or a rollback is refused (it would mark steps of the real run as planned).

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from moto_harness import spawn_playbook
+from moto_harness import output_of, spawn_playbook
 from workflow_support import (
-    ACCOUNT, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, ROLLBACK, expect, finish, put_param, unwrapped,
-    workflow)
+    ACCOUNT, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, PROFILE, ROLLBACK, expect, finish, put_param,
+    unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -54,9 +54,21 @@ def test_checkpoint_failure_options_resume_and_rollback_show_the_registered_valu
     assert "undo create_table: aws dynamodb delete-table --table-name wf-orders" in options
     assert options.index("undo tag_table") < options.index("undo create_table") and PLACEHOLDER not in options
     child.sendline("4")
-    code, _transcript = finish(child)
+    code, transcript = finish(child)
     assert code == 0
     run_id = workflow.only_run()
+    # what the paused run left is listed with what undoes it, as it would be sent (never the forward command)
+    undo_tag = f"{UNTAG} --region us-east-1 --profile {PROFILE}"
+    undo_table = f"aws dynamodb delete-table --table-name wf-orders --region us-east-1 --profile {PROFILE}"
+    cleanup = workflow.report_md(run_id).split("Needs manual clean-up:")[1].split("## Next steps")[0]
+    assert f"- tag_table: may have changed the account and was not rolled back; undo it with `{undo_tag}`" in cleanup
+    assert f"- create_table: may have changed the account and was not rolled back; undo it with `{undo_table}`" \
+        in cleanup
+    assert "tag-resource" not in cleanup.replace("untag-resource", "") and "create-table" not in cleanup
+    assert cleanup.index("- tag_table") < cleanup.index("- create_table") and PLACEHOLDER not in cleanup
+    assert workflow.report(run_id)["rollback"]["undo"] == [{"step": "tag_table", "calls": [undo_tag]},
+                                                           {"step": "create_table", "calls": [undo_table]}]
+    assert f"undo it with `{undo_tag}`" in unwrapped(transcript)  # the completion report on screen
 
     resumed = workflow.spawn(None, "-e", f"resume={run_id}")
     expect(resumed, APPROVAL_WAITING)
@@ -75,3 +87,36 @@ def test_checkpoint_failure_options_resume_and_rollback_show_the_registered_valu
     code, transcript = finish(rollback)
     assert code == 0, transcript
     assert workflow.session.client("dynamodb").list_tables()["TableNames"] == []
+
+
+def test_a_step_without_rollback_calls_is_left_to_clean_up_by_hand_with_its_own_command(workflow):
+    put_a = put_param("put_a", "/wf/a")
+    del put_a["rollback"]
+    plan = workflow.write_plan("wf", [("Config", [put_a, put_param("put_b", "/wf/b")]),
+                                      ("Access", [put_param("put_c", "/wf/c")])])
+    workflow.block_put_c()
+    stopped = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "on_failure=abort")
+    assert stopped.returncode == 2, output_of(stopped)
+    run_id = workflow.only_run()
+    report = workflow.report(run_id)
+    assert report["status"] == "failed"
+    assert (report["approval"]["signature"], report["approval"]["signers"]) == ("unsigned", [])  # no signatures
+    put_a_cli = next(s["cli"] for s in report["steps"] if s["id"] == "put_a")
+    assert put_a_cli.startswith("aws ssm put-parameter --name /wf/a ")
+    assert report["rollback"]["undo"] == [
+        {"step": "put_b", "calls": [f"aws ssm delete-parameter --name /wf/b --region us-east-1 --profile {PROFILE}"]},
+        {"step": "put_a", "calls": [], "by_hand": put_a_cli}]
+    cleanup = workflow.report_md(run_id).split("Needs manual clean-up:")[1]
+    assert f"- put_a: no rollback calls: clean up by hand what `{put_a_cli}` made" in cleanup
+
+    rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}")
+    assert rolled.returncode == 2, output_of(rolled)  # a rollback that leaves manual clean-up
+    assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/c": "keep"}
+    # on screen the rollback says the same, with the command as the rollback pass can tell it
+    shown = unwrapped(output_of(rolled))
+    assert "ROLLBACK put_a: no_rollback' - 'put_a: no rollback calls: clean up by hand what `aws ssm put-parameter " \
+        "--name /wf/a " in shown
+    after = workflow.report(run_id)
+    assert after["status"] == "partial"
+    assert after["rollback"]["undo"] == [{"step": "put_a", "calls": [], "by_hand": put_a_cli}]
+    assert after["rollback"]["manual_cleanup"] == [f"put_a: no rollback calls: clean up by hand what `{put_a_cli}` made"]

@@ -166,7 +166,7 @@ def test_an_endpoint_gone_mid_run_is_said_as_such_and_the_report_names_what_is_l
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1"}
     assert report["rollback"]["status"] == "not_done"  # never "not_needed" while something is left
     assert report["rollback"]["left"] == ["put_a", "put_b"]
-    assert [m.split(":")[0] for m in report["rollback"]["manual_cleanup"]] == ["put_a", "put_b"]
+    assert [m.split(":")[0] for m in report["rollback"]["manual_cleanup"]] == ["put_b", "put_a"]  # undo order
 
     workflow.env = lambda: workflow.aws_env.env(profile=PROFILE)  # the endpoint is back
     rolled = workflow.run_rollback("-e", "run=last", "-e", f"approve={plan.digest}")

@@ -124,6 +124,48 @@ def test_a_run_keeps_all_its_state_in_the_bucket_of_the_tooling_account(workflow
     assert workflow.parameter_values() == ALL_FOUR
 
 
+NO_VERSIONING = (f"state bucket {BUCKET} has no versioning: a deleted or overwritten journal cannot be restored; "
+                 f"enable it with aws s3api put-bucket-versioning --bucket {BUCKET} --versioning-configuration "
+                 f"""'{{"Status":"Enabled"}}' --expected-bucket-owner {TOOLING} --region us-east-1 """
+                 f"--profile {TOOLING_PROFILE}")
+
+
+def versioning_reads(calls):
+    """The GetBucketVersioning requests of the state bucket, each checked to carry ExpectedBucketOwner."""
+    reads = [c for c in calls if c.key == ("s3", "GetBucketVersioning") and BUCKET in c.url]
+    assert all({k.lower(): v for k, v in c.headers.items()}.get("x-amz-expected-bucket-owner") == TOOLING
+               for c in reads)
+    return len(reads)
+
+
+def test_a_run_on_an_unversioned_bucket_is_warned_and_on_a_versioned_one_is_not(workflow, shared):
+    machine_a, machine_b, s3 = shared
+    plan = workflow.write_plan("wf", four_steps())
+    workflow.block_put_c()
+    with workflow.moto.recording() as calls:
+        stopped = machine_a.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}",
+                                "-e", "on_failure=abort")
+    assert stopped.returncode == 2, output_of(stopped)
+    assert "[WARNING]: " + NO_VERSIONING in unwrapped(output_of(stopped))  # a warning: the run went on
+    assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep"}
+    assert versioning_reads(calls) == 1  # once, when the run opened the backend to write
+    listed = machine_b.run(RUNS_PLAYBOOK)  # reading and listing do not ask
+    assert listed.returncode == 0 and "versioning" not in output_of(listed), output_of(listed)
+
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    with workflow.moto.recording() as calls:
+        rolled = machine_b.run(ROLLBACK, "-e", "run=last", "-e", f"approve={plan.digest}")
+    assert rolled.returncode == 0, output_of(rolled)
+    assert "versioning" not in output_of(rolled)
+    assert versioning_reads(calls) == 1
+    assert workflow.parameter_values() == {"/wf/c": "keep"}
+
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    again = machine_a.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}", "-e", "on_failure=abort")
+    assert f"state bucket {BUCKET} has versioning suspended: a deleted or overwritten journal cannot be restored" \
+        in unwrapped(output_of(again))
+
+
 def test_a_second_run_of_the_plan_from_another_machine_is_refused_naming_the_holder(workflow, shared):
     machine_a, machine_b, s3 = shared
     plan = workflow.write_plan("wf", four_steps())

@@ -46,6 +46,12 @@ def key(flow, who: str) -> str:
     return str(path)
 
 
+def fingerprint(who: str) -> str:
+    """The SHA256 fingerprint of a TEST-ONLY public key, as ssh-keygen prints it."""
+    return subprocess.run(["ssh-keygen", "-lf", str(KEYS / f"test-only-{who}.ed25519.pub")],
+                          capture_output=True, text=True, check=True).stdout.split()[1]
+
+
 def write_plan(flow, plan_id: str, destructive: bool = False):
     steps = [put_param("put_a", f"/{plan_id}/a")]
     if destructive:
@@ -110,6 +116,24 @@ def test_two_approvers_run_a_destructive_plan(workflow):
     assert result.returncode == 0, output_of(result)
     assert "bob@example.com (key SHA256:" in unwrapped(output_of(result))
     assert workflow.parameter_values() == {"/twoperson/a": "v1"}
+
+    # who signed is in the record: the journal's approval event and both forms of the report, never a signature
+    run_id = workflow.only_run()
+    signed = yaml.safe_load(path.read_text())["approval"]["signatures"]
+    signers = [{"principal": s["principal"], "fingerprint": fingerprint(s["principal"].split("@")[0]),
+                "signed_at": s["signed_at"]} for s in signed]
+    [approved] = [e for e in workflow.journal(run_id) if e["event"] == "approved"]
+    assert (approved["how"], approved["signature"], approved["signers"]) == ("token", "verified", signers)
+    report = workflow.report(run_id)
+    assert (report["approval"]["signature"], report["approval"]["signers"]) == ("verified", signers)
+    assert "- Approval: the approval token at %s; signed by %s" % (approved["ts"], ", ".join(
+        "%s (key %s, signed %s)" % (s["principal"], s["fingerprint"], s["signed_at"]) for s in signers)) \
+        in workflow.report_md(run_id)
+    state = workflow.state_dir / "runs" / run_id
+    blobs = [line for s in signed for line in s["signature"].strip().split("\n")[1:-1] if len(line) > 20]
+    assert len(blobs) >= 2  # the armoured signatures' base64 lines
+    assert all(blob not in (state / name).read_text() for blob in blobs
+               for name in ("journal.jsonl", "report.json", "report.md"))
 
 
 # ------------------------------------------------------------------------------ refused

@@ -221,3 +221,15 @@ def check_self_approval(summary, identity):
     if own:
         summary = dict(summary, text=summary["text"] + "; not counted: %s (executing)" % ", ".join(own))
     return summary
+
+
+def signature_record(summary):
+    """What a journal and a report keep of a checked approval: who signed, with which key, and when, for
+    verified signatures; the principals only claimed (no approvers file to check them); never a signature."""
+    record = {"signature": summary["status"], "signers": []}
+    if summary["status"] == "verified":
+        record["signers"] = [{"principal": s["principal"], "fingerprint": s["fingerprint"],
+                              "signed_at": s["signed_at"]} for s in summary["signers"]]
+    elif summary["status"] == "unverified":
+        record["claimed"] = [s["principal"] for s in summary["signers"]]
+    return record

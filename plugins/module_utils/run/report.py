@@ -8,8 +8,10 @@ import json
 from datetime import datetime
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state, steps_to_roll_back
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import account_facts, rollback_summary
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, pass_label, report_name
+from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import rollback_lines
 
 STEP_EVENTS = {"step_succeeded": "succeeded", "step_failed": "failed", "step_skipped": "skipped",
                "step_planned": "planned", "rollback_succeeded": "rolled_back"}
@@ -61,50 +63,6 @@ def _steps(plan_steps, events):
     return [rows[s["id"]] for s in plan_steps]
 
 
-def _rollback_summary(steps):
-    attempted = [s for s in steps if s["rollback"]]
-    if not attempted:
-        return {"status": "not_needed", "steps": [], "manual_cleanup": []}
-    failed = [s for s in attempted if s["rollback"]["status"] == "failed"]
-    manual = []
-    for step in failed:
-        bad = [c for c in step["rollback"]["calls"] if c.get("status") == "failed"]
-        manual.append("%s: %s" % (step["id"], step["rollback"].get("reason") or
-                                  "; ".join("%s (%s)" % (c["cli"], c.get("error")) for c in bad)))
-    planned = all(s["rollback"]["status"] == "planned" for s in attempted)
-    status = "planned" if planned else ("incomplete" if failed else "succeeded")
-    return {"status": status, "steps": [{"id": s["id"], **s["rollback"]} for s in attempted],
-            "manual_cleanup": manual}
-
-
-def _account_facts(status, rollback, steps, events):
-    """Correct the status with what may still exist: changed (or possibly changed) and not undone.
-
-    A rollback that was refused (no answer from AWS, a guard refusal) or failed leaves no
-    rollback events for those steps; the journal still says they may have changed something,
-    so the rollback is never "not_needed" and the run never "rolled_back" while they remain.
-    """
-    twins = [e for e in events if e["event"] == "twin_left"]
-    if status == "dry_run":
-        return status
-    # after a success what the steps made is meant to stay; only a twin is left behind
-    left_ids = set() if status == "succeeded" else set(steps_to_roll_back(run_state(events)))
-    left = [s for s in steps if s["id"] in left_ids]
-    if not left and not twins:
-        return status
-    if rollback["status"] in ("not_needed", "succeeded"):
-        rollback["status"] = "not_done" if rollback["status"] == "not_needed" else "incomplete"
-    rollback["left"] = [s["id"] for s in left]
-    rollback["manual_cleanup"] += ["%s: `%s` may have changed the account and was not rolled back%s" % (
-        s["id"], s["cli"], " (outputs: %s)" % json.dumps(s["outputs"], sort_keys=True) if s["outputs"] else "")
-        for s in left if not (s["rollback"] and s["rollback"]["status"] == "failed")]
-    rollback["manual_cleanup"] += ["%s: a second resource made by a retried create (tagged coworker:run-id, "
-                                   "coworker:step-id=%s) was not removed: %s" % (
-                                       e["step"], e["step"], e.get("reason") or "outputs %s" % json.dumps(
-                                           e.get("outputs"), sort_keys=True)) for e in twins]
-    return "partial" if status == "rolled_back" else status
-
-
 def overall_status(outcome, dry_run, steps, rollback):
     if outcome == "rollback":  # a rollback run: done when nothing is left to undo
         return "rolled_back" if rollback["status"] in ("succeeded", "not_needed") else (
@@ -147,14 +105,18 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
     refusal = next((e.get("reason") for e in reversed(events) if e["event"] == "refused"), None)
     plan = plan_info["plan"]
     steps = _steps(plan["steps"], events)
-    rollback = _rollback_summary(steps)
-    status = _account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events)
+    rollback = rollback_summary(steps)
+
+    def undo_of(step_ids):
+        return rollback_lines(plan, run_id, run_state(events), step_ids, started.get("profile")) if step_ids else {}
+
+    status = account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events, undo_of)
     left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed", "in_flight") and s["rollback"] is None]
     finished = events[-1]["ts"] if events else None
     return {
         "run_id": run_id, "status": status, "dry_run": dry_run,
         "plan": {"id": plan["id"], "name": plan["name"], "path": plan_info["path"], "sha256": plan_info["sha256"],
-                 "created": plan["created"], "approval": plan.get("approval"),
+                 "created": plan["created"], "approval": _claimed_approval(plan.get("approval")),
                  "guardrail": plan["guardrail"]["status"]},
         "account_id": env.get("account") or started.get("account_id"),
         "environment": env.get("environment") or plan["target"]["environment"],
@@ -170,7 +132,42 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "refusal": refusal,
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
         "written_by": pass_label(events),
+        "approval": _recorded_approval(events),
     }
+
+
+def _claimed_approval(approval):
+    """The plan's approval block as written, each signature reduced to who claims to have signed and when."""
+    if not isinstance(approval, dict):
+        return approval
+    claimed = dict(approval)
+    if isinstance(approval.get("signatures"), list):
+        claimed["signatures"] = [{key: entry.get(key) for key in ("principal", "signed_at")}
+                                 for entry in approval["signatures"] if isinstance(entry, dict)]
+    return claimed
+
+
+def _recorded_approval(events):
+    """How this pass was approved and who signed, as the journal's approval event says (None: not approved)."""
+    event = next((e for e in reversed(events) if e["event"] == "approved"), None)
+    if event is None:
+        return None
+    return {"how": event.get("how"), "at": event.get("ts"), "signature": event.get("signature") or "not recorded",
+            "signers": event.get("signers") or [], **({"claimed": event["claimed"]} if event.get("claimed") else {})}
+
+
+def _approval_line(approval):
+    if not approval:
+        return []
+    how = {"prompt": "a typed yes", "token": "the approval token"}.get(approval["how"], approval["how"])
+    if approval["signers"]:
+        signed = "signed by %s" % ", ".join("%s (key %s, signed %s)" % (s["principal"], s["fingerprint"],
+                                                                        s["signed_at"]) for s in approval["signers"])
+    elif approval.get("claimed"):
+        signed = "signatures not verified (claimed by %s)" % ", ".join(approval["claimed"])
+    else:
+        signed = approval["signature"]
+    return ["- Approval: %s at %s; %s" % (how, approval["at"], signed)]
 
 
 def _duration(start, end):
@@ -209,9 +206,10 @@ def render_markdown(report):
              "- Plan: %s (%s), digest %s" % (report["plan"]["name"], report["plan"]["id"], report["plan"]["sha256"]),
              "- Account: %s (%s), region %s, profile %s" % (report["account_id"], report["environment"],
                                                             report["region"], report["profile"] or "default"),
-             "- Executor: %s" % (report["executor_arn"] or "unknown"),
-             "- Duration: %s s" % report["duration_s"],
-             "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
+             "- Executor: %s" % (report["executor_arn"] or "unknown")]
+    lines += _approval_line(report.get("approval"))
+    lines += ["- Duration: %s s" % report["duration_s"],
+              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
     if report.get("written_by"):
         lines[-1:-1] = ["- Written by: %s of this run (what the run said before it is in %s.md and the other "
                         "reports beside this one, unchanged)" % (report["written_by"], FIRST)]

@@ -36,6 +36,14 @@ def resolved_lines(plan, run_id, state, profile=None):
             for step in plan["steps"]}
 
 
+def rollback_lines(plan, run_id, state, step_ids, profile=None):
+    """{step id: [rollback cli]} for the steps named: what would undo each, as it would be sent now."""
+    context = run_context(plan, run_id, state)
+    profile = profile or plan["target"].get("profile")
+    return {step["id"]: [_line(r, context, profile) for r in step.get("rollback") or []]
+            for step in plan["steps"] if step["id"] in step_ids}
+
+
 def _ranges(numbers):
     """[1, 2, 3, 5] -> "1-3, 5"."""
     spans = []

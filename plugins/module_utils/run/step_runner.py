@@ -361,8 +361,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
         record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
         if not step["rollback"]:
             record["status"] = "no_rollback"
-            record["manual"] = "step %s has no rollback calls: clean up after %s:%s by hand" % (
-                step["id"], step["call"]["service"], step["call"]["operation"])
+            forward = self._cli(step["call"], resolve(step["call"]["params"], self.context, placeholder=True))
+            record["manual"] = "%s: no rollback calls: clean up by hand what `%s` made" % (step["id"], forward)
             self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
             return record
         for call in step["rollback"]:

@@ -43,6 +43,11 @@ class LocalBackend:
         """Where a key is, for people: the file's path."""
         return self.path(key) if key else self.state_dir
 
+    @staticmethod
+    def versioning_warning():
+        """Nothing to say: the local backend keeps its own copy of every journal (see restore)."""
+        return None
+
     def principal(self):
         return None
 

@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - reported when an s3 backend is configu
     HAS_BOTOCORE = False
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import checked_key
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import private_dir, write_private
@@ -106,6 +107,25 @@ class S3Backend:
             self.requests += 1
             names += [bucket["Name"] for bucket in page.get("Buckets", [])]
         return names
+
+    def versioning_warning(self):
+        """A warning when the bucket keeps no old versions (one GetBucketVersioning, for a run that writes).
+
+        The journal is one object rewritten in place: without versioning, a deleted or overwritten
+        journal is detected but cannot be restored. Not a refusal: the bucket is the owner's choice.
+        """
+        try:
+            status = self._call("get_bucket_versioning", "reading the versioning of").get("Status")
+        except ClientError as exc:
+            return "cannot tell whether state bucket %s keeps versions (%s); without versioning a deleted or " \
+                "overwritten journal cannot be restored" % (self.bucket, _explain(exc, "GetBucketVersioning"))
+        if status == "Enabled":
+            return None
+        enable = render_cli("s3", "PutBucketVersioning", {
+            "Bucket": self.bucket, "VersioningConfiguration": {"Status": "Enabled"},
+            "ExpectedBucketOwner": self.owner}, region=self.config["region"], profile=self.config["profile"])
+        return "state bucket %s has %s: a deleted or overwritten journal cannot be restored; enable it with %s" % (
+            self.bucket, "versioning suspended" if status == "Suspended" else "no versioning", enable)
 
     def principal(self):
         """The ARN the backend's session acts as (read with the owner check)."""

@@ -15,7 +15,7 @@ import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import (
-    ApprovalRefused, check_self_approval, check_signatures, distinct_approvers, identity_names)
+    ApprovalRefused, check_self_approval, check_signatures, distinct_approvers, identity_names, signature_record)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -76,12 +76,31 @@ def test_signed_by_an_allowed_signer_is_verified(tmp_path):
     assert summary["text"] == "verified: alice@example.com (key %s)" % fingerprint
 
 
+def test_the_record_of_a_verified_approval_names_signers_and_keys_never_a_signature(tmp_path):
+    config = environments(tmp_path, {"signed": "required", "destructive_min_approvers": 2})
+    path = signed_plan(tmp_path, destructive_plan(), signers=("alice", "bob"))
+    summary = check_signatures(config, "sandbox", load_plan(str(path)))
+    record = signature_record(summary)
+    signed = yaml.safe_load(path.read_text())["approval"]["signatures"]
+    assert record == {"signature": "verified", "signers": [
+        {"principal": s["principal"], "fingerprint": f["fingerprint"], "signed_at": s["signed_at"]}
+        for s, f in zip(signed, summary["signers"])]}
+    assert [s["principal"] for s in record["signers"]] == ["alice@example.com", "bob@example.com"]
+    assert all(f["fingerprint"].startswith("SHA256:") for f in record["signers"])
+    assert not any(s["signature"][:40] in str(record) for s in signed)
+    unverified = check_signatures(environments(tmp_path, {"signed": "optional"}, approvers=None), "sandbox",
+                                  load_plan(str(path)))
+    assert signature_record(unverified) == {"signature": "unverified", "signers": [],
+                                            "claimed": ["alice@example.com", "bob@example.com"]}
+
+
 def test_unsigned_is_accepted_where_signatures_are_optional_and_said_so(tmp_path):
     path = write_yaml(tmp_path, base_plan())
     approve(dict(plan=str(path), plans_dir=None, approved_by="carol", expires_in_days=None, confirm=True))
     for config in ({"environments": {"sandbox": {}}}, environments(tmp_path, {"signed": "optional"})):
         summary = check_signatures(config, "sandbox", load_plan(str(path)))
         assert (summary["status"], summary["text"], summary["signers"]) == ("unsigned", "unsigned", [])
+        assert signature_record(summary) == {"signature": "unsigned", "signers": []}
 
 
 def test_two_approvers_satisfy_the_two_person_rule_of_a_destructive_plan(tmp_path):

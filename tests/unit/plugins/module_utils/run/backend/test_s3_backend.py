@@ -9,6 +9,7 @@ import time
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from moto.server import ThreadedMotoServer
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
@@ -106,6 +107,32 @@ def test_every_request_names_the_owner_and_every_object_is_encrypted(s3, tmp_pat
     assert all(params.get("ServerSideEncryption") == "AES256" for name, params in seen if name == "PutObject")
     head = s3.head_object(Bucket=BUCKET, Key="team/a/changelog.md")
     assert head["ServerSideEncryption"] == "AES256"
+
+
+def test_versioning_is_read_once_with_the_owner_and_anything_but_enabled_is_warned(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    seen = recorded(backend)
+    assert backend.versioning_warning() == (
+        "state bucket %s has no versioning: a deleted or overwritten journal cannot be restored; enable it with "
+        "aws s3api put-bucket-versioning --bucket %s --versioning-configuration '{\"Status\":\"Enabled\"}' "
+        "--expected-bucket-owner %s --region us-east-1" % (BUCKET, BUCKET, OWNER))
+    assert seen == [("GetBucketVersioning", {"Bucket": BUCKET, "ExpectedBucketOwner": OWNER})]
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    assert backend.versioning_warning().startswith("state bucket %s has versioning suspended: " % BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    assert backend.versioning_warning() is None
+    assert open_backend(str(tmp_path)).versioning_warning() is None  # local: it keeps its own journal copies
+
+
+def test_a_versioning_read_that_is_refused_is_a_warning_not_a_stop(s3, tmp_path):
+    backend = S3Backend(config(), str(tmp_path))
+    denied = {"Error": {"Code": "AccessDenied", "Message": "no s3:GetBucketVersioning"},
+              "ResponseMetadata": {"HTTPStatusCode": 403}}
+    backend.client.meta.events.register("before-call.s3.GetBucketVersioning", lambda **kw: (
+        AWSResponse("https://s3", 403, {}, None), denied))
+    warning = backend.versioning_warning()
+    assert warning.startswith("cannot tell whether state bucket %s keeps versions (" % BUCKET), warning
+    assert "AccessDenied" in warning and "cannot be restored" in warning
 
 
 def test_a_bucket_the_account_does_not_own_is_refused_before_any_object(s3, tmp_path, endpoint):

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a run leaves in the account, and what would undo it, for the report's rollback section.
+
+A person reading "Needs manual clean-up" needs the command that undoes each step still in
+effect, not the one that made it: its rollback calls as they would be sent with the values the
+journal holds, or, for a step that has none, the command whose result is removed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
+
+
+def rollback_summary(steps):
+    """The rollback section of a report from its step rows: what was undone, what failed to be."""
+    attempted = [s for s in steps if s["rollback"]]
+    if not attempted:
+        return {"status": "not_needed", "steps": [], "manual_cleanup": [], "undo": []}
+    failed = [s for s in attempted if s["rollback"]["status"] == "failed"]
+    manual, undo = [], []
+    for step in failed:
+        bad = [c for c in step["rollback"]["calls"] if c.get("status") == "failed"]
+        if not step["rollback"]["calls"]:  # a step without rollback calls (run/step_runner.py)
+            undo.append(_undo_entry(step, []))
+            manual.append(_by_hand_line(step))
+            continue
+        undo.append(_undo_entry(step, [c["cli"] for c in bad]))
+        manual.append("%s: %s" % (step["id"], step["rollback"].get("reason") or
+                                  "; ".join("%s (%s)" % (c["cli"], c.get("error")) for c in bad)))
+    planned = all(s["rollback"]["status"] == "planned" for s in attempted)
+    status = "planned" if planned else ("incomplete" if failed else "succeeded")
+    return {"status": status, "steps": [{"id": s["id"], **s["rollback"]} for s in attempted],
+            "manual_cleanup": manual, "undo": undo}
+
+
+def _undo_entry(step, calls):
+    """How to undo a step still in effect: its rollback calls as they would be sent with the values the
+    journal holds, or, for a step without any, the command whose result is to be removed by hand."""
+    entry = {"step": step["id"], "calls": calls}
+    if not calls:
+        entry["by_hand"] = step["cli"]
+    return entry
+
+
+def _outputs(step):
+    return " (outputs: %s)" % json.dumps(step["outputs"], sort_keys=True) if step["outputs"] else ""
+
+
+def _by_hand_line(step):
+    return "%s: no rollback calls: clean up by hand what `%s` made%s" % (step["id"], step["cli"], _outputs(step))
+
+
+def _cleanup_line(step, entry):
+    if not entry["calls"]:
+        return _by_hand_line(step)
+    return "%s: may have changed the account and was not rolled back; undo it with %s%s" % (
+        step["id"], " then ".join("`%s`" % c for c in entry["calls"]), _outputs(step))
+
+
+def account_facts(status, rollback, steps, events, undo_of):
+    """Correct the status with what may still exist: changed (or possibly changed) and not undone.
+
+    A rollback that was refused (no answer from AWS, a guard refusal) or failed leaves no
+    rollback events for those steps; the journal still says they may have changed something,
+    so the rollback is never "not_needed" and the run never "rolled_back" while they remain.
+    What is left is listed last step first, the order to undo it in, each with what undoes it
+    (``undo_of(step ids)`` gives the rollback commands as they would be sent now).
+    """
+    twins = [e for e in events if e["event"] == "twin_left"]
+    if status == "dry_run":
+        return status
+    # after a success what the steps made is meant to stay; only a twin is left behind
+    left_ids = set() if status == "succeeded" else set(steps_to_roll_back(run_state(events)))
+    left = [s for s in steps if s["id"] in left_ids]
+    if not left and not twins:
+        return status
+    if rollback["status"] in ("not_needed", "succeeded"):
+        rollback["status"] = "not_done" if rollback["status"] == "not_needed" else "incomplete"
+    rollback["left"] = [s["id"] for s in left]
+    # a step whose rollback failed is listed above with the calls that failed
+    pending = [s for s in reversed(left) if not (s["rollback"] and s["rollback"]["status"] == "failed")]
+    calls = undo_of([s["id"] for s in pending])
+    entries = [_undo_entry(s, calls.get(s["id"], [])) for s in pending]
+    rollback["undo"] += entries
+    rollback["manual_cleanup"] += [_cleanup_line(s, e) for s, e in zip(pending, entries)]
+    rollback["manual_cleanup"] += ["%s: a second resource made by a retried create (tagged coworker:run-id, "
+                                   "coworker:step-id=%s) was not removed: %s" % (
+                                       e["step"], e["step"], e.get("reason") or "outputs %s" % json.dumps(
+                                           e.get("outputs"), sort_keys=True)) for e in twins]
+    return "partial" if status == "rolled_back" else status
