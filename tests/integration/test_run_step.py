@@ -101,7 +101,9 @@ class Workspace:
                 "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
                 "module_defaults": {"coworker.aws.run_step": {
                     "plan": str(plan), "profile": profile, "environments_file": str(self.environments),
-                    **journal}},
+                    **journal},
+                    # the approval records who signed, as the guard checks it for the plan's class
+                    "coworker.aws.run_journal": {"environments_file": str(self.environments)}},
                 "tasks": [{"block": start + tasks, "always": [finish_task] * finish + [keep]}]}
 
     def run_dir(self, run_id: str) -> Path:
@@ -147,21 +149,36 @@ def sandbox(aws_env):
 
 # ------------------------------------------------------- example plans, step by step
 
-def s3_plan_created(snapshot, results):
+OWNERSHIP_TAGS = {"Environment": "sandbox", "Owner": "platform-team", "CostCenter": "CC-1042",
+                  "CreatedBy": "coworker.aws"}  # with Name and Application: the default required-tags rule's keys
+
+
+def plan_tags(tags: dict) -> dict:
+    """The tags the plan itself gives (the coworker: run tags left out)."""
+    return {k: v for k, v in tags.items() if not k.startswith("coworker:")}
+
+
+def s3_plan_created(snapshot, results, session=None):
     assert snapshot["s3_buckets"] == {BUCKET: {
         "versioning": "Enabled",
         "encryption": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
                         "BucketKeyEnabled": False}],
-        "tags": {"Environment": "sandbox", "Owner": "platform-team",
-                 "Plan": results["run"]["run_id"]}}}
+        "tags": dict(OWNERSHIP_TAGS, Name=BUCKET, Application="dev-logs",
+                     Plan=results["run"]["run_id"])}}
+    if session is not None:
+        assert session.client("s3").get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True}
 
 
-def vpc_plan_created(snapshot, results):
+def vpc_plan_created(snapshot, results, _session=None):
     [(vpc_id, vpc)] = snapshot["ec2_vpcs"].items()
     [(subnet_id, subnet)] = snapshot["ec2_subnets"].items()
     [(group_id, group)] = snapshot["ec2_security_groups"].items()
     assert vpc["cidr"] == "10.20.0.0/16" and vpc["tags"]["coworker:step-id"] == "create_vpc"
-    assert {k: v for k, v in vpc["tags"].items() if not k.startswith("coworker:")} == {"Name": "dev-web"}
+    assert plan_tags(vpc["tags"]) == dict(OWNERSHIP_TAGS, Name="dev-web", Application="dev-web")
+    assert plan_tags(subnet["tags"]) == dict(OWNERSHIP_TAGS, Name="dev-web-private-a", Application="dev-web")
+    assert plan_tags(group["tags"]) == dict(OWNERSHIP_TAGS, Name="dev-web-https", Application="dev-web")
     assert (subnet["vpc"], subnet["cidr"]) == (vpc_id, "10.20.1.0/24")
     assert (group["name"], group["vpc"]) == ("dev-web-https", vpc_id)
     assert [(r["FromPort"], r["ToPort"], [ip["CidrIp"] for ip in r["IpRanges"]])
@@ -175,12 +192,21 @@ def vpc_plan_created(snapshot, results):
     assert results["allow_https"]["results"][0]["call"]["params"]["GroupId"] == group_id
 
 
-def ssm_plan_created(snapshot, results):
+def ssm_plan_created(snapshot, results, session=None):
     parameters = {name: p["value"] for name, p in snapshot["ssm_parameters"].items()}
     assert parameters == {"/sandbox/app/db_host": "db.sandbox.internal",
                           "/sandbox/app/log_level": "debug"}
     assert snapshot["iam_roles"] == {"sandbox-app-config-reader": {
         "path": "/", "attached_policies": [], "inline_policies": ["read-app-config"]}}
+    if session is None:
+        return
+    ssm = session.client("ssm")
+    for name, tag in (("/sandbox/app/db_host", "app-db-host"), ("/sandbox/app/log_level", "app-log-level")):
+        tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+        assert plan_tags({t["Key"]: t["Value"] for t in tags}) == dict(OWNERSHIP_TAGS, Name=tag, Application="sandbox-app")
+    tags = session.client("iam").list_role_tags(RoleName="sandbox-app-config-reader")["Tags"]
+    assert plan_tags({t["Key"]: t["Value"] for t in tags}) == dict(
+        OWNERSHIP_TAGS, Name="sandbox-app-config-reader", Application="sandbox-app")
 
 
 @pytest.mark.parametrize("example, created", [
@@ -196,7 +222,7 @@ def test_example_plan_runs_step_by_step_then_rolls_back(workspace, sandbox, exam
     result, results = workspace.run(plan, [step_task(s) for s in steps], digest, finish=False)
 
     assert result.returncode == 0, output_of(result)
-    created(account_snapshot(sandbox), results)
+    created(account_snapshot(sandbox), results, sandbox)
     for step in steps:
         [outcome] = results[step]["results"]
         assert (outcome["id"], outcome["status"], outcome["validation"]["status"]) \
@@ -457,26 +483,44 @@ def displayed(stdout: str) -> str:
     return re.sub(r"\s*\n\s*", " ", stdout).replace("''", "'")
 
 
+def tags_option(option: str, name: str, application: str, resource_type: str | None = None) -> str:
+    """The CLI option an example's ownership tags render as (the plan's own order; no run tags)."""
+    tags = ",".join('{"Key":"%s","Value":"%s"}' % pair for pair in (
+        ("Name", name), ("Environment", "sandbox"), ("Owner", "platform-team"), ("CostCenter", "CC-1042"),
+        ("Application", application), ("CreatedBy", "coworker.aws")))
+    value = '{"ResourceType":"%s","Tags":[%s]}' % (resource_type, tags) if resource_type else tags
+    return "%s '[%s]'" % (option, value)
+
+
 CHECK_MODE_LINES = {
     "s3-dev-logs.yml": [
         f"aws s3api create-bucket --bucket {BUCKET} --region us-east-1 --profile {PROFILE}",
+        f"aws s3api put-public-access-block --bucket {BUCKET} --public-access-block-configuration "
+        f"'{{\"BlockPublicAcls\":true,\"IgnorePublicAcls\":true,\"BlockPublicPolicy\":true,"
+        f"\"RestrictPublicBuckets\":true}}' --region us-east-1 --profile {PROFILE}",
+        f"aws s3api get-public-access-block --bucket {BUCKET} --region us-east-1 --profile {PROFILE} -> planned",
         f"aws s3api put-bucket-versioning --bucket {BUCKET} --versioning-configuration "
         f"'{{\"Status\":\"Enabled\"}}' --region us-east-1 --profile {PROFILE}",
         f"aws s3api head-bucket --bucket {BUCKET} --region us-east-1 --profile {PROFILE} -> planned",
     ],
     "vpc-dev-network.yml": [
         f"aws ec2 create-subnet --vpc-id '<create_vpc.vpc_id>' --cidr-block 10.20.1.0/24 "
-        f"--availability-zone us-east-1a --region us-east-1 --profile {PROFILE}",
+        f"--availability-zone us-east-1a "
+        f"{tags_option('--tag-specifications', 'dev-web-private-a', 'dev-web', 'subnet')} "
+        f"--region us-east-1 --profile {PROFILE}",
         f"aws ec2 create-security-group --group-name dev-web-https --description "
-        f"'HTTPS from the VPC' --vpc-id '<create_vpc.vpc_id>' --region us-east-1 --profile {PROFILE}",
+        f"'HTTPS from the VPC' --vpc-id '<create_vpc.vpc_id>' "
+        f"{tags_option('--tag-specifications', 'dev-web-https', 'dev-web', 'security-group')} "
+        f"--region us-east-1 --profile {PROFILE}",
         f"aws ec2 describe-security-groups --group-ids '<create_security_group.group_id>' "
         f"--region us-east-1 --profile {PROFILE} -> planned",
     ],
     "ssm-iam-app-config.yml": [
         f"aws ssm put-parameter --name /sandbox/app/db_host --value '<redacted: sensitive>' "
-        f"--type String --no-overwrite --region us-east-1 --profile {PROFILE}",
+        f"--type String --no-overwrite {tags_option('--tags', 'app-db-host', 'sandbox-app')} "
+        f"--region us-east-1 --profile {PROFILE}",
         f"aws ssm put-parameter --name /sandbox/app/log_level --value '<redacted: sensitive>' --type String "
-        f"--no-overwrite --region us-east-1 --profile {PROFILE}",
+        f"--no-overwrite {tags_option('--tags', 'app-log-level', 'sandbox-app')} --region us-east-1 --profile {PROFILE}",
         f"aws iam get-role --role-name sandbox-app-config-reader --region us-east-1 "
         f"--profile {PROFILE} -> planned",
     ],
@@ -500,6 +544,10 @@ def test_check_mode_changes_nothing_and_shows_the_commands(workspace, sandbox, m
     shown = displayed(result.stdout)
     for line in CHECK_MODE_LINES[example]:
         assert line in shown, line
+    # our own example passes our own default guardrails: "Loading plan" lists no WARN, only passes
+    loading = shown[shown.index("LOADING PLAN"):shown.index("Digest:")]
+    assert "Policies: 5 rules passed" in re.sub(" +", " ", loading), loading
+    assert "WARN required-tags" not in shown and "WARN s3-" not in shown
     [run_dir] = (workspace.state / "runs").iterdir()
     report = json.loads((run_dir / "report.json").read_text())
     assert (report["status"], report["dry_run"]) == ("dry_run", True)

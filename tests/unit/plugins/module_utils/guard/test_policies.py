@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 
@@ -11,10 +12,12 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import (
-    evaluate, in_window, refuse_failures, verdict_lines)
+    evaluate, in_window, plan_policies, refuse_failures, verdict_lines)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import load_guardrails
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import load_yaml
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
-from plan_samples import base_plan
+from plan_samples import EXAMPLES, REPO, base_plan
 
 TAGS = [{"Key": k, "Value": "x"} for k in ("Name", "Environment", "Owner", "CostCenter", "Application", "CreatedBy")]
 SG = "sg-0123456789abcdef0"
@@ -235,3 +238,39 @@ def test_a_rule_that_does_not_depend_on_the_unknown_value_fails_before_the_promp
                            ("ssh", "ec2:AuthorizeSecurityGroupIngress", {"GroupId": SG, "IpPermissions": [
                                perm("${sg.group_id}")]}))
     assert verdicts(unknown_cidr)["no-open-ingress"]["status"] == "unknown"
+
+
+# ------------------------------------------------------- our own examples pass our own defaults
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_plan_passes_the_default_rules_without_a_warning(path):
+    plan = load_plan(str(path))["plan"]
+    for result in (verdicts(plan), {v["rule"]: v for v in plan_policies(
+            str(REPO / "examples" / "environments.yml"), plan)["verdicts"]}):
+        assert {rule: v["status"] for rule, v in result.items() if v["status"] != "pass"} == {}
+        assert set(result) >= {"required-tags", "s3-bucket-encryption", "s3-public-access-block"}
+
+
+def _demo_without(change):
+    document = load_yaml((REPO / "examples" / "plans" / "s3-dev-logs.yml").read_text())
+    document = copy.deepcopy(document)
+    del document["approval"]
+    change({s["id"]: s for phase in document["phases"] for s in phase["steps"]}, document)
+    return validate_document(document, "s3-dev-logs.yml", 1000)
+
+
+def test_the_demo_passes_only_because_of_its_tags_and_its_public_access_block():
+    def drop_cost_center(steps, _doc):
+        tag_set = steps["tag_bucket"]["params"]["Tagging"]["TagSet"]
+        tag_set[:] = [t for t in tag_set if t["Key"] != "CostCenter"]
+
+    def drop_block(_steps, doc):
+        doc["phases"][0]["steps"] = [s for s in doc["phases"][0]["steps"] if s["id"] != "block_public_access"]
+
+    def weaken_block(steps, _doc):
+        steps["block_public_access"]["params"]["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] = False
+
+    untagged = verdicts(_demo_without(drop_cost_center))["required-tags"]
+    assert (untagged["status"], untagged["steps"]) == ("warn", [{"step": "create_bucket", "detail": "missing CostCenter"}])
+    for change in (drop_block, weaken_block):
+        assert verdicts(_demo_without(change))["s3-public-access-block"]["status"] == "warn"
