@@ -112,10 +112,12 @@ def test_a_step_without_rollback_calls_is_left_to_clean_up_by_hand_with_its_own_
     rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}")
     assert rolled.returncode == 2, output_of(rolled)  # a rollback that leaves manual clean-up
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/c": "keep"}
-    # on screen the rollback says the same, with the command as the rollback pass can tell it
-    shown = unwrapped(output_of(rolled))
-    assert "ROLLBACK put_a: no_rollback' - 'put_a: no rollback calls: clean up by hand what `aws ssm put-parameter " \
-        "--name /wf/a " in shown
+    # on screen the rollback says the same as the report: the command as it was sent, run tags included
+    assert "coworker:run-id" in put_a_cli and run_id in put_a_cli
+    shown = unwrapped(output_of(rolled)).replace("''", "'")  # Ansible's YAML output doubles single quotes
+    assert f"ROLLBACK put_a: no_rollback' - 'put_a: no rollback calls: clean up by hand what `{put_a_cli}` made" \
+        in shown
+    assert f"(no rollback calls: needs manual clean-up) {put_a_cli}" in shown  # the rollback plan
     after = workflow.report(run_id)
     assert after["status"] == "partial"
     assert after["rollback"]["undo"] == [{"step": "put_a", "calls": [], "by_hand": put_a_cli}]

@@ -259,7 +259,7 @@ def new_run_id(plan_id):
 def run_state(events):
     """Fold a journal into what a run knows: approval, outputs, step outcomes.
 
-    ``steps`` maps a step id to ``{status, outputs, changed}`` where status is
+    ``steps`` maps a step id to ``{status, outputs, changed[, cli]}`` (``cli``: the call as last sent) where status is
     the latest of ``started`` (sent, outcome unknown), ``succeeded``,
     ``failed``, ``skipped``, ``planned``, ``rolled_back`` or ``rollback_failed``.
     """
@@ -287,6 +287,8 @@ def run_state(events):
                 entry["status"] = _STEP_STATUS[kind]
             if event.get("outputs"):
                 entry["outputs"] = event["outputs"]
+            if kind == "call_started" and event.get("cli"):
+                entry["cli"] = event["cli"]  # the call as sent: with the run tags and tokens the plan does not show
             if kind in ("call_started", "call_succeeded") and event.get("mutating"):
                 entry["changed"] = True  # sent: it may have changed something
             elif kind == "call_failed" and event.get("mutating"):

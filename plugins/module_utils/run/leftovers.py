@@ -45,19 +45,27 @@ def _undo_entry(step, calls):
     return entry
 
 
-def _outputs(step):
-    return " (outputs: %s)" % json.dumps(step["outputs"], sort_keys=True) if step["outputs"] else ""
+def _outputs(outputs):
+    return " (outputs: %s)" % json.dumps(outputs, sort_keys=True) if outputs else ""
+
+
+def by_hand_line(step_id, cli, outputs=None):
+    """The clean-up line of a step without rollback calls: the command as it was sent, and what it returned.
+
+    The rollback pass prints it and the report lists it: both from the journal, so they say the same.
+    """
+    return "%s: no rollback calls: clean up by hand what `%s` made%s" % (step_id, cli, _outputs(outputs))
 
 
 def _by_hand_line(step):
-    return "%s: no rollback calls: clean up by hand what `%s` made%s" % (step["id"], step["cli"], _outputs(step))
+    return by_hand_line(step["id"], step["cli"], step["outputs"])
 
 
 def _cleanup_line(step, entry):
     if not entry["calls"]:
         return _by_hand_line(step)
     return "%s: may have changed the account and was not rolled back; undo it with %s%s" % (
-        step["id"], " then ".join("`%s`" % c for c in entry["calls"]), _outputs(step))
+        step["id"], " then ".join("`%s`" % c for c in entry["calls"]), _outputs(step["outputs"]))
 
 
 def account_facts(status, rollback, steps, events, undo_of):

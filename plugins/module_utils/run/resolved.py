@@ -27,10 +27,14 @@ def _line(call, context, profile):
 
 
 def resolved_lines(plan, run_id, state, profile=None):
-    """{step id: {cli, validate: [cli], rollback: [cli]}} for every step, as the run can tell them now."""
+    """{step id: {cli, sent, validate: [cli], rollback: [cli]}} for every step, as the run can tell them now.
+
+    ``sent`` is the step's call as the journal says it was sent (with run tags and tokens), None if never sent.
+    """
     context = run_context(plan, run_id, state)
     profile = profile or plan["target"].get("profile")
     return {step["id"]: {"cli": _line(step["call"], context, profile),
+                         "sent": (state["steps"].get(step["id"]) or {}).get("cli"),
                          "validate": [_line(v, context, profile) for v in step["validate"]],
                          "rollback": [_line(r, context, profile) for r in step["rollback"]]}
             for step in plan["steps"]}

@@ -32,6 +32,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import P
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
 
@@ -361,8 +362,11 @@ class StepRunner(PerimeterCalls, LostAnswers):
         record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
         if not step["rollback"]:
             record["status"] = "no_rollback"
-            forward = self._cli(step["call"], resolve(step["call"]["params"], self.context, placeholder=True))
-            record["manual"] = "%s: no rollback calls: clean up by hand what `%s` made" % (step["id"], forward)
+            earlier = self.previous.get(step["id"]) or {}
+            # as the journal says it was sent (run tags, tokens), as the report lists it; else as it would be
+            forward = earlier.get("cli") or self._cli(
+                step["call"], resolve(step["call"]["params"], self.context, placeholder=True))
+            record["manual"] = by_hand_line(step["id"], forward, earlier.get("outputs"))
             self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
             return record
         for call in step["rollback"]:

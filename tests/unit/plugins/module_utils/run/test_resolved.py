@@ -50,3 +50,12 @@ def test_resume_line_says_where_the_run_goes_on_and_what_is_done():
     assert resume_line("R1", steps, []) == "Resuming run R1 at step 1 of 7 (s1); no step done yet"
     assert resume_line("R1", steps, [s["id"] for s in steps]) == (
         "Resuming run R1: all 7 steps are done; nothing is left to run")
+
+
+def test_sent_is_the_call_as_the_journal_says_it_was_sent_with_its_run_tags():
+    assert resolved_lines(plan(), "R1", run_state([]))["create_table"]["sent"] is None  # never sent
+    sent = "aws dynamodb create-table --table-name t --tags Key=coworker:run-id,Value=R1 --region us-east-1"
+    events = [{"event": "call_started", "step": "create_table", "cli": sent, "mutating": True}]
+    lines = resolved_lines(plan(), "R1", run_state(events))
+    assert lines["create_table"]["sent"] == sent and lines["create_table"]["cli"] != sent
+    assert lines["tag_table"]["sent"] is None
