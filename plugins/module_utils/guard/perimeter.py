@@ -24,8 +24,8 @@ resolved request names, walking it with the operation's botocore input shape:
 * the request is at most ``max_request_bytes`` long as JSON.
 
 Principals of other accounts inside a policy document grant access to a
-resource of the target; they are allowed, and ``cross_account_grants`` lists
-them so a person sees them at approval.
+resource of the target; they are allowed, and ``grants.py`` lists them so a
+person sees them at approval. ``request_walk.py`` walks a request by its model.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws import access_lev
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     DEFAULT_MAX_REQUEST_BYTES, region_allowed)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import policy_document
+from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import ARN_RE, known_now, step_calls, walk
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
-ARN_RE = re.compile(r"^arn:(aws[a-z-]*):([a-z0-9-]*):([a-z0-9-]*):([^:]*):(.*)$", re.S)
 ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
 REGION_VALUE_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 # member names that say "this is an account" (matched case-insensitively on the model's own names)
@@ -140,30 +141,6 @@ def check_request(perimeter, service, operation, params, where, buckets=True):
         return
     for path, name, value, parent in walk(params, shape):
         _check_string(perimeter, service, operation, path, name, value, parent, where, buckets)
-
-
-def walk(value, shape, path="", name=None, parent=None):
-    """Yield ``(path, member name, string, parent shape name)`` for every string in the request."""
-    if isinstance(value, str):
-        yield path, name, value, parent
-        return
-    kind = shape.type_name if shape is not None else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if kind == "structure":
-                member = shape.members.get(key)
-                yield from walk(item, member, _join(path, key), key, shape.name)
-            else:  # a map (or no model): keys are data, the values keep the map's name
-                sub = shape.value if kind == "map" else None
-                yield from walk(item, sub, _join(path, key), name, parent)
-    elif isinstance(value, list):
-        sub = shape.member if kind == "list" else None
-        for index, item in enumerate(value):
-            yield from walk(item, sub, "%s[%d]" % (path, index), name, parent)
-
-
-def _join(path, key):
-    return "%s.%s" % (path, key) if path else str(key)
 
 
 def _check_string(perimeter, service, operation, path, name, value, parent, where, buckets):
@@ -303,113 +280,12 @@ def check_bucket(perimeter, bucket, path, where):
                                          "in its ListBuckets)" % (bucket, perimeter.account))), bucket, planned)
 
 
-# -- policy documents -------------------------------------------------------
-def policy_document(value):
-    """The parsed policy if ``value`` is a JSON IAM policy (has ``Statement``), else None."""
-    text = value.lstrip()
-    if not text.startswith("{") or "Statement" not in text:
-        return None
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return None
-    return doc if isinstance(doc, dict) and "Statement" in doc else None
-
-
-def _principals(statement):
-    principal = statement.get("Principal") if isinstance(statement, dict) else None
-    if principal == "*":
-        yield "*"
-    elif isinstance(principal, dict):
-        for kind, values in principal.items():
-            for item in values if isinstance(values, list) else [values]:
-                if kind == "AWS" and isinstance(item, str):
-                    yield item
-
-
-def _principal_account(principal):
-    if principal == "*":
-        return "*"
-    arn = ARN_RE.match(principal)
-    return arn.group(4) if arn else principal
-
-
-def cross_account_grants(account, service, operation, params):
-    """Principals outside ``account`` named in the request's policy documents, for the approval."""
-    shape = service_model.operation_model(service, operation).input_shape
-    grants = []
-    if shape is None:
-        return grants
-    for path, _name, value, _parent in walk(params, shape):
-        doc = policy_document(value)
-        statements = doc.get("Statement") if doc else None
-        for statement in statements if isinstance(statements, list) else [statements] if statements else []:
-            for principal in _principals(statement):
-                if _principal_account(principal) != account:
-                    grants.append({"field": path, "principal": principal,
-                                   "effect": statement.get("Effect", "?")})
-    return grants
-
-
 # -- whole plans (before any AWS call) --------------------------------------
-def step_calls(step):
-    """``(label, service, operation, params)`` of every call a step may make."""
-    call = step["call"]
-    yield "", call["service"], call["operation"], call["params"]
-    for key in ("validate", "rollback"):
-        for index, item in enumerate(step[key]):
-            yield "%s[%d]" % (key, index), item["service"], item["operation"], item["params"]
-
-
-def _known_now(target):
-    return {"target": {"account_id": target["account_id"], "region": target["region"]}, "run": {"id": "<run.id>"}}
-
-
 def check_plan(perimeter, plan):
     """The perimeter over every call of the plan as written (later outputs unknown): before any AWS call."""
-    context = _known_now(plan["target"])
+    context = known_now(plan["target"])
     for step in plan["steps"]:
         for label, service, operation, params in step_calls(step):
             where = "step %s%s" % (step["id"], " " + label if label else "")
             check_request(perimeter, service, operation, resolve(params, context, placeholder=True), where,
                           buckets=False)
-
-
-def _mentions(value, needle):
-    if isinstance(value, str):
-        return needle in value
-    if isinstance(value, dict):
-        return any(_mentions(item, needle) for item in value.values())
-    if isinstance(value, list):
-        return any(_mentions(item, needle) for item in value)
-    return False
-
-
-def plan_grants(plan):
-    """Cross-account grants of every step, as the approval shows them: ``[{step, field, principal, effect}]``."""
-    context = _known_now(plan["target"])
-    grants = []
-    for step in plan["steps"]:
-        for label, service, operation, params in step_calls(step):
-            if not _mentions(params, "Statement"):
-                continue  # most calls carry no policy: skip resolving them (plan loading stays fast)
-            for grant in cross_account_grants(plan["target"]["account_id"], service, operation,
-                                              resolve(params, context, placeholder=True)):
-                grant["step"] = step["id"]
-                grant["field"] = "%s.params.%s" % (label, grant["field"]) if label else "params." + grant["field"]
-                grants.append(grant)
-    return grants
-
-
-def approval_notes(account, radius):
-    """Lines for the person who approves: who else the plan lets in, which steps change permissions."""
-    lines = []
-    grants = radius.get("cross_account_grants") or []
-    if grants:
-        lines.append("Cross-account grants (principals outside account %s that the policies of this plan let in):"
-                     % account)
-        lines.extend("  - step %s, %s: %s %s" % (g["step"], g["field"], g["effect"], g["principal"]) for g in grants)
-    if radius.get("permissions_steps"):
-        lines.append("Steps that change permissions (a checkpoint comes before each): %s"
-                     % ", ".join(radius["permissions_steps"]))
-    return lines
