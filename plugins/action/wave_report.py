@@ -22,6 +22,7 @@ ARGUMENT_SPEC = with_group_args(dict(
     sha256=dict(type="str"),
     all_or_nothing=dict(type="bool", default=False),
     write=dict(type="bool", default=True),
+    targets=dict(type="list", elements="str"),
 ))
 
 
@@ -60,7 +61,7 @@ class ActionModule(ControllerAction):
                 raise ValueError("report_name is required for a %s pass that has begun" % args["purpose"])
             report = wave_report(backend, args["wave_id"], loaded, write=args["write"] or args["begin"],
                                  report_name=name, purpose=args["purpose"], all_or_nothing=args["all_or_nothing"],
-                                 plan_copy_key=copy_key)
+                                 plan_copy_key=copy_key, selected=args["targets"])
             if args["begin"] and report["plan_copy_key"]:  # later tasks and passes read the wave's copy
                 loaded["path"] = plan_copy_path(backend, args["wave_id"], report)
         except ValueError as exc:
