@@ -4,6 +4,14 @@
 
 from __future__ import annotations
 
+import os
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import (
+    approval_environments, check_approval_rules, load_plan)
+
 DOCUMENTATION = r"""
 ---
 name: plan_targets
@@ -57,17 +65,10 @@ plugin: coworker.aws.plan_targets
 plan: baseline.yml          # relative to this file
 
 # ansible-inventory -i plans/baseline.coworker_targets.yml --graph
+# One slice by hand (AWX job slicing gives each slice job its own share of the hosts):
 # ansible-playbook playbooks/execute_targets.yml -i plans/baseline.coworker_targets.yml \
-#     --limit 'localhost,300000000001-*' -e approve=<digest>
+#     --limit '300000000001-*' -e approve=<digest>
 """
-
-import os
-
-from ansible.errors import AnsibleParserError
-from ansible.plugins.inventory import BaseInventoryPlugin
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import (
-    approval_environments, check_approval_rules, load_plan)
 
 GROUP = "coworker_wave_targets"
 SUFFIXES = (".coworker_targets.yml", ".coworker_targets.yaml")
