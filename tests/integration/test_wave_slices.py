@@ -115,6 +115,13 @@ def test_an_inventory_host_that_is_not_a_target_of_the_plan_is_refused(aws_env, 
     assert result.returncode == 2, output_of(result)
     assert "the inventory selects %s, not a target of plan wave-baseline" % stray in output_of(result)
     assert call_keys(calls) == [] and not (tmp_path / "state").exists()  # refused before any AWS call
+    # an inventory of targets of which this run selects none is not "every target of the plan"
+    static.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {"ansible_connection": "local"}}},
+                                      "coworker_wave_targets": {"hosts": {FOUR[0]: {}, FOUR[1]: {}}}}))
+    none = slice_run(aws_env, tmp_path, EXECUTE, "-i", static, "--limit", "localhost", "-e", "plan=%s" % plan,
+                     "-e", "approve=%s" % digest)
+    assert none.returncode == 2 and "this run selects none of them" in output_of(none), output_of(none)
+    assert not (tmp_path / "state").exists()
 
 
 def test_the_inventory_of_a_tampered_plan_fails_naming_the_files_and_the_playbook_refuses(aws_env, clean_moto, tmp_path):
