@@ -4,14 +4,6 @@
 
 from __future__ import annotations
 
-import os
-
-from ansible.errors import AnsibleParserError
-from ansible.plugins.inventory import BaseInventoryPlugin
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import (
-    approval_environments, check_approval_rules, load_plan)
-
 DOCUMENTATION = r"""
 ---
 name: plan_targets
@@ -69,6 +61,15 @@ plan: baseline.yml          # relative to this file
 # ansible-playbook playbooks/execute_targets.yml -i plans/baseline.coworker_targets.yml \
 #     --limit '300000000001-*' -e approve=<digest>
 """
+
+# imports follow the documentation, as ansible-test validate-modules requires of every plugin
+import os  # noqa: E402
+
+from ansible.errors import AnsibleParserError  # noqa: E402
+from ansible.plugins.inventory import BaseInventoryPlugin  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError  # noqa: E402
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import (  # noqa: E402
+    approval_environments, check_approval_rules, load_plan)
 
 GROUP = "coworker_wave_targets"
 SUFFIXES = (".coworker_targets.yml", ".coworker_targets.yaml")
