@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import (
-    FIRST, PURPOSES, begin_pass, plan_copy_path, read_pass, store_plan, wave_report)
+    FIRST, PURPOSES, begin_pass, plan_copy_path, read_pass, store_plan, wave_report, wave_targets)
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed, plan_reference
 
@@ -22,6 +22,7 @@ ARGUMENT_SPEC = with_group_args(dict(
     sha256=dict(type="str"),
     all_or_nothing=dict(type="bool", default=False),
     write=dict(type="bool", default=True),
+    targets=dict(type="list", elements="str"),
 ))
 
 
@@ -55,12 +56,13 @@ class ActionModule(ControllerAction):
             if args["begin"]:
                 name = begin_pass(backend, args["wave_id"], args["purpose"])
                 if name == FIRST:  # a new wave keeps the bytes shown and approved; every target runs from them
+                    wave_targets(loaded, None, args["targets"])  # a bad selection is refused before anything is kept
                     copy_key = store_plan(backend, args["wave_id"], loaded["path"], args["sha256"] or loaded["sha256"])
             elif args["purpose"] != "run" and not args["report_name"]:
                 raise ValueError("report_name is required for a %s pass that has begun" % args["purpose"])
             report = wave_report(backend, args["wave_id"], loaded, write=args["write"] or args["begin"],
                                  report_name=name, purpose=args["purpose"], all_or_nothing=args["all_or_nothing"],
-                                 plan_copy_key=copy_key)
+                                 plan_copy_key=copy_key, selected=args["targets"])
             if args["begin"] and report["plan_copy_key"]:  # later tasks and passes read the wave's copy
                 loaded["path"] = plan_copy_path(backend, args["wave_id"], report)
         except ValueError as exc:

@@ -64,6 +64,15 @@ options:
     description: Record in the report that the targets already done are rolled back when one fails.
     type: bool
     default: false
+  targets:
+    description:
+      - The keys of the targets that make up the wave, when it runs only some of its plan's targets (the hosts of
+        an inventory of the plan's targets, see P(coworker.aws.plan_targets#inventory), after C(--limit) or an AWX
+        slice). Keys that are not targets of the plan are refused.
+      - A new wave records them in its first report; every later call and pass covers exactly those targets, and
+        one that gives a different list is refused. Without it, a new wave is every target of the plan.
+    type: list
+    elements: str
   write:
     description: Write the report files (V(false) only counts, for example to decide whether to start more targets).
     type: bool

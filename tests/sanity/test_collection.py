@@ -39,6 +39,12 @@ def test_ansible_doc_renders(module):
     assert "OPTIONS" in result.stdout and "ERROR" not in result.stderr
 
 
+def test_inventory_plugin_doc_renders():
+    result = _run(str(BIN / "ansible-doc"), "-t", "inventory", "coworker.aws.plan_targets")
+    assert result.returncode == 0, result.stderr
+    assert "coworker_wave_targets" in result.stdout and "OPTIONS" in result.stdout and "ERROR" not in result.stderr
+
+
 def test_role_argument_spec_documented():
     result = _run(str(BIN / "ansible-doc"), "-t", "role", "coworker.aws.execute_nonprod")
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,11 @@ Each target of a ``targets:`` plan runs as its own run, ``<wave id>-<target key>
 the progress line ``targets: 12 done, 0 running, 0 failed, 0 waiting``. A target
 without a journal never started (the wave stopped before it).
 
+A wave may run only some of its plan's targets (an inventory of plan targets sliced by AWX, or
+``--limit``): its first report records the wave's own ``targets`` (keys), and every later report,
+resume and rollback of that wave covers exactly those; a target of the plan outside the wave is
+not a row of it. A later pass that names a different selection is refused.
+
 A wave is a pass too: its resume or rollback writes ``report-resume-N`` or
 ``report-rollback-N`` beside the wave's first report, never over it, and records each
 target's number of run passes when it began, so that only failures of this pass count
@@ -131,6 +136,9 @@ def render_markdown(report):
     lines = ["# Wave %s: %s" % (report["wave_id"], title), "",
              "- Plan: %s (%s), digest %s" % (printable(report["plan_id"]), printable(report["plan_path"]), report["sha256"]),
              "- %s" % report["rollup"]["progress"]]
+    if len(report["rows"]) < report.get("plan_targets", 0):
+        lines.append("- This wave runs %d of the plan's %d targets (a slice of an inventory of its targets); the others "
+                     "are not part of it" % (len(report["rows"]), report["plan_targets"]))
     if report.get("all_or_nothing"):
         lines.append("- All or nothing: when a target failed, the targets already done were rolled back too")
     lines += ["", "| # | target | environment | status | steps | run | passes | note |", "|---|---|---|---|---|---|---|---|"]
@@ -142,6 +150,30 @@ def render_markdown(report):
     lines += ["", "Each target's own report: runs/<run>/report.md in the state backend (and a "
               "report-resume-N or report-rollback-N for each later pass of that run)."]
     return "\n".join(lines) + "\n"
+
+
+def wave_targets(loaded, first, selected):
+    """The plan's targets that make up the wave: those its first report recorded (every target of the plan for a
+    wave recorded before waves could be sliced), or for a new wave ``selected`` (keys; None means all).
+
+    Keys that are not targets of the plan, or a selection that is not the recorded wave, are refused."""
+    targets = loaded["plan"]["targets"]
+    keys = [t["key"] for t in targets]
+    recorded = first.get("targets") if first else None
+    if selected is not None:
+        unknown = [k for k in selected if k not in keys]
+        if unknown:
+            raise ValueError("refused, nothing was changed: %s %s not a target of plan %s (%s); its targets: %s"
+                             % (", ".join(printable(k) for k in unknown), "is" if len(unknown) == 1 else "are",
+                                printable(loaded["plan"]["id"]), loaded["path"], ", ".join(keys)))
+        if not selected:
+            raise ValueError("refused, nothing was changed: no target of plan %s is selected" % printable(loaded["plan"]["id"]))
+        if first and set(selected) != set(recorded if recorded is not None else keys):
+            raise ValueError("refused, nothing was changed: this wave ran %s, but the inventory selects %s; a wave "
+                             "keeps its targets (select the same hosts, or run without the plan_targets inventory)"
+                             % (", ".join(recorded if recorded is not None else keys), ", ".join(selected)))
+    chosen = set(recorded if recorded is not None else selected if selected is not None else keys)
+    return [t for t in targets if t["key"] in chosen]
 
 
 def wave_folder(wave_id):
@@ -199,14 +231,16 @@ def plan_copy_path(backend, wave_id, first):
 
 
 def wave_report(backend, wave_id, loaded, write=True, report_name=FIRST, purpose="run", all_or_nothing=False,
-                plan_copy_key=None):
-    """Build (and write, through ``backend``) the report of one pass of the wave from its targets' runs."""
+                plan_copy_key=None, selected=None):
+    """Build (and write, through ``backend``) the report of one pass of the wave from its targets' runs
+    (the wave's own targets, see ``wave_targets``)."""
     folder = wave_folder(wave_id)
     if not PASS_NAME_RE.match(report_name or ""):
         raise ValueError("invalid report name %r (report, report-resume-N or report-rollback-N)" % (report_name,))
-    rows = [_row(backend, wave_id, target) for target in loaded["plan"]["targets"]]
     earlier = read_pass(backend, wave_id, report_name) or {}
     first = earlier if report_name == FIRST else read_pass(backend, wave_id) or {}
+    targets = wave_targets(loaded, first, selected)
+    rows = [_row(backend, wave_id, target) for target in targets]
     plan_copy_key = plan_copy_key or first.get("plan_copy_key")
     baseline = earlier.get("baseline") or {r["target"]: len(r["history"]) for r in rows}
     all_or_nothing = bool(all_or_nothing or earlier.get("all_or_nothing"))
@@ -215,7 +249,8 @@ def wave_report(backend, wave_id, loaded, write=True, report_name=FIRST, purpose
         row["next"] = next_action(row, purpose)
     report = {"wave_id": wave_id, "report_name": report_name, "purpose": purpose, "plan_id": loaded["plan"]["id"],
               "plan_path": first.get("plan_path") or loaded["path"], "plan_copy_key": plan_copy_key,
-              "sha256": loaded["sha256"], "rows": rows, "baseline": baseline,
+              "sha256": loaded["sha256"], "targets": [t["key"] for t in targets],
+              "plan_targets": len(loaded["plan"]["targets"]), "rows": rows, "baseline": baseline,
               "all_or_nothing": all_or_nothing, "rollup": rollup(rows, baseline, purpose)}
     if write:
         backend.put(folder + report_name + ".json", json.dumps(report, indent=2, sort_keys=True).encode("utf-8"))

@@ -200,3 +200,40 @@ def test_a_wave_keeps_the_approved_bytes_once_and_refuses_another_digest_or_no_c
     later = wave_report(backend, "w1", {**LOADED, "path": "/elsewhere.yml"}, report_name="report-resume-1",
                         purpose="resume")
     assert later["plan_copy_key"] == key and later["plan_path"] == path  # shown as the wave's first pass had it
+
+
+def test_a_slice_records_its_targets_and_every_later_pass_covers_exactly_those(tmp_path):
+    state = LocalBackend(str(tmp_path))
+    first = wave_report(state, "w1", LOADED, report_name=begin_pass(state, "w1", "run"), selected=[KEYS[2], KEYS[0]])
+    assert first["targets"] == [KEYS[0], KEYS[2]]  # in the plan's order, whatever the inventory's
+    assert [r["target"] for r in first["rows"]] == [KEYS[0], KEYS[2]] and first["rollup"]["waiting"] == 2
+    assert "This wave runs 2 of the plan's 3 targets" in (tmp_path / "waves" / "w1" / "report.md").read_text()
+    # later calls name no selection: the recorded one holds (KEYS[1] is not "not_started" in this wave)
+    name = begin_pass(state, "w1", "rollback")
+    later = wave_report(state, "w1", LOADED, report_name=name, purpose="rollback")
+    assert [r["target"] for r in later["rows"]] == [KEYS[0], KEYS[2]]
+    assert wave_report(state, "w1", LOADED, write=False, selected=[KEYS[0], KEYS[2]])["targets"] == [KEYS[0], KEYS[2]]
+    for other in ([KEYS[0]], KEYS, [KEYS[1]]):  # a resume or rollback may not change the wave's targets
+        with pytest.raises(ValueError, match="this wave ran .* but the inventory selects"):
+            wave_report(state, "w1", LOADED, report_name=name, purpose="rollback", selected=other)
+
+
+def test_a_selection_with_keys_not_in_the_plan_or_none_is_refused_and_nothing_is_written(tmp_path):
+    state = LocalBackend(str(tmp_path))
+    with pytest.raises(ValueError, match="300000000009-us-east-1 is not a target of plan wave-baseline"):
+        wave_report(state, "w1", LOADED, selected=[KEYS[0], "300000000009-us-east-1"])
+    with pytest.raises(ValueError, match="no target of plan wave-baseline is selected"):
+        wave_report(state, "w1", LOADED, selected=[])
+    assert not (tmp_path / "waves").exists()
+
+
+def test_a_wave_recorded_without_its_targets_is_every_target_of_the_plan(tmp_path):
+    state = LocalBackend(str(tmp_path))
+    wave_report(state, "w1", LOADED)
+    path = tmp_path / "waves" / "w1" / "report.json"
+    older = json.loads(path.read_text())
+    del older["targets"]  # as written before waves could be sliced
+    path.write_text(json.dumps(older))
+    assert [r["target"] for r in wave_report(state, "w1", LOADED, write=False)["rows"]] == KEYS
+    with pytest.raises(ValueError, match="this wave ran"):
+        wave_report(state, "w1", LOADED, write=False, selected=KEYS[:2])
