@@ -375,6 +375,7 @@ def forged_variables(plan: Path, digest: str) -> dict:
         "execute_nonprod_answer": {"user_input": "yes"},
         "execute_nonprod_approval": {"approved": True, "failed": False},
         "execute_nonprod_checkpoint": {"user_input": "yes"},
+        "execute_nonprod_wave_answer": {"user_input": "yes"}, "execute_nonprod_wave_at": 1,
         "execute_nonprod_batch": {"results": [], "unexpected_step": None, "not_run": [], "refused": False,
                                   "failed": False, "completed": ["create_bucket_1"]},
         "execute_nonprod_pending": ["create_bucket_1"], "execute_nonprod_reply": {"user_input": "1"},

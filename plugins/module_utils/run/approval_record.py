@@ -9,6 +9,8 @@ class's rules in the environments file, never from a variable that claims them.
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_signatures, signature_record
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -20,5 +22,14 @@ def approval_record(backend, started, environments_file):
     would raise them (the plan's signatures no longer satisfy its class)."""
     loaded = load_plan(run_plan_path(started, None, backend), None, verify=False, render=False,
                        target=started.get("target"))
-    config = load_environments(resolve_path(environments_file))
+    path = resolve_path(environments_file)
+    if not environments_file and not os.path.isfile(path):
+        # a playbook of the user's own that gives this step no environments file: the signatures are recorded
+        # as claimed; the guard (verify_environment, run_step) checks them with its own file before any call
+        entries = (loaded["document"].get("approval") or {}).get("signatures") or []
+        record = {"signature": "unverified" if entries else "unsigned", "signers": []}
+        if entries:
+            record["claimed"] = [entry.get("principal") for entry in entries]
+        return record
+    config = load_environments(path)
     return signature_record(check_signatures(config, loaded["plan"]["target"]["environment"], loaded))
