@@ -7,7 +7,7 @@ complete, every step validated, and is then rolled back). A call in flight at th
 Ctrl-C, a second process on the same run, and resume/rollback with an edited plan,
 another account or production are tested deterministically.
 
-COWORKER_CRASH_TRIALS sets the number of random trials (default 4), COWORKER_CRASH_SEED
+COWORKER_CRASH_TRIALS sets the number of random trials (default 2), COWORKER_CRASH_SEED
 the seed (default: today's UTC date as YYYYMMDD, so that pytest-xdist workers agree).
 Each trial prints a "CRASH-TRIAL" line (see it with -s): seed, kill moment, the journal's
 last event before the kill, the phase that was running, the recovery. To replay a trial
@@ -41,7 +41,7 @@ from moto_harness import (
 
 pytestmark = pytest.mark.integration
 
-TRIALS = int(os.environ.get("COWORKER_CRASH_TRIALS") or 4)
+TRIALS = int(os.environ.get("COWORKER_CRASH_TRIALS") or 2)
 SEED = int(os.environ.get("COWORKER_CRASH_SEED") or time.strftime("%Y%m%d", time.gmtime()))
 
 ACCOUNT = "271828182845"        # sandbox: the plan's target

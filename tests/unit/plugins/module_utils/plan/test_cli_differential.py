@@ -37,7 +37,7 @@ def _python(*args, cwd=None):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("differential") / "report.json"
-    _python(str(BENCHMARKS / "cli_differential.py"), "--json", str(out), *([] if FULL else ["--sample", "400"]))
+    _python(str(BENCHMARKS / "cli_differential.py"), "--json", str(out), *([] if FULL else ["--sample", "250"]))
     return json.loads(out.read_text())
 
 
