@@ -70,9 +70,16 @@ def _pid_gone(holder):
                 and not _pid_alive(holder["pid"]))
 
 
+def _alive_here(holder):
+    return bool(holder and holder.get("host") == socket.gethostname() and holder.get("pid")
+                and _pid_alive(holder["pid"]))
+
+
 def _is_stale(backend, holder):
-    """Its process is gone (seen from this host), or a shared backend's lease ended."""
-    return _pid_gone(holder) or bool(holder and backend.lease_takeover and _lease_expired(holder))
+    """Its process is gone (seen from this host), or a shared backend's lease ended and its holder is not
+    a process seen alive on this host (one waiting at a prompt longer than the lease keeps its lock)."""
+    return _pid_gone(holder) or bool(holder and backend.lease_takeover and _lease_expired(holder)
+                                     and not _alive_here(holder))
 
 
 def _lease_end(seconds, now=None):
@@ -131,15 +138,21 @@ def took_over_note(holder, how):
                ", as %s" % holder["principal"] if holder.get("principal") else "", holder.get("since"), lease))
 
 
-def renew(backend, key, run_id, keep_if_left=None):
+def renew(backend, key, run_id, keep_if_left=None, pid=None):
     """Push the lease of our lock further (unless ``keep_if_left`` seconds of it are left); LockHeld
-    when the run holds it no more (taken over after its lease ended, or removed)."""
+    when the run holds it no more (taken over after its lease ended, or removed). With ``pid`` (the
+    ansible-playbook process that took the lock), a lock another pass of the same run took over (a resume
+    or rollback on another machine, after this one's lease ended) is not ours either."""
     data, version = backend.lock_read(key)
     holder = parse_holder(data)
     if holder is None or holder.get("run_id") != run_id:
         raise LockHeld("run %s no longer holds its lock (%s): %s; stopped before the next AWS call"
                        % (run_id, backend.location(key), "nobody holds it" if holder is None
                           else "run %s took it over" % holder.get("run_id")))
+    if pid is not None and (holder.get("pid") != pid or holder.get("host") != socket.gethostname()):
+        raise LockHeld("another pass of run %s took its lock over (%s: pid %s on %s since %s, after this pass's "
+                       "lease ended); this pass stopped before the next AWS call"
+                       % (run_id, backend.location(key), holder.get("pid"), holder.get("host"), holder.get("since")))
     if keep_if_left is not None and not _lease_expired(holder, time.time() + keep_if_left):
         return
     record = dict(holder, lease_until=_lease_end(backend.lease_seconds))

@@ -14,6 +14,7 @@ rather than one per event: see ``benchmarks/s3_journal_layout.py`` and the READM
 
 from __future__ import annotations
 
+import os
 import time
 
 from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
@@ -49,8 +50,9 @@ class S3Journal:
             return
         if self._finished():
             return
+        # os.getppid(): the ansible-playbook process whose worker took the lock (run_journal op=start/open)
         renew(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), self.run_id,
-              keep_if_left=self.backend.lease_seconds * RENEW_FRACTION)
+              keep_if_left=self.backend.lease_seconds * RENEW_FRACTION, pid=os.getppid())
         self._renewed = time.time()
 
     def _finished(self):

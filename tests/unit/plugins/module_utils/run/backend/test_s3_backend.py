@@ -4,7 +4,9 @@ ExpectedBucketOwner on every request, conditional-write locks with leases, the j
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import time
 
 import boto3
@@ -181,6 +183,45 @@ def test_a_live_lease_is_not_taken_over(s3, tmp_path):
         lock.acquire(backend, "locks/x.lock", "run-b", 2, force_unlock="run-a")
 
 
+def test_a_process_alive_on_this_host_keeps_its_lock_past_its_lease(s3, tmp_path):
+    """A run waiting at a prompt longer than the lease is alive: a second pass on the same machine may not take
+    its lock; once its process is gone, it may."""
+    backend = S3Backend(config(lock_lease_seconds=1), str(tmp_path))
+    waiting = {"run_id": "run-a", "pid": os.getpid(), "host": socket.gethostname(), "user": "u",
+               "since": "2026-01-01T00:00:00Z", "lease_until": lock._lease_end(1, time.time() - 10)}
+    s3.put_object(Bucket=BUCKET, Key="team/a/locks/x.lock", Body=json.dumps(waiting).encode())
+    with pytest.raises(lock.LockHeld, match="another run holds the lock"):
+        lock.acquire(backend, "locks/x.lock", "run-b", 2)
+    dead = dict(waiting, pid=_exited_pid())
+    s3.put_object(Bucket=BUCKET, Key="team/a/locks/x.lock", Body=json.dumps(dead).encode())
+    assert "took over the stale lock of run run-a" in lock.acquire(backend, "locks/x.lock", "run-b", 2)
+
+
+def _exited_pid():
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_pass_whose_lock_another_pass_of_the_same_run_took_over_stops(s3, tmp_path):
+    """Machine A's pass waited past its lease; machine B resumed the same run and took the lock: when A goes on,
+    its next journal write finds the lock is not its own (same run id, other process) and stops."""
+    backend = S3Backend(config(), str(tmp_path))
+    run_id = "20261130T000000Z-p-dddddd"
+    key = lock.lock_key("210987654321", "us-east-1", "p")
+    lock.acquire(backend, key, run_id, os.getppid())
+    with backend.journal(run_id, create=True) as journal:
+        journal.append("run_started", **started_event())
+    holder = lock.read_holder(backend, key)
+    assert (holder["pid"], holder["host"]) == (os.getppid(), socket.gethostname())
+    other_pass = dict(holder, pid=4242, host="machine-b.example", since="2026-11-30T10:00:00Z")
+    s3.put_object(Bucket=BUCKET, Key="team/a/" + key, Body=json.dumps(other_pass).encode())
+    with pytest.raises(lock.LockHeld, match="another pass of run %s took its lock over .*pid 4242 on "
+                       "machine-b.example" % run_id):
+        backend.journal(run_id)
+    assert lock.read_holder(backend, key) == other_pass  # left as the other pass holds it
+
+
 def test_renewal_pushes_the_lease_with_if_match(s3, tmp_path):
     backend = S3Backend(config(lock_lease_seconds=30), str(tmp_path))
     lock.acquire(backend, "locks/x.lock", "run-a", 1)
@@ -202,7 +243,7 @@ def started_event(run_id="20261130T000000Z-p-aaaaaa"):
 def test_the_journal_is_in_s3_when_append_returns(s3, tmp_path):
     backend = S3Backend(config(), str(tmp_path))
     run_id = "20261130T000000Z-p-aaaaaa"
-    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, 1)
+    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, os.getppid())
     with backend.journal(run_id, create=True) as journal:
         journal.append("run_started", **started_event())
         journal.append("call_started", step="s1", mutating=True)
@@ -217,7 +258,7 @@ def test_the_journal_is_in_s3_when_append_returns(s3, tmp_path):
 def test_a_journal_changed_under_its_writer_stops_it(s3, tmp_path):
     backend = S3Backend(config(), str(tmp_path))
     run_id = "20261130T000000Z-p-bbbbbb"
-    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, 1)
+    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, os.getppid())
     with backend.journal(run_id, create=True) as journal:
         journal.append("run_started", **started_event())
     writer = backend.journal(run_id)
@@ -234,7 +275,7 @@ def test_a_writer_whose_lock_was_taken_over_stops(s3, tmp_path):
     backend = S3Backend(config(lock_lease_seconds=3), str(tmp_path))
     run_id = "20261130T000000Z-p-cccccc"
     key = lock.lock_key("210987654321", "us-east-1", "p")
-    lock.acquire(backend, key, run_id, 1)
+    lock.acquire(backend, key, run_id, os.getppid())
     with backend.journal(run_id, create=True) as journal:
         journal.append("run_started", **started_event())
     s3.put_object(Bucket=BUCKET, Key="team/a/" + key, Body=json.dumps({"run_id": "someone-else"}).encode())
