@@ -65,21 +65,20 @@ def read_holder(backend, key):
     return parse_holder(backend.lock_read(key)[0])
 
 
-def _pid_gone(holder):
-    return bool(holder and holder.get("host") == socket.gethostname() and holder.get("pid")
-                and not _pid_alive(holder["pid"]))
-
-
-def _alive_here(holder):
-    return bool(holder and holder.get("host") == socket.gethostname() and holder.get("pid")
-                and _pid_alive(holder["pid"]))
+def _seen_here(holder):
+    """Whether the holder's process is alive, seen from this host; None when it is not on this host."""
+    if holder and holder.get("host") == socket.gethostname() and holder.get("pid"):
+        return _pid_alive(holder["pid"])
+    return None
 
 
 def _is_stale(backend, holder):
     """Its process is gone (seen from this host), or a shared backend's lease ended and its holder is not
     a process seen alive on this host (one waiting at a prompt longer than the lease keeps its lock)."""
-    return _pid_gone(holder) or bool(holder and backend.lease_takeover and _lease_expired(holder)
-                                     and not _alive_here(holder))
+    seen = _seen_here(holder)
+    if seen is not None:  # a process of this host: stale exactly when it is gone, whatever its lease
+        return not seen
+    return bool(holder and backend.lease_takeover and _lease_expired(holder))
 
 
 def _lease_end(seconds, now=None):

@@ -183,6 +183,20 @@ def test_a_live_lease_is_not_taken_over(s3, tmp_path):
         lock.acquire(backend, "locks/x.lock", "run-b", 2, force_unlock="run-a")
 
 
+def started_event(run_id="20261130T000000Z-p-aaaaaa"):
+    return dict(plan_id="p", account_id="210987654321", region="us-east-1", dry_run=False)
+
+
+def start_run(backend, run_id):
+    """A run as run_journal op=start leaves it: its lock taken by this ansible-playbook (our parent) and its
+    journal begun; the lock's key."""
+    key = lock.lock_key("210987654321", "us-east-1", "p")
+    lock.acquire(backend, key, run_id, os.getppid())
+    with backend.journal(run_id, create=True) as journal:
+        journal.append("run_started", **started_event())
+    return key
+
+
 def test_a_process_alive_on_this_host_keeps_its_lock_past_its_lease(s3, tmp_path):
     """A run waiting at a prompt longer than the lease is alive: a second pass on the same machine may not take
     its lock; once its process is gone, it may."""
@@ -208,10 +222,7 @@ def test_a_pass_whose_lock_another_pass_of_the_same_run_took_over_stops(s3, tmp_
     its next journal write finds the lock is not its own (same run id, other process) and stops."""
     backend = S3Backend(config(), str(tmp_path))
     run_id = "20261130T000000Z-p-dddddd"
-    key = lock.lock_key("210987654321", "us-east-1", "p")
-    lock.acquire(backend, key, run_id, os.getppid())
-    with backend.journal(run_id, create=True) as journal:
-        journal.append("run_started", **started_event())
+    key = start_run(backend, run_id)
     holder = lock.read_holder(backend, key)
     assert (holder["pid"], holder["host"]) == (os.getppid(), socket.gethostname())
     other_pass = dict(holder, pid=4242, host="machine-b.example", since="2026-11-30T10:00:00Z")
@@ -236,10 +247,6 @@ def test_renewal_pushes_the_lease_with_if_match(s3, tmp_path):
     assert backend.lock_delete("locks/x.lock", backend.lock_read("locks/x.lock")[1])
 
 
-def started_event(run_id="20261130T000000Z-p-aaaaaa"):
-    return dict(plan_id="p", account_id="210987654321", region="us-east-1", dry_run=False)
-
-
 def test_the_journal_is_in_s3_when_append_returns(s3, tmp_path):
     backend = S3Backend(config(), str(tmp_path))
     run_id = "20261130T000000Z-p-aaaaaa"
@@ -258,9 +265,7 @@ def test_the_journal_is_in_s3_when_append_returns(s3, tmp_path):
 def test_a_journal_changed_under_its_writer_stops_it(s3, tmp_path):
     backend = S3Backend(config(), str(tmp_path))
     run_id = "20261130T000000Z-p-bbbbbb"
-    lock.acquire(backend, lock.lock_key("210987654321", "us-east-1", "p"), run_id, os.getppid())
-    with backend.journal(run_id, create=True) as journal:
-        journal.append("run_started", **started_event())
+    start_run(backend, run_id)
     writer = backend.journal(run_id)
     other = S3Backend(config(), str(tmp_path / "b")).journal(run_id)
     other.append("note", text="another writer")
@@ -274,10 +279,7 @@ def test_a_journal_changed_under_its_writer_stops_it(s3, tmp_path):
 def test_a_writer_whose_lock_was_taken_over_stops(s3, tmp_path):
     backend = S3Backend(config(lock_lease_seconds=3), str(tmp_path))
     run_id = "20261130T000000Z-p-cccccc"
-    key = lock.lock_key("210987654321", "us-east-1", "p")
-    lock.acquire(backend, key, run_id, os.getppid())
-    with backend.journal(run_id, create=True) as journal:
-        journal.append("run_started", **started_event())
+    key = start_run(backend, run_id)
     s3.put_object(Bucket=BUCKET, Key="team/a/" + key, Body=json.dumps({"run_id": "someone-else"}).encode())
     with pytest.raises(lock.LockHeld, match="no longer holds its lock"):
         backend.journal(run_id)
