@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
+# the collection is found whatever ansible.cfg is in use (an ANSIBLE_CONFIG of the user's own, or an empty one)
+export ANSIBLE_COLLECTIONS_PATH="$PWD/collections${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}"
 PLAN_SOURCE=${1:-examples/plans/s3-dev-logs.yml}
 
 demo=.demo
