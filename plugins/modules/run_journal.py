@@ -258,7 +258,7 @@ report_lines:
   type: list
   elements: str
 ends_in_error:
-  description: Whether the play must fail (see the README's exit codes).
+  description: Whether the play must fail (see the exit codes in docs/running.md).
   returned: op=finish
   type: bool
 report_text:

@@ -76,7 +76,7 @@ def test_no_at_the_approval_prompt_changes_nothing(workflow):
         child.sendline("no")
         code, transcript = finish(child)
 
-    # The person's own "no" ends with one line and exit code 0 (README, "Exit codes"); no task dump.
+    # The person's own "no" ends with one line and exit code 0 (docs/running.md, "Exit codes"); no task dump.
     assert code == 0, transcript
     assert "not approved — no changes made" in transcript
     assert_no_task_dump(transcript)

@@ -42,7 +42,7 @@ APPLIES_RE = re.compile(r"[a-z0-9*?][a-z0-9*?-]*:[A-Za-z0-9*?]+")
 OPERATION_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*")
 CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
-# The built-in set. Each is on by default; the severities are the defaults (see README, "Guardrails").
+# The built-in set. Each is on by default; the severities are the defaults (see docs/policies.md).
 BUILTIN_RULES = (
     {"id": "required-tags", "severity": "WARN",
      "description": "every creating call that accepts tags carries the required tag keys (non-empty values)",

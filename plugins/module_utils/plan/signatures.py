@@ -32,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def approval_message(digest, expires_at, principal, signed_at):
-    """The exact bytes an approver signs (documented in the README, "Signed approvals")."""
+    """The exact bytes an approver signs (documented in docs/approvals.md)."""
     lines = (MESSAGE_HEADER, "plan_sha256=%s" % digest,
              "expires_at=%s" % ("none" if expires_at is None else expires_at),
              "principal=%s" % principal, "signed_at=%s" % signed_at)
