@@ -1,17 +1,20 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The non-production guard around coworker.aws.run_step.
+"""The non-production guard around coworker.aws.run_step, and the role's Run task.
 
-Every task that names ``coworker.aws.run_step`` runs through this plugin,
-with the role or without it. It refuses, before any AWS call: a non-local
-connection, a plan that is not approved for its digest or targets a class
-other than sandbox/development/test, a missing or malformed environments
-file, and a region the target class does not allow. It then runs the
-module's code in this process (boto3 was imported once, when the play
-loaded this plugin, and every forked worker inherits it): that code asks STS
-who its own session's credentials are and refuses unless the account and its
-class match the plan, and this plugin checks that answer once more. Nothing
-here reads a task variable to decide.
+Every task that names ``coworker.aws.run_step`` runs through this plugin, with the role or without
+it. It refuses a non-local connection; then, in this process (boto3 was imported once, when the
+play loaded this plugin, and every forked worker inherits it), the run's session verifies
+everything before any AWS call that can change something: the run's own copy of its approved plan
+and the journal's approval of its digest, then the guard sequence (guard/sequence.py). Nothing here
+reads a task variable to decide.
+
+``mode=run`` (the role's Run task) runs the whole plan in one bounded loop (run/driver.py, every
+choice made by run/loop.py): batches of steps, the checkpoints and "What now?" asked here through
+Ansible's own prompt, retries, skips and rollbacks. It never fails for a run outcome: it returns
+``outcome`` (journaled too, for Finish) and ``changed`` as soon as anything may have changed.
+``mode=recover`` is the role's rescue: the Run task broke; roll back when the journaled decision or
+``on_failure`` says so, else leave everything as it is. ``mode=execute`` / ``rollback``: one batch.
 """
 
 from __future__ import annotations
@@ -21,61 +24,22 @@ import signal
 
 from ansible.utils.display import Display
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
-    EXECUTABLE, load_environments, region_allowed, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted
-from ansible_collections.coworker.aws.plugins.module_utils.run.executor import run_batch
-from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import STOP, plan_regions
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import STOP
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run import loop
+from ansible_collections.coworker.aws.plugins.module_utils.run.approving import prompts_allowed, purpose_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state
-from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
+from ansible_collections.coworker.aws.plugins.module_utils.run.driver import Driver
+from ansible_collections.coworker.aws.plugins.module_utils.run.executor import RunSession, run_batch
+from ansible_collections.coworker.aws.plugins.module_utils.run.finish import last_choice, pass_outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import done_steps, run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
-from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
-
-
-def run_plan(args, backend):
-    """The run's own copy of its approved plan (``plan`` only names it for a run that has none), and the
-    key of the target the run executes (None for a plan of one target)."""
-    started = run_state(backend.events(args["run_id"]))["started"]
-    return run_plan_path(started, args["plan"], backend), (started or {}).get("target")
-
-
-def precheck(args, backend):
-    """Controller-side verdict on the plan and the environments file; returns the loaded plan."""
-    path, key = run_plan(args, backend)
-    loaded = load_plan(path, args["plans_dir"], profile=args["profile"], render=False, target=key)
-    require_one_target(loaded["plan"], loaded["path"])
-    target = loaded["plan"]["target"]
-    config = load_environments(args["environments_file"])
-    if target["environment"] not in EXECUTABLE:
-        raise GuardRefusal("%s The plan targets %s." % (STOP, target["environment"]))
-    denied = [r for r in plan_regions(loaded["plan"]["steps"]) if not region_allowed(config, target["environment"], r)]
-    if denied:
-        raise GuardRefusal("%s Region(s) %s are not allowed for %s; nothing was changed."
-                           % (STOP, ", ".join(sorted(denied)), target["environment"]))
-    # the target account stands in for the STS answer, which the executor checks equals it
-    check_plan(Perimeter.for_class(config, target["environment"], target["account_id"]), loaded["plan"])
-    return loaded
-
-
-def target_display(loaded):
-    """Print step lines as they end; with several targets running at once, each line names its target."""
-    display = Display().display
-    if len(loaded["plan"]["targets"]) < 2:
-        return display
-    prefix = "[%s] " % loaded["plan"]["target"]["key"]
-    return lambda line, *a, **kw: display(prefix + line, *a, **kw)
-
-
-def refresh_report(args, loaded, backend):
-    """Keep report.md current after every batch, so an interrupted run still has a report."""
-    events = backend.events(args["run_id"])
-    return write_report(backend, args["run_id"], loaded, events, provisional=True)[0]
-
+from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
+    ControllerAction, controller_has_terminal, failed)
+from ansible_collections.coworker.aws.plugins.plugin_utils.prompts import prompter
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -113,16 +77,22 @@ def parent_alive():
     return lambda: os.getppid() == parent
 
 
-def postcheck(module_result, loaded):
-    """The executor must report the identity it verified, and it must be the plan's account."""
-    if module_result.get("failed"):
-        return None
+def target_display(loaded):
+    """Print step lines as they end; with several targets running at once, each line names its target."""
+    display = Display().display
+    if len(loaded["plan"]["targets"]) < 2:
+        return display
+    prefix = "[%s] " % loaded["plan"]["target"]["key"]
+    return lambda line, *a, **kw: display(prefix + line, *a, **kw)
+
+
+def postcheck(module_result, target):
+    """The executor must report the identity it verified, and it must be the run's account and class."""
     identity = module_result.get("identity") or {}
     environment = (module_result.get("environment") or {}).get("environment")
-    target = loaded["plan"]["target"]
-    if identity.get("account") != target["account_id"] or environment != target["environment"]:
+    if identity.get("account") != target.get("account_id") or environment != target.get("environment"):
         return "%s run_step did not report a verified %s identity for account %s." % (
-            STOP, target["environment"], target["account_id"])
+            STOP, target.get("environment"), target.get("account_id"))
     return None
 
 
@@ -132,33 +102,93 @@ class ActionModule(ControllerAction):
     LOCAL_ONLY = True
 
     def failure_fields(self, exc):
-        return dict(refused=True, results=[], completed=[], not_run=[], failed_step=None, unexpected_step=None,
-                    identity=getattr(exc, "identity", None))
+        return dict(refused=isinstance(exc, GuardRefusal), results=[], completed=[], not_run=[], failed_step=None,
+                    unexpected_step=None, identity=getattr(exc, "identity", None))
 
     def act(self, args, result):
         args["environments_file"] = resolve_path(args["environments_file"])
-        backend = backend_of(args)
-        loaded = precheck(args, backend)
-        args["plan"] = loaded["path"]
+        self.backend = backend_of(args)
+        self.session = RunSession(args, self._task.check_mode, None, parent_alive(), Display().display, self.backend)
+        if args["mode"] in ("run", "recover"):
+            return self._loop(args, result)
+        return self._one_batch(args, result)
 
+    def _protect(self, work):
+        """A batch under the stop-signal handlers: a signal still leaves a report of what was done."""
         def record(_exc):
             if not self._task.check_mode:
-                append_changelog(backend, refresh_report(args, loaded, backend))
+                events = self.backend.events(self.session.run_id)
+                append_changelog(self.backend, write_report(self.backend, self.session.run_id, self.session.loaded,
+                                                            events, provisional=True)[0])
+        return run_interruptibly(work, record)
 
-        def work():
-            batch = run_batch(args, self._task.check_mode, self._task.diff, loaded, parent_alive(),
-                              say=target_display(loaded), backend=backend)
-            # still under the stop-signal handlers: a signal now still gets a report of the whole batch
-            if not self._task.check_mode:
-                refresh_report(args, loaded, backend)
-            return batch
-
+    def _one_batch(self, args, result):
         try:
-            module_result = run_interruptibly(work, record)
+            outcome = self._protect(lambda: run_batch(args, self._task.check_mode, self._task.diff,
+                                                      backend=self.backend, keep_going=parent_alive(),
+                                                      say=Display().display))
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
-        problem = postcheck(module_result, loaded)
+        started = run_state(self.backend.events(args["run_id"]))["started"] or {}
+        problem = postcheck(outcome, started)
         if problem:
             return failed(result, problem, refused=True)
-        result.update(module_result)
+        result.update(outcome)
+        return result
+
+    def _loop(self, args, result):
+        session = self.session
+        state = session.state()
+        events = self.backend.events(session.run_id)
+        rollback_run = purpose_of(state) == "rollback"
+        prompts = not self._task.check_mode and prompts_allowed(events, controller_has_terminal())
+        ended, by_person = pass_outcome(events)
+        if ended != "auto":  # a wave's earlier segment ended this pass: nothing more is sent
+            result.update(outcome=ended, by_person=by_person)
+            return result
+        first = None
+        if args["mode"] == "recover":
+            first = loop.after_break("rollback" if rollback_run else "run", args["on_failure"], prompts,
+                                     last_choice(events))
+            if first["kind"] == loop.FINISH:
+                return self._broken(args, result, state)
+        try:
+            session.open(rollback=rollback_run or first is not None)
+        except GuardRefusal as exc:
+            return self._refused(result, exc)
+        plan = session.loaded
+        ctx = loop.Context(plan["segments"], done_steps(state), prompts, self._task.check_mode, args["on_failure"],
+                           rollback_run, [s["id"] for s in plan["plan"]["steps"] if s.get("skippable")],
+                           args["segments"])
+        ask = prompter(self._task.get_name())
+        driver = Driver(session, ctx, ask, target_display(plan), self._protect)
+        try:
+            if first is not None:
+                session.journal.append("interrupted", reason=args["failure"] or "the Run task failed")
+            end = driver.run(args["checkpoint_answer"], first)
+        except Interrupted as exc:
+            return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
+        finally:
+            session.close()
+        result.update(outcome=end["outcome"], by_person=end["by_person"],
+                      changed=end["changed"] and not self._task.check_mode)
+        return result
+
+    def _refused(self, result, exc):
+        """The guard refused before anything of this task was sent: journaled, and the run ends as refused."""
+        Display().display("REFUSED: %s" % printable(str(exc), multiline=True))
+        identity = getattr(exc, "identity", None) or {}
+        with self.backend.journal(self.session.run_id) as journal:
+            journal.append("refused", account=identity.get("account"), arn=identity.get("arn"), reason=str(exc))
+            journal.append("outcome", outcome="refused", by_person=False, note=None)
+        result.update(outcome="refused", by_person=False, refused=True, changed=False)
+        return result
+
+    def _broken(self, args, result, state):
+        """The rescue leaves everything as it is: the journal says the run was interrupted, and why."""
+        del state
+        with self.backend.journal(self.session.run_id) as journal:
+            journal.append("interrupted", reason=args["failure"] or "the Run task failed")
+            journal.append("outcome", outcome="interrupted", by_person=False, note=None)
+        result.update(outcome="interrupted", by_person=False, changed=False)
         return result

@@ -42,6 +42,10 @@ class GuardRefusal(CoworkerError):
     """The non-production guard refuses to let a call run."""
 
 
+class RunError(CoworkerError):
+    """A run or a wave cannot be found, opened or continued as asked (its id, its state, a missing copy)."""
+
+
 class Interrupted(BaseException):
     """The run was stopped from outside (Ctrl-C, SIGTERM, the controller process died).
 

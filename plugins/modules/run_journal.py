@@ -12,32 +12,38 @@ short_description: Start, record, approve and finish a plan run (journal, lock, 
 version_added: 0.1.0
 description:
   - Bookkeeping of a run under O(state_dir), done on the controller by the action plugin of the same
-    name; this file only documents it.
-  - V(start) reads the plan file once, refuses it if its digest is not O(sha256) (the digest shown to
-    the person), copies its bytes to C(runs/<run_id>/approved-plan.yml), takes the lock for (account,
-    region, plan id), creates C(runs/<run_id>/journal.jsonl) and writes C(run_started) with the plan
-    digest. Every later task of the run (M(coworker.aws.run_step), V(finish), V(open)) reads that copy,
-    never the user's file again. It also tells whether a person can answer prompts (RV(interactive)).
-  - V(approve) records the approval of this run. O(answer) must be C(yes), or O(token) must be the plan
-    digest this run started with (or its first 12 or more hex characters). Fails otherwise. The record names
-    who signed the approval (principal, key fingerprint, signing time of each signature verified against the
-    approvers of the plan's class in O(environments_file)), or says C(unsigned); it fails if the signatures
-    no longer satisfy the class.
+    name; this file only documents it. The role's Load (V(start) or V(open)), Approve (V(approve)) and
+    Finish (V(finish)) tasks are operations of this plugin; each prints what a person needs to read with
+    Ansible's display (the same under any callback and any ansible.cfg).
+  - V(start) reads the plan file once and checks it (its approval, the signatures under its class's rules,
+    the class's guardrails, shown as C(LOADING PLAN)), refuses it if its digest is not O(sha256) when given,
+    copies those very bytes to C(runs/<run_id>/approved-plan.yml), takes the lock for (account, region, plan
+    id), creates C(runs/<run_id>/journal.jsonl) and writes C(run_started) with the plan digest. Every later
+    task of the run (M(coworker.aws.verify_environment), M(coworker.aws.run_step), V(approve), V(finish))
+    reads that copy, never the user's file again. It prints the run id and the resume and rollback
+    commands.
   - V(open) reopens a past run (O(run_id) or V(last)) to resume it or roll it back (O(purpose)); it refuses a
     plan file whose digest differs from the one the run started with, and takes the lock again. A dry run
     of a resume or a rollback is refused (it would mark steps of the real run as planned).
+  - V(approve) shows what is approved (the execution plan, the rollback plan of a rollback run, or one line
+    a step when no person is asked) and records the approval of this run: a person types C(yes) at the
+    question C(Do you approve execution? (yes/no)) (asked when ansible-playbook reads a terminal and no
+    O(token) is given), or O(token) is the plan digest this run started with (or its first 12 or more hex
+    characters). The record names who signed the approval (principal, key fingerprint, signing time of
+    each signature verified against the approvers of the plan's class in O(environments_file)), or says
+    C(unsigned). Anything else (no, Ctrl-C then A or C, a wrong token, signatures that no longer satisfy the
+    class) is journaled as C(not_approved), the run ends (its report; a reopened run is left as it was) and
+    the task fails with the run's closing line. A dry run needs no approval.
     M(coworker.aws.run_step) refuses to change anything in a run without this record.
   - V(release) gives back the lock of a reopened run that was refused or not approved, leaving its
     report as it was.
   - V(record) appends an event (an environment verified, a refusal, a note) to the journal.
-  - V(decide) decides what the run does next and journals the decision in the same call, after a batch
-    of M(coworker.aws.run_step) (O(about=batch)), after the person's answer at "What now?" or to unexpected
-    output (O(about=answer)), or at a checkpoint (O(about=checkpoint)). It returns RV(action) (V(continue),
-    V(ask), V(retry), V(skip), V(rollback), V(pause) or V(stop)), the steps to run next and the status the
-    run would end in. The decisions themselves are in C(module_utils/run/decide.py).
   - V(finish) builds C(report.json) and C(report.md) from the journal (a resume or rollback of the run writes
-    its own C(report-resume-<n>) or C(report-rollback-<n>) pair beside them, see RV(report_md)), appends the change-log entry to
-    C(state_dir/changelog.md) (not for dry runs) and releases the lock.
+    its own C(report-resume-<n>) or C(report-rollback-<n>) pair beside them, see RV(report_md)), appends the
+    change-log entry to C(state_dir/changelog.md) (not for dry runs) and releases the lock. It prints the
+    report's path and, when the run succeeded, its closing line; it returns RV(ends_in_error) and
+    RV(closing) (the role's last task fails with that line) and the run's statistics for AWX and
+    ansible-runner as C(ansible_stats) (C(coworker_aws_run)).
   - V(list) lists the runs the state backend holds, newest first (at most O(limit)), from their reports;
     V(show) returns one run's report (O(run_id), or V(last)). Both only read, from any machine that can
     read the backend.
@@ -53,7 +59,7 @@ options:
     description: What to do.
     type: str
     required: true
-    choices: [start, open, record, approve, decide, finish, release, list, show]
+    choices: [start, open, approve, finish, record, release, list, show]
   purpose:
     description: For V(open), why the run is reopened.
     type: str
@@ -94,12 +100,13 @@ options:
   force_unlock:
     description: Take over the lock held by this run id (for a run that is known to be dead).
     type: str
-  answer:
-    description: For V(approve) and V(decide), what the person typed.
-    type: str
   token:
     description: For V(approve), the non-interactive approval token (the plan digest or its prefix).
     type: str
+  tag_resources:
+    description: For V(approve), whether the execution plan says that created resources get the run's tags.
+    type: bool
+    default: true
   event:
     description: For V(record), the event name.
     type: str
@@ -110,14 +117,14 @@ options:
     default: {}
   outcome:
     description:
-      - For V(finish), what ended the run when it was not the steps themselves; V(auto) derives the
-        status from the journal; V(rollback) finishes a rollback run (C(rolled_back) when nothing is
-        left to undo).
+      - For V(finish), what ended the run when it was not the steps themselves; V(auto) takes the outcome the
+        Run task journaled (else the steps' results decide); V(rollback) finishes a rollback run
+        (C(rolled_back) when nothing is left to undo).
     type: str
     default: auto
     choices: [auto, rollback, refused, not_approved, aborted, paused, interrupted]
   stopped_by_person:
-    description: For V(finish), the run stops because the person said so at a prompt (RV(ends_in_error) is then false).
+    description: For V(finish), the run stops because the person said so at a prompt (recorded, not an exit code).
     type: bool
     default: false
   dry_run_warn_only:
@@ -127,33 +134,6 @@ options:
         of failing the play.
     type: bool
     default: false
-  about:
-    description: For V(decide), what is decided on.
-    type: str
-    default: batch
-    choices: [batch, answer, checkpoint]
-  batch:
-    description: For V(decide), the registered result of the M(coworker.aws.run_step) batch.
-    type: dict
-    default: {}
-  pending:
-    description: For V(decide) with O(about=batch), the steps the batch was asked to run.
-    type: list
-    elements: str
-    default: []
-  on_failure:
-    description: For V(decide), what to do when a step fails; V(ask) without a person to ask becomes V(rollback).
-    type: str
-    default: ask
-    choices: [ask, rollback, abort]
-  prompts:
-    description: For V(decide), whether a person at a terminal answers questions.
-    type: bool
-    default: false
-  previous:
-    description: For V(decide) with O(about=answer), the decision that asked the question.
-    type: dict
-    default: {}
   command_vars:
     description:
       - The extra variables as the person gave them (C(state_dir), C(plans_dir), C(environments_file),
@@ -204,15 +184,21 @@ EXAMPLES = r"""
 RETURN = r"""
 run_id:
   description: The run id.
-  returned: op=start
+  returned: op=start, op=open
   type: str
-interactive:
-  description: Whether ansible-playbook reads a terminal (prompts can be answered).
-  returned: op=start
-  type: bool
+run_dir:
+  description: Where the run's journal and reports are (a folder, or an C(s3://) URL).
+  returned: op=start, op=open
+  type: str
+segments:
+  description: The plan's segments (the steps between two checkpoints), in order, each with C(index), C(phase),
+    C(phase_index), C(checkpoint) (V(phase) or V(destructive)) and C(steps).
+  returned: op=start, op=open
+  type: list
+  elements: dict
 lock_note:
   description: Set when a stale or forcibly released lock was taken over.
-  returned: op=start
+  returned: op=start, op=open
   type: str
 approved:
   description: Whether the run is approved.
@@ -224,46 +210,28 @@ status:
   type: str
 report:
   description: The report (same as C(report.json)).
-  returned: op=finish
+  returned: op=show
   type: dict
 commands:
   description: The resume and rollback commands of this run, naming the playbook as it was run.
   returned: op=start, op=open, op=finish
   type: dict
-action:
-  description: What comes next (continue, ask, retry, skip, rollback, pause, stop).
-  returned: op=decide
-  type: str
-run_next:
-  description: The steps to run now.
-  returned: op=decide
-  type: list
-  elements: str
-prompt:
-  description: The question to ask when RV(action) is V(ask).
-  returned: op=decide
-  type: str
 summary:
   description: The one line the run ends with.
   returned: op=finish
   type: str
 closing:
-  description: RV(summary), then the resume and rollback commands when the run stopped part-way.
+  description: The one line the run ends with, RV(summary) followed by the resume and rollback commands when
+    the run stopped with something left to do or undo.
   returned: op=finish
-  type: list
-  elements: str
-report_lines:
-  description: The report as lines (the Markdown of C(report.md)).
-  returned: op=finish
-  type: list
-  elements: str
+  type: str
 ends_in_error:
   description: Whether the play must fail (see the exit codes in docs/running.md).
   returned: op=finish
   type: bool
 report_text:
   description: The report as Markdown (same as C(report.md)).
-  returned: op=finish, op=show
+  returned: op=show
   type: str
 runs:
   description: The runs, newest first, each with C(run_id), C(status), C(plan_id), C(account_id), C(region),

@@ -11,28 +11,39 @@ module: run_step
 short_description: Run steps of an approved AWS change plan in a non-production account
 version_added: 0.1.0
 description:
-  - Runs one or more consecutive steps of an approved plan through boto3, or rolls steps back.
+  - With O(mode=run) (the role's Run task), runs the whole approved plan of a run in one task, segment by
+    segment: a bounded loop in which every choice is made by one tested function (C(run/loop.py)). It asks the
+    checkpoints (before a destructive step, before each later phase) and, when a step fails, "What now?"
+    (retry, skip, roll back, pause) itself, through Ansible's own prompt, when a person approved the run at
+    the prompt; without one, failures follow O(on_failure). It never fails for a run outcome: the outcome
+    is returned (RV(outcome)) and journaled, and the task is C(changed) as soon as anything may have changed.
+  - With O(mode=recover) (the role's rescue), the Run task broke (an exception, a killed worker): roll back
+    what the run changed when the journaled decision or O(on_failure) says so, else record the
+    interruption and change nothing.
+  - With O(mode=execute) or O(mode=rollback), runs (or rolls back) the steps named in O(steps), one batch.
   - Before the first call it asks STS who the credentials are, classifies the account with the
     environments file and refuses unless the account is sandbox, development or test, equals the
     plan's C(target.environment) and C(target.account_id), and every call's region is allowed.
-    The same boto3 session then makes every call, so the credentials that were checked are the
-    ones used.
-  - The guard action plugin of the same name checks the plan, its approval and the environments
-    file on the controller first, then runs this module's code in the controller process (where
+    The same boto3 session then makes every call of the task, so the credentials that were checked are
+    the ones used; after a question that waited long, they are verified again.
+  - The guard action plugin of the same name runs this module's code in the controller process (where
     boto3 is imported once for the whole play), so no task reaches AWS without the guard. Run
     outside Ansible's action mechanism, the module enforces the very same checks itself.
-  - Every call is written to the run journal before it is sent and after it returns.
+  - Every call that can change something is written to the run journal before it is sent, and its
+    outcome after it returns.
   - Each step registers outputs, checks C(expect), runs its waiter, runs its C(validate) calls and
-    describes the resource before and after. The batch stops at the first failure, and after a
-    step whose output was unexpected, so the caller can hold a checkpoint.
+    describes the resource before and after. A batch stops at the first failure, and after a
+    step whose output was unexpected, so the run can hold a checkpoint.
   - In check mode no mutating call is made; read-only calls may run; the CLI lines are returned.
 author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - coworker.aws.group
-  - coworker.aws.plan
 options:
+  plan:
+    description: Only for a run whose journal names no copy of its plan (runs started before copies were kept).
+    type: str
   steps:
     description:
       - Ids of the steps to run, in plan order. In O(mode=rollback) the steps to undo; they are
@@ -42,10 +53,33 @@ options:
     type: list
     elements: str
   mode:
-    description: V(execute) runs the steps; V(rollback) undoes them.
+    description:
+      - V(run) runs the run's plan to its end (the role's Run task); V(recover) finishes a Run task that broke
+        (the role's rescue); V(execute) runs O(steps); V(rollback) undoes them.
+      - A run that is a rollback run (reopened with purpose rollback) is rolled back by V(run).
     type: str
     default: execute
-    choices: [execute, rollback]
+    choices: [execute, rollback, run, recover]
+  on_failure:
+    description:
+      - With O(mode=run) or O(mode=recover), what happens when a step fails; V(ask) without a person to ask
+        (no terminal, or the run was approved by a token) becomes V(rollback).
+    type: str
+    default: ask
+    choices: [ask, rollback, abort]
+  segments:
+    description:
+      - With O(mode=run), run only these segments (their index in the plan's segments; a wave runs one a task).
+    type: list
+    elements: int
+  checkpoint_answer:
+    description:
+      - With O(mode=run), the answer a person gave to the checkpoint held for every target of a wave before
+        the segment; only V(yes) goes on.
+    type: str
+  failure:
+    description: With O(mode=recover), the message of the Run task that broke (journaled).
+    type: str
   run_id:
     description: The run this invocation belongs to (from M(coworker.aws.run_journal) C(start)).
     type: str
@@ -107,6 +141,13 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: Run the whole plan of an approved run, asking the checkpoints and "What now?" at a terminal
+  coworker.aws.run_step:
+    mode: run
+    run_id: "{{ run.run_id }}"
+    on_failure: ask
+  register: ran
+
 - name: Create the logs bucket (steps of phase Storage)
   coworker.aws.run_step:
     plan: plans/dev-logs.yml
@@ -122,6 +163,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+outcome:
+  description:
+    - With O(mode=run) or O(mode=recover), how the run ended (what run_journal op=finish reports), also journaled
+      as the event C(outcome); V(auto) means every step ran and the steps' own results decide.
+  returned: mode is run or recover
+  type: str
+by_person:
+  description: With O(mode=run), the run stopped because a person said so at a question.
+  returned: mode is run
+  type: bool
 identity:
   description: The caller identity the guard verified (account, arn, alias, profile).
   returned: always
@@ -170,14 +221,18 @@ error:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.coworker.aws.plugins.module_utils.common import AWS_ARGS, PLAN_ARGS, require_libraries
+from ansible_collections.coworker.aws.plugins.module_utils.common import AWS_ARGS, require_libraries
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.run.executor import run_batch
 
 ARGUMENT_SPEC = dict(
-    PLAN_ARGS, **AWS_ARGS,
+    AWS_ARGS, plan=dict(type="str"), plans_dir=dict(type="path"),
     steps=dict(type="list", elements="str"),
-    mode=dict(type="str", default="execute", choices=["execute", "rollback"]),
+    mode=dict(type="str", default="execute", choices=["execute", "rollback", "run", "recover"]),
+    on_failure=dict(type="str", default="ask", choices=["ask", "rollback", "abort"]),
+    segments=dict(type="list", elements="int"),
+    checkpoint_answer=dict(type="str", no_log=False),
+    failure=dict(type="str"),
     run_id=dict(type="str", required=True),
     state_dir=dict(type="path", default=".coworker"),
     state_backend=dict(type="dict"),

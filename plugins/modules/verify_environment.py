@@ -63,6 +63,18 @@ options:
       - Set V(false) only to roll back a run (rollback calls are not the plan's calls).
     type: bool
     default: true
+  run_id:
+    description:
+      - The run this verification belongs to (the role's Verify task). The plan is then the run's own copy, its
+        target and profile are the run's, guardrails are skipped for a rollback run, and the verdict is written
+        to the run's journal (C(environment_verified) or C(refused)).
+      - A refusal ends the run here (its report, its lock given back; a reopened run is left as it was) and the
+        task fails with the run's closing line.
+    type: str
+  command_vars:
+    description: With O(run_id), the extra variables as given, repeated by the resume and rollback commands printed.
+    type: dict
+    default: {}
 requirements:
   - boto3
   - botocore
@@ -140,7 +152,8 @@ ARGUMENT_SPEC = with_group_args(dict(profile=dict(type="str", aliases=["aws_prof
                                      environments_file=dict(type="path"), plan=dict(type="str"),
                                      plans_dir=dict(type="path"), target=dict(type="str"),
                                      fail_on_refusal=dict(type="bool", default=True),
-                                     check_policies=dict(type="bool", default=True)))
+                                     check_policies=dict(type="bool", default=True),
+                                     run_id=dict(type="str"), command_vars=dict(type="dict", default={})))
 
 
 def main():

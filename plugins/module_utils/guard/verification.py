@@ -1,43 +1,54 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""verify_environment: identify the account, classify it, and say whether a plan may run there."""
+"""verify_environment: identify the account, classify it, and say whether a plan may run there.
+
+With a plan, this is the guard sequence (guard/sequence.py) the Run task runs again before any call,
+plus the class's guardrails on the plan; without one, the account's class alone.
+"""
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard import sequence
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     EXECUTABLE, classify, load_environments, resolve_path)
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
-from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
-    ADVICE, STOP, check_execution, establish_identity, plan_regions)
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import ADVICE, STOP, establish_identity
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 
 
-def _verdict(aws, config, loaded, approval, policies=True):
-    identity = establish_identity(aws)
+def _classified(config, identity):
     classification = classify(config, identity["account"], identity["alias"], identity["profile"])
-    result = dict(changed=False, identity=identity, environment=classification["environment"],
-                  matched=classification["matched"], reason=classification["reason"], allowed=True)
-    refusal = None
-    if loaded:
+    return dict(changed=False, identity=identity, environment=classification["environment"],
+                matched=classification["matched"], reason=classification["reason"], allowed=True)
+
+
+def _account_only(config, region, profile):
+    """No plan: who the credentials are and the account's class; refused unless sandbox, development or test."""
+    result = _classified(config, establish_identity(target_context({"region": region}, profile)))
+    if result["environment"] not in EXECUTABLE:
+        result.update(allowed=False, refusal="%s Detected environment: %s (account %s, %s). %s" % (
+            STOP, result["environment"], result["identity"]["account"], result["reason"], ADVICE))
+    return result
+
+
+def _with_plan(config, loaded, profile, policies):
+    """The guard sequence for the plan (without the perimeter's bucket list: nothing is sent here)."""
+    try:
+        verified = sequence.verify(config, loaded, profile, buckets=False)
+    except GuardRefusal as exc:
+        identity = getattr(exc, "identity", None)
+        result = _classified(config, identity) if identity else dict(changed=False, identity=None, allowed=True)
+        result.update(allowed=False, refusal=str(exc))
+        return result
+    result = _classified(config, verified.identity)
+    result["approval"] = verified.approval
+    if policies:  # the class's guardrails, whatever the plan's own guardrail.status claims
         try:
-            check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
-            check_plan(Perimeter.for_class(config, classification["environment"], identity["account"]),
-                       loaded["plan"])
-            if policies:  # the class's guardrails, whatever the plan's own guardrail.status claims
-                result["policies"] = check_plan_policies(config, classification["environment"], loaded["plan"])
-            result["approval"] = check_self_approval(approval, identity)  # needs the identity STS reported
+            result["policies"] = check_plan_policies(config, verified.environment, loaded["plan"])
         except GuardRefusal as exc:
-            refusal = str(exc)
-    elif classification["environment"] not in EXECUTABLE:
-        refusal = "%s Detected environment: %s (account %s, %s). %s" % (
-            STOP, classification["environment"], identity["account"], classification["reason"], ADVICE)
-    if refusal:
-        result.update(allowed=False, refusal=refusal)
+            result.update(allowed=False, refusal=str(exc))
     return result
 
 
@@ -45,18 +56,13 @@ def verify_environment(params):
     """The task result of verify_environment (``failed`` set when refused and fail_on_refusal)."""
     try:
         config = load_environments(resolve_path(params.get("environments_file")))
-        loaded = load_plan(params["plan"], params.get("plans_dir"), target=params.get("target")) \
-            if params.get("plan") else None
-        if loaded:
-            require_one_target(loaded["plan"], loaded["path"])
-        target = loaded["plan"]["target"] if loaded else {}
-        region = params.get("region") or target.get("region")
-        profile = params.get("profile") or target.get("profile")
-        # signatures need only the plan and its class: checked before any AWS call
-        approval = check_signatures(config, target["environment"], loaded) if loaded else None
-        # a target's role is assumed from the profile: the identity verified is the one that will call
-        result = _verdict(target_context(dict(target, region=region), profile), config, loaded, approval,
-                          params.get("check_policies", True))
+        if params.get("plan"):
+            loaded = load_plan(params["plan"], params.get("plans_dir"), target=params.get("target"))
+            if params.get("region"):
+                loaded["plan"]["target"] = dict(loaded["plan"]["target"], region=params["region"])
+            result = _with_plan(config, loaded, params.get("profile"), params.get("check_policies", True))
+        else:
+            result = _account_only(config, params.get("region"), params.get("profile"))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
     if result.get("refusal") and params.get("fail_on_refusal", True):

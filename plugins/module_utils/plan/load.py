@@ -85,18 +85,19 @@ def _gc_paused():
 
 
 def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True,
-              target=None):
+              target=None, document=None):
     """Return the verified plan as JSON-safe data.
 
     Keys: ``path``, ``document`` (as written), ``sha256``, ``plan`` (normalised,
     steps flattened, CLI lines rendered), ``warnings``, ``blast_radius``,
     ``segments``. Raises PlanError naming the file and the field. ``render=False``
     skips the CLI lines of every call (the executor renders the calls it makes). ``target``
-    selects one entry of the plan's ``targets`` (its key), see ``plan.targets``.
+    selects one entry of the plan's ``targets`` (its key), see ``plan.targets``. ``document``: the file's
+    document, already read (and its digest taken) by the caller, so that what is checked is what was read.
     """
     path = find_plan(ref, plans_dir)
     with _gc_paused():
-        document = read_document(path)
+        document = read_document(path) if document is None else document
         plan = validate_document(document, path, max_steps, target)
     digest = plan_digest(document)
     warnings = verify_approval(document, plan, digest, path, now) if verify else []
@@ -126,14 +127,15 @@ def check_approval_rules(loaded, environments_file):
         raise PlanError(loaded["path"], [(exc.field, "approval refused: %s" % exc.reason)]) from None
 
 
-def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=None, policies=None, target=None):
+def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=None, policies=None, target=None,
+              document=None):
     """What the plan_info module and action return (the loaded plan without the raw document).
 
     With ``verify`` and an ``environments_file``, ``approval_check`` says who approved (verified signers or
     "unsigned"), by the approval rules of the plan's class. ``policies(plan)``, if given, gives the policy
     verdicts: it sees the plan's real values, before sensitive ones are redacted for the task result.
     """
-    loaded = load_plan(ref, plans_dir, verify=verify, profile=profile, target=target)
+    loaded = load_plan(ref, plans_dir, verify=verify, profile=profile, target=target, document=document)
     loaded["approval_check"] = check_approval_rules(loaded, environments_file) if verify and environments_file \
         else None
     loaded.pop("document")

@@ -139,20 +139,18 @@ def finish_outcome(outcome, skipped):
     return outcome
 
 
-def ends_in_error(status, rollback_run=False, stopped_by_person=False, would_fail=(), warn_only=False):
+def ends_in_error(status, rollback_run=False, would_fail=(), warn_only=False):
     """Whether ansible-playbook must exit non-zero (a failed task) for a run that ended in ``status``.
 
-    A completed run, a dry run that found nothing certain to fail, and a run the
-    person stopped at a prompt (pause, "no" at a checkpoint) end cleanly: that is
-    what they asked for, and the last line says it. Everything else (a failure, a
-    refusal, a skipped step, a rollback after a failure, a dry run that predicts a
-    certain failure unless ``warn_only``) fails the play, so a script or a later
-    play cannot miss it.
+    Only a completed run ends cleanly: for a rollback run, everything rolled back; for a dry
+    run, nothing predicted certain to fail (or ``warn_only``). Every other end (declined,
+    paused, stopped at a checkpoint, failed, refused, rolled back after a failure, a skipped
+    step) fails the play, so that ``... && next-step`` never goes on after a plan that did not
+    run or stopped half-way; its closing line says which end it was.
     """
     if status == "dry_run":
         return bool(would_fail) and not warn_only
-    completed = ("rolled_back",) if rollback_run else ("succeeded",)
-    return status not in completed and not stopped_by_person
+    return status != ("rolled_back" if rollback_run else "succeeded")
 
 
 ENDINGS = {"succeeded": "completed", "dry_run": "dry run: nothing was changed", "rolled_back": "rolled back",

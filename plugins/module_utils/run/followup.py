@@ -62,9 +62,10 @@ def followup_commands(invoked, run_id, options):
     }
 
 
-def closing_lines(summary, status, commands, dry_run=False):
-    """What a run ends with on screen: its one-line summary and, when it stopped part-way, how to go on."""
-    lines = [summary]
-    if status in ("partial", "failed", "aborted") and not dry_run:
-        lines += ["Resume:    %s" % commands["resume"], "Roll back: %s" % commands["rollback"]]
-    return lines
+def closing_line(summary, status, commands, dry_run=False, left=False):
+    """The one line a run ends with: its summary and, when it stopped with something left to do or undo, the
+    commands that resume it and roll it back (``left``: the journal shows changes not rolled back)."""
+    stopped = status in ("partial", "failed", "aborted") or (status == "refused" and left)
+    if dry_run or not stopped or not commands:
+        return summary
+    return "%s — resume: %s — roll back: %s" % (summary, commands["resume"], commands["rollback"])

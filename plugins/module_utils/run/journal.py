@@ -116,8 +116,18 @@ def _open_append(path):
     return open_private(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
 
 
+# Written ahead: these events are on the disk (journal and copy fsynced) before the request they announce is sent.
+WRITE_AHEAD = ("call_started", "rollback_call_started")
+
+
 class Journal:
-    """Append-only writer; each event reaches the disk (journal and copy) before ``append`` returns.
+    """Append-only writer: each event is written (journal and copy) before ``append`` returns, and reaches the
+    disk at the next commit point (group commit).
+
+    Commit points: an event of ``WRITE_AHEAD`` (before a request that can change something), ``commit()``
+    (before a question is asked) and ``close()`` (before the task returns). An event written is in the page
+    cache, so it survives the process being killed; a power loss can lose the events after the last commit
+    point, which is the same as a crash just before them (the lost-answer checks of a resume handle that).
 
     An existing run's journal is checked when opened and before every event: deleted or
     cut short under the run, it raises JournalLost instead of starting a fresh history
@@ -139,6 +149,7 @@ class Journal:
         if copy:
             _seal_torn_tail(self._copy)
         self._stat = os.fstat(self._fd)
+        self._unsynced = False
 
     def _check_still_there(self):
         """The file at our path is still the one we append to, and no shorter than we left it."""
@@ -158,11 +169,24 @@ class Journal:
         for fd in (self._fd, self._copy):
             if fd is not None:
                 os.write(fd, line)
-                os.fsync(fd)
+        self._unsynced = True
+        if event in WRITE_AHEAD:
+            self.commit()
         self._stat = os.fstat(self._fd)
         return record
 
+    def commit(self):
+        """Every event written so far reaches the disk (journal and copy)."""
+        if not getattr(self, "_unsynced", False):
+            return
+        for fd in (self._fd, self._copy):
+            if fd is not None:
+                os.fsync(fd)
+        self._unsynced = False
+
     def close(self):
+        if getattr(self, "_fd", None) is not None:
+            self.commit()
         for name in ("_fd", "_copy"):
             if getattr(self, name, None) is not None:
                 os.close(getattr(self, name))

@@ -78,6 +78,9 @@ class S3Journal:
             self._renew_lease()
         return record
 
+    def commit(self):
+        """Nothing to do: S3 answers each event's PUT only once it is stored."""
+
     def close(self):
         return None
 

@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a run prints, as lists of lines: the plan loaded, the account verified, the plan to approve,
+what a step added, the end.
+
+Plain functions over plain data. Plan text never goes through Jinja; every value that came from a
+plan, a file or AWS goes through ``printable`` (control characters and bidi overrides escaped). The
+action plugins print these lines with Ansible's display, so they read the same under any callback
+and any ansible.cfg (no JSON quoting).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+
+
+def loading_plan(info):
+    """LOADING PLAN: who approved which digest of which file, the guardrails' verdict, the warnings."""
+    plan = info["plan"]
+    approval = plan.get("approval") or {}
+    check = info.get("approval_check")
+    claimed = [s.get("principal") for s in approval.get("signatures") or []]
+    signature = check["text"] if check else (
+        "%s (verified with the account)" % ", ".join(map(str, claimed)) if claimed else "unsigned")
+    lines = ["LOADING PLAN",
+             "  Name:      %s" % printable(plan["name"]),
+             "  Id:        %s" % plan["id"],
+             "  Created:   %s" % printable(plan.get("created")),
+             "  Approved:  by %s at %s" % (printable(approval.get("approved_by")), printable(approval.get("approved_at"))),
+             "  Signature: %s" % printable(signature)]
+    if plan.get("ticket"):
+        lines.append("  Ticket:    %s" % printable(plan["ticket"]))
+    lines.append("  Guardrail: %s (the plan's own claim)" % plan["guardrail"]["status"])
+    for number, line in enumerate((info.get("policies") or {}).get("lines") or []):
+        lines.append("  %s%s" % ("Policies:  " if number == 0 else "           ", printable(line)))
+    lines += ["  WARNING:   %s" % printable(w) for w in info.get("warnings_list") or []]
+    lines += ["  Digest:    %s" % info["sha256"], "  File:      %s" % printable(info["path"])]
+    return lines
+
+
+def run_lines(run):
+    """The run's id and, before anything is sent, how to resume or roll it back if it is interrupted."""
+    lines = ["Run id: %s (journal: %s)" % (run["run_id"], printable(run["journal"]))]
+    if not run["dry_run"]:
+        lines += ["If it is interrupted, resume it:  %s" % printable(run["commands"]["resume"]),
+                  "or roll back what it changed:    %s" % printable(run["commands"]["rollback"])]
+    if run.get("lock_note"):
+        lines.append(printable(run["lock_note"]))
+    return lines
+
+
+def environment_lines(result):
+    """The account as STS, IAM and the environments file describe it."""
+    identity = result.get("identity") or {}
+    alias = identity.get("alias") or ("(none)" if identity.get("alias_status") == "none"
+                                      else identity.get("alias_status"))
+    approval = (result.get("approval") or {}).get("text") or "unsigned"
+    return ["Profile:     %s" % printable(identity.get("profile") or "default credentials"),
+            "Account:     %s (%s)" % (identity.get("account"), printable(identity.get("arn"))),
+            "Alias:       %s" % printable(alias),
+            "Environment: %s — %s" % (result.get("environment"), printable(result.get("reason"))),
+            "Approval:    %s" % printable(approval)]
+
+
+def _target_line(plan, profile):
+    target = plan["target"]
+    return "  Target: environment %s, account %s, region %s, profile %s" % (
+        target["environment"], target["account_id"], printable(target["region"]),
+        printable(profile or target.get("profile") or "default credentials"))
+
+
+def _marks(step, done):
+    return "%s%s%s" % ("  (DESTRUCTIVE)" if step["destructive"] else "",
+                       "  (no rollback)" if step["mutating"] and not step["rollback"] else "",
+                       "  (done)" if step["id"] in done else "")
+
+
+def _step_lines(step, total, done, resolved):
+    lines = ["    [%d/%d] %s%s" % (step["index"], total, step["id"], _marks(step, done))]
+    if step.get("description"):
+        lines.append("        description: %s" % printable(step["description"]))
+    lines.append("        %s" % printable(resolved["cli"]))
+    lines += ["        register: %s.%s = %s" % (step["id"], name, printable(expression))
+              for name, expression in step["register"].items()]
+    lines += ["        validate: %s" % printable(cli) for cli in resolved["validate"]]
+    lines += ["        rollback: %s" % printable(cli) for cli in resolved["rollback"]]
+    return lines
+
+
+def _blast_line(radius):
+    actions = ", ".join("%s x%d" % (action, count) for action, count in radius["by_action"].items())
+    return "  Blast radius: %d changing calls, %d destructive; %s" % (
+        radius["mutating_steps"], radius["destructive_steps"], actions)
+
+
+def execution_plan(loaded, run_id, done, resolved, profile, tag_resources, resume_header=None):
+    """EXECUTION PLAN: every call as an aws CLI line (with the outputs the journal holds), phase by phase."""
+    plan = loaded["plan"]
+    lines = [printable(resume_header)] if resume_header else []
+    lines += ["EXECUTION PLAN", _target_line(plan, profile)]
+    phase = None
+    for step in plan["steps"]:
+        if step["phase"] != phase:
+            phase = step["phase"]
+            lines.append("  Phase %d: %s" % (step["phase_index"] + 1, printable(phase)))
+        lines += _step_lines(step, len(plan["steps"]), done, resolved[step["id"]])
+    lines.append(_blast_line(loaded["blast_radius"]))
+    if tag_resources:
+        lines.append("  Tags added to what a creating call makes (where its API takes tags): coworker:run-id=%s, "
+                     "coworker:plan-id=%s, coworker:step-id=<step id>; -e tag_resources=false sends the calls "
+                     "exactly as shown." % (run_id, plan["id"]))
+    lines.append("  WARNING: AWS resources in account %s will be modified." % plan["target"]["account_id"])
+    return lines
+
+
+def compact_plan(loaded, done, resolved, resume_header=None):
+    """The plan one line a step, for a run that asks nobody (the step lines show each call as sent)."""
+    plan = loaded["plan"]
+    lines = [printable(resume_header)] if resume_header else []
+    radius = loaded["blast_radius"]
+    lines.append("PLAN: %d steps in %d phases; %d changing calls, %d destructive" % (
+        len(plan["steps"]), len({s["phase_index"] for s in plan["steps"]}), radius["mutating_steps"],
+        radius["destructive_steps"]))
+    for step in plan["steps"]:
+        lines.append("  [%d] %s / %s%s: %s" % (step["index"], printable(step["phase"]), step["id"],
+                                              _marks(step, done), printable(resolved[step["id"]]["cli"])))
+    return lines
+
+
+def rollback_plan(loaded, run_id, previous_status, to_undo, resolved):
+    """ROLLBACK PLAN: what a rollback run will undo, last step first, each with its calls."""
+    plan = loaded["plan"]
+    target = plan["target"]
+    lines = ["ROLLBACK PLAN for run %s (status %s)" % (run_id, previous_status or "unfinished"),
+             "  Target: environment %s, account %s, region %s" % (target["environment"], target["account_id"],
+                                                                 printable(target["region"]))]
+    steps = [s for s in reversed(plan["steps"]) if s["id"] in to_undo]
+    for step in steps:
+        lines.append("    undo [%d] %s" % (step["index"], step["id"]))
+        calls = resolved[step["id"]]["rollback"]
+        lines += ["        %s" % printable(call) for call in calls] or [
+            "        (no rollback calls: needs manual clean-up) %s"
+            % printable(resolved[step["id"]]["sent"] or resolved[step["id"]]["cli"])]
+    if not steps:
+        lines.append("    nothing to roll back: the journal shows no step that changed anything")
+    lines.append("  WARNING: AWS resources in account %s will be deleted or changed back." % target["account_id"])
+    return lines
+
+
+def batch_lines(batch):
+    """What the step lines printed as each step ended do not say: outputs, unexpected output, the error in full."""
+    lines = []
+    for result in batch.get("results") or []:
+        if result.get("outputs"):
+            lines.append("%s outputs: %s" % (result["id"], printable(json.dumps(result["outputs"], sort_keys=True))))
+        lines += ["%s UNEXPECTED: %s" % (result["id"], printable(item)) for item in result.get("unexpected") or []]
+        if result.get("error"):
+            error = result["error"]
+            text = printable(error.get("text") or error.get("message"), multiline=True)
+            lines += ("%s error: %s" % (result["id"], text)).split("\n")
+    if batch.get("msg") and not batch.get("failed_step"):
+        lines += printable(batch["msg"], multiline=True).split("\n")
+    return lines
+
+
+def rollback_lines(records):
+    """Each undo's calls with their outcome, and what is left to clean up by hand."""
+    lines = []
+    for record in records:
+        lines += ["  %s  -> %s" % (printable(call["cli"]), call["status"]) for call in record.get("calls") or []]
+        if record.get("manual"):
+            lines.append("  %s" % printable(record["manual"]))
+    return lines
