@@ -134,8 +134,8 @@ class ActionModule(ControllerAction):
     def _op_finish(self, args, result):
         run_id = _run_id(args)
         ended = finish_run(self.backend, run_id, args["outcome"], args["stopped_by_person"],
-                           args["dry_run_warn_only"], args["outcome"] == "rollback",
-                           plan_reference(args["plan"]) if args["plan"] else None, self._commands(args, run_id))
+                           args["dry_run_warn_only"], plan_fallback=plan_reference(args["plan"]) if args["plan"] else None,
+                           commands=self._commands(args, run_id))
         self.say("Report: %s (%s and journal.jsonl beside it)" % (
             printable(ended["report_md"]), printable(ended["report_json"].rsplit("/", 1)[-1])))
         if not ended["ends_in_error"]:

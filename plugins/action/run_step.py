@@ -142,9 +142,9 @@ class ActionModule(ControllerAction):
         events = self.backend.events(session.run_id)
         rollback_run = purpose_of(state) == "rollback"
         prompts = not self._task.check_mode and prompts_allowed(events, controller_has_terminal())
-        ended, by_person = pass_outcome(events)
-        if ended != "auto":  # a wave's earlier segment ended this pass: nothing more is sent
-            result.update(outcome=ended, by_person=by_person)
+        ended = pass_outcome(events)
+        if ended:  # a wave's earlier segment ended this pass: nothing more is sent
+            result.update(outcome=ended["outcome"], by_person=ended["by_person"], status=ended.get("status"))
             return result
         first = None
         if args["mode"] == "recover":
@@ -170,7 +170,7 @@ class ActionModule(ControllerAction):
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
         finally:
             session.close()
-        result.update(outcome=end["outcome"], by_person=end["by_person"],
+        result.update(outcome=end["outcome"], by_person=end["by_person"], status=end["status"],
                       changed=end["changed"] and not self._task.check_mode)
         return result
 
@@ -180,7 +180,7 @@ class ActionModule(ControllerAction):
         identity = getattr(exc, "identity", None) or {}
         with self.backend.journal(self.session.run_id) as journal:
             journal.append("refused", account=identity.get("account"), arn=identity.get("arn"), reason=str(exc))
-            journal.append("outcome", outcome="refused", by_person=False, note=None)
+            journal.append("outcome", outcome="refused", by_person=False, note=None, status="refused", final=True)
         result.update(outcome="refused", by_person=False, refused=True, changed=False)
         return result
 
@@ -189,6 +189,6 @@ class ActionModule(ControllerAction):
         del state
         with self.backend.journal(self.session.run_id) as journal:
             journal.append("interrupted", reason=args["failure"] or "the Run task failed")
-            journal.append("outcome", outcome="interrupted", by_person=False, note=None)
+            journal.append("outcome", outcome="interrupted", by_person=False, note=None, status="aborted", final=True)
         result.update(outcome="interrupted", by_person=False, changed=False)
         return result

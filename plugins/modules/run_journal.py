@@ -26,7 +26,7 @@ description:
     plan file whose digest differs from the one the run started with, and takes the lock again. A dry run
     of a resume or a rollback is refused (it would mark steps of the real run as planned).
   - V(approve) shows what is approved (the execution plan, the rollback plan of a rollback run, or one line
-    a step when no person is asked) and records the approval of this run: a person types C(yes) at the
+    a step when no person is asked) and records the approval of this run. A person types C(yes) at the
     question C(Do you approve execution? (yes/no)) (asked when ansible-playbook reads a terminal and no
     O(token) is given), or O(token) is the plan digest this run started with (or its first 12 or more hex
     characters). The record names who signed the approval (principal, key fingerprint, signing time of

@@ -12,14 +12,14 @@ short_description: Run steps of an approved AWS change plan in a non-production 
 version_added: 0.1.0
 description:
   - With O(mode=run) (the role's Run task), runs the whole approved plan of a run in one task, segment by
-    segment: a bounded loop in which every choice is made by one tested function (C(run/loop.py)). It asks the
+    segment, in a bounded loop in which every choice is made by one tested function (C(run/loop.py)). It asks the
     checkpoints (before a destructive step, before each later phase) and, when a step fails, "What now?"
     (retry, skip, roll back, pause) itself, through Ansible's own prompt, when a person approved the run at
-    the prompt; without one, failures follow O(on_failure). It never fails for a run outcome: the outcome
+    the prompt; without one, failures follow O(on_failure). It never fails for a run outcome; the outcome
     is returned (RV(outcome)) and journaled, and the task is C(changed) as soon as anything may have changed.
-  - With O(mode=recover) (the role's rescue), the Run task broke (an exception, a killed worker): roll back
-    what the run changed when the journaled decision or O(on_failure) says so, else record the
-    interruption and change nothing.
+  - With O(mode=recover) (the role's rescue), the Run task broke (an exception, a killed worker), so it rolls back
+    what the run changed when the journaled decision or O(on_failure) says so, else records the
+    interruption and changes nothing.
   - With O(mode=execute) or O(mode=rollback), runs (or rolls back) the steps named in O(steps), one batch.
   - Before the first call it asks STS who the credentials are, classifies the account with the
     environments file and refuses unless the account is sandbox, development or test, equals the

@@ -8,9 +8,24 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: wave_report
-short_description: The aggregated report of a plan run on all of its targets
+short_description: A plan run on all of its targets - begin the wave, gate each target, its checkpoint, its report
 version_added: 0.1.0
 description:
+  - The controller's side of C(playbooks/execute_targets.yml); every choice is made in C(module_utils/run/waves.py).
+  - O(op=begin) (the wave's first play) checks the inventory's selection against the plan (an inventory of plan
+    targets that added no host, a run that selects none of them, hosts that are not targets of the plan, an
+    inventory built from another digest are refused), prints the targets, verifies EVERY target of the plan with its
+    own credentials (one refusal refuses the whole wave, before any change), takes one approval for all of them (a
+    typed C(yes) at C(Do you approve ... on N targets? (yes/no)), or O(approve), the plan digest) and begins the pass.
+    It returns RV(wave_id), RV(rows), RV(token) and RV(checkpoints) for the per-target runs.
+  - O(op=gate) says whether one target starts (RV(start)) - not after more than O(max_errors) targets failed in this
+    pass or a person stopped the wave at a checkpoint; with O(all_or_nothing), whether a target already done is rolled
+    back because another one failed.
+  - O(op=checkpoint) (run once a batch) asks one question for every target of the batch before a destructive step or a
+    later phase (O(segment)), when O(checkpoints) (a person approved the wave) and some target is still going; the
+    answer (RV(answer)) is recorded in each target's journal by its run.
+  - O(op=report) writes the pass's report and prints where the wave stands; O(op=finish) also prints what to do
+    next (the resume and rollback commands) and fails unless every target ended as it should.
   - A plan with a C(targets) list runs each target as its own run, C(<wave_id>-<target key>), with its own
     journal, lock, report and rollback. This reads those runs' reports and writes C(waves/<wave_id>/report.json)
     and C(report.md) under O(state_dir), or in the O(state_backend) the runs use - one row per target and a rollup - done on the controller by the
@@ -22,6 +37,32 @@ description:
     beside the wave's first report, never over it.
   - Makes no AWS call.
 options:
+  op:
+    description: What to do (see the description).
+    type: str
+    choices: [begin, gate, checkpoint, report, finish]
+    default: report
+  approve:
+    description: For O(op=begin), the approval token (the plan digest or its first 12 or more hex characters).
+    type: str
+  max_errors:
+    description: For O(op=gate), how many targets may fail in this pass before no new one starts.
+    type: int
+    default: 0
+  target:
+    description: For O(op=gate), the target (its key).
+    type: str
+  segment:
+    description: For O(op=checkpoint), the index of the segment about to run.
+    type: int
+  checkpoints:
+    description: For O(op=checkpoint), whether a person approved the wave and answers its checkpoints.
+    type: bool
+    default: false
+  command_vars:
+    description: For O(op=finish), the extra variables as given, repeated by the resume and rollback commands printed.
+    type: dict
+    default: {}
   plan:
     description:
       - The plan (path, id or V(last)).
@@ -36,9 +77,10 @@ options:
     type: path
     default: .coworker
   wave_id:
-    description: The wave id the playbook chose (each target's run id is C(<wave_id>-<target key>)).
+    description:
+      - The wave (each target's run id is C(<wave_id>-<target key>)); required except for O(op=begin) of a new wave
+        (which chooses one when not given).
     type: str
-    required: true
   purpose:
     description: The pass of the wave - its first V(run), a V(resume) or a V(rollback); it decides each row's C(next).
     type: str
@@ -46,7 +88,8 @@ options:
     default: run
   begin:
     description:
-      - Begin a pass - choose its report name (C(report) for a run, refused when the wave exists; the next free
+      - With O(op=begin), begin the pass only (no selection, no verification, no approval - for a playbook of the
+        user's own). Begin a pass - choose its report name (C(report) for a run, refused when the wave exists; the next free
         C(report-resume-N) or C(report-rollback-N) otherwise) and write it, recording how many passes each target's
         run had so far (only later failures count in C(rollup.failed_in_pass)).
     type: bool
@@ -101,6 +144,7 @@ EXAMPLES = r"""
 
 - name: Begin a rollback pass of wave w1 (the plan is the one the wave ran)
   coworker.aws.wave_report:
+    op: begin
     wave_id: w1
     purpose: rollback
     begin: true
@@ -144,5 +188,29 @@ plan_path:
 sha256:
   description: The plan's digest.
   returned: success
+  type: str
+wave_id:
+  description: The wave's id.
+  returned: op=begin
+  type: str
+token:
+  description: The plan digest every target's run is approved with (the one typed yes covers, or the token given).
+  returned: op=begin
+  type: str
+checkpoints:
+  description: A person typed the approval, so the same person answers the wave's checkpoints.
+  returned: op=begin
+  type: bool
+start:
+  description: Whether the target starts (or, with O(all_or_nothing), is rolled back).
+  returned: op=gate
+  type: bool
+asked:
+  description: Whether a checkpoint question was asked.
+  returned: op=checkpoint
+  type: bool
+answer:
+  description: The answer at the checkpoint (empty after Ctrl-C); only V(yes) goes on.
+  returned: op=checkpoint
   type: str
 """

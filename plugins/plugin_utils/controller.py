@@ -83,6 +83,7 @@ class ControllerAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        self.task_vars = task_vars or {}
         if self.LOCAL_ONLY and not is_local(self._play_context):
             return failed(result, "%s runs on the controller only (connection: local)" % self._task.action,
                           refused=True)

@@ -16,8 +16,9 @@ import pytest
 
 from moto_harness import mutating_calls, output_of
 from workflow_support import (
-    ACCOUNT, ALL_FOUR, APPROVAL_WAITING, assert_no_task_dump, CHECKPOINT_WAITING, FAILURE_WAITING, PROFILE, delete_param, expect,
-    finish, four_steps, put_param, sent_after_resume, sent_steps, step_statuses, unwrapped, workflow)
+    ACCOUNT, ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, PROFILE, ROLLBACK, assert_closing_line,
+    delete_param, expect, finish, four_steps, put_param, sent_after_resume, sent_steps, step_statuses, unwrapped,
+    workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -76,13 +77,13 @@ def test_no_at_the_approval_prompt_changes_nothing(workflow):
         child.sendline("no")
         code, transcript = finish(child)
 
-    # The person's own "no" ends with one line and exit code 0 (docs/running.md, "Exit codes"); no task dump.
-    assert code == 0, transcript
+    # "no" ends the run non-zero (docs/running.md, "Exit codes"): the reason, the report, one closing line.
+    run_id = workflow.only_run()
     assert "not approved — no changes made" in transcript
-    assert_no_task_dump(transcript)
+    assert_closing_line(code, transcript, f"Run {run_id}: NOT APPROVED — 0 of 4 steps completed", task="Approve")
+    assert f"Report: {workflow.state_dir}/runs/{run_id}/report.md" in transcript
     assert mutating_calls(calls) == []
     assert workflow.parameter_values() == {}
-    run_id = workflow.only_run()
     report = workflow.report(run_id)
     assert report["status"] == "not_approved"
     assert report["resources"] == []
@@ -172,13 +173,13 @@ def test_pause_keeps_the_changes_and_resume_runs_only_the_rest(workflow):
     child.sendline("4")
     code, transcript = finish(child)
 
-    # Pausing is the person's choice: one closing line and the commands, exit code 0 (was 2 with a task dump).
-    assert code == 0, transcript
-    assert_no_task_dump(transcript)
-    assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep"}
+    # Pausing stops part-way: exit code 2 and one closing line with the resume and rollback commands.
     run_id = workflow.only_run()
+    assert_closing_line(code, transcript, f"Run {run_id}: PARTIAL — 2 of 4 steps completed (stopped part-way) — "
+                                          f"resume: ansible-playbook {workflow.execute_args(None)[0]} -e resume={run_id}")
+    assert f"— roll back: ansible-playbook {ROLLBACK} -e run={run_id}" in unwrapped(transcript)
+    assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/b": "v1", "/wf/c": "keep"}
     assert workflow.report(run_id)["status"] == "partial"
-    assert f"Run {run_id}: PARTIAL — 2 of 4 steps completed (stopped part-way)" in unwrapped(transcript)
     report_md = workflow.report_md(run_id)
     # report.md's next steps are the commands as printed on screen: with this run's state_dir
     assert f"rollback_run.yml -e run={run_id} -e state_dir={workflow.state_dir}" in report_md
@@ -211,9 +212,9 @@ def test_no_at_the_destructive_checkpoint_stops_before_the_delete(workflow):
         child.sendline("no")
         code, transcript = finish(child)
 
-    # "no" at a checkpoint is the person's choice: one closing line, exit code 0 (was 2 with a task dump)
-    assert code == 0, transcript
-    assert_no_task_dump(transcript)
+    # "no" at a checkpoint stops the run before the delete: exit code 2, one closing line with the commands
+    run_id = workflow.only_run()
+    assert_closing_line(code, transcript, f"Run {run_id}: ABORTED — 2 of 3 steps completed (stopped) — resume:")
     assert mutating_calls(calls) == [("ssm", "PutParameter")] * 2
     assert workflow.parameter_values() == {"/wf/a": "v1", "/wf/tmp": "v1"}
     report = workflow.report(workflow.only_run())

@@ -1,6 +1,6 @@
 """What a person sees, outside the checkout: ANSIBLE_CONFIG points at an empty .cfg file, so the
 default callback prints JSON and no repo setting helps. The failure text once, a wrong answer
-asked again without Ansible's retry lines, a pause that ends with one line and exit code 0,
+asked again without Ansible's retry lines, a pause that ends with one closing line and exit code 2,
 printed resume and rollback commands that work as printed, the run's stats for AWX, and the
 action group under module_defaults.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 
 import pexpect
@@ -17,8 +16,9 @@ import pytest
 
 from moto_harness import REPO_ROOT, ansible_bin, mutating_calls, output_of, run_playbook
 from workflow_support import (
-    ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, assert_no_task_dump, expect, finish,
-    four_steps, sent_after_resume, step_statuses, unwrapped, workflow)
+    ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, assert_closing_line, closing_commands, expect,
+    finish,
+    four_steps, sent_after_resume, step_statuses, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -48,13 +48,6 @@ def spawn_as_typed(flow, command: str, env: dict):
     return child
 
 
-def printed(label: str, transcript: str) -> str:
-    """The command printed after ``label`` (a closing line), whatever the callback's quoting."""
-    match = re.search(re.escape(label) + r"\s+(ansible-playbook [^\"'\n]+?)\s*[\"',\]]", unwrapped(transcript))
-    assert match, f"no {label!r} line in:\n{transcript}"
-    return match.group(1)
-
-
 def test_failure_shown_once_wrong_answer_asked_again_pause_and_printed_commands_work(workflow):
     plan = workflow.write_plan("wf", four_steps())
     workflow.block_put_c()
@@ -74,11 +67,11 @@ def test_failure_shown_once_wrong_answer_asked_again_pause_and_printed_commands_
     between = first[first.index("[Step 3 of 4] put_c"):]
     assert between.count("ParameterAlreadyExists") == 1, between  # the failure, once, before the question
     assert "'later' is not one of the choices — please choose again." in transcript
-    assert code == 0, transcript  # the person paused: their choice, no task dump
-    assert_no_task_dump(transcript)
     run_id = workflow.only_run()
+    # the person paused part-way: exit code 2, one closing line with the commands, no JSON escapes
+    assert_closing_line(code, transcript, f"Run {run_id}: PARTIAL — 2 of 4 steps completed (stopped part-way)")
     assert workflow.report(run_id)["status"] == "partial"
-    resume, rollback = printed("Resume:", transcript), printed("Roll back:", transcript)
+    resume, rollback = closing_commands(transcript)
     assert shlex.split(resume)[:4] == ["ansible-playbook", str(workflow.execute_args(None)[0]), "-e",
                                        f"resume={run_id}"]
     assert f"state_dir={workflow.state_dir}" in resume and f"environments_file={workflow.environments}" in rollback
@@ -120,8 +113,10 @@ def test_run_stats_for_awx_hold_the_run_id_status_counts_reports_and_outputs(wor
         str(folder / "report.md"), str(folder / "report.json"), str(folder / "journal.jsonl"))
     assert set(stats["outputs"]) == {"put_a", "put_b", "put_c", "put_d"}
     assert stats["outputs"] == {s["id"]: s["outputs"] for s in workflow.report(run_id)["steps"]}
-    # the report is printed as lines, not as one JSON string full of \n
-    assert f'"# Run {run_id}: SUCCEEDED",' in result.stdout and "\\n" not in result.stdout
+    # the report's path and the closing line are printed, not the report itself, and no JSON string full of \n
+    assert f"Report: {folder / 'report.md'} (report.json and journal.jsonl beside it)" in result.stdout
+    assert f"Run {run_id}: SUCCEEDED — 4 of 4 steps completed (completed)\n" in result.stdout
+    assert "## Steps" not in result.stdout and "\\n" not in result.stdout
 
 
 def test_a_skip_finishes_partial_and_the_run_fails_without_a_terminal_too(workflow):

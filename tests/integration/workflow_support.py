@@ -220,9 +220,28 @@ def sent_after_resume(journal: list[dict]) -> list[str]:
 
 
 def assert_no_task_dump(transcript: str) -> None:
-    """An expected end (the person's own choice) shows no task-failure dump and no retry noise."""
+    """A run that succeeded shows no task failure and no retry noise."""
     for noise in ("[ERROR]", "Origin:", "FAILED!", "FAILED - RETRYING", "fatal:"):
         assert noise not in transcript, f"{noise!r} in:\n{transcript}"
+
+
+def assert_closing_line(code: int, transcript: str, closing: str, task: str = "Closing line") -> None:
+    """Every end but success: exit code 2 and one task failure (``task``), whose message is the run's one
+    closing line (it starts with ``closing``); no retry noise, no JSON escapes."""
+    assert code == 2, transcript
+    assert transcript.count("fatal:") == 1 and transcript.count("[ERROR]") == 1, transcript
+    assert "FAILED - RETRYING" not in transcript and "\\n" not in transcript, transcript
+    failure = unwrapped(transcript[transcript.rindex("TASK ["):])
+    assert failure.startswith(f"TASK [coworker.aws.execute_nonprod : {task}]"), failure
+    assert f"[ERROR]: Task failed: Action failed: {closing}" in failure, failure
+
+
+def closing_commands(transcript: str) -> tuple[str, str]:
+    """(resume, rollback): the commands of the closing line a run that stopped part-way failed with."""
+    match = re.search(r"\[ERROR\]: Task failed: Action failed: .*? — resume: (ansible-playbook .+?) — roll back: "
+                      r"(ansible-playbook .+?) Origin:", unwrapped(transcript))
+    assert match, f"no closing line with commands in:\n{transcript}"
+    return match.group(1), match.group(2)
 
 
 def unwrapped(text: str) -> str:

@@ -64,6 +64,7 @@ def _row(backend, wave_id, target):
     events = backend.events(run_id)
     if not events:
         return row
+    row["stopped_by_person"] = _stopped_at_checkpoint(events)
     report = None
     for name in report_names(events):
         key = "runs/%s/%s.json" % (run_id, name)
@@ -75,6 +76,13 @@ def _row(backend, wave_id, target):
         row.update(steps_completed=report.get("steps_completed", 0), steps_total=report.get("steps_total"),
                    rollback=(report.get("rollback") or {}).get("status"))
     return row
+
+
+def _stopped_at_checkpoint(events):
+    """The latest pass of the run ended at a wave checkpoint where a person said something other than yes."""
+    start = max((n for n, e in enumerate(events) if e["event"] in ("run_started", "run_resumed")), default=0)
+    return any(e["event"] == "checkpoint" and e.get("wave") and str(e.get("answer") or "").strip().lower() != "yes"
+               for e in events[start:])
 
 
 def note(row, all_or_nothing=False):

@@ -53,7 +53,7 @@ class Driver:
             move = loop.finish("paused", by_person=False, note="the run reached its bound of %d moves: paused"
                                % loop.max_moves(self.ctx))
             self._record(move)
-        end = {"outcome": move["outcome"], "by_person": move["by_person"], "note": move["note"]}
+        end = {key: move[key] for key in ("outcome", "by_person", "note", "status", "final")}
         self.session.journal.append("outcome", **end)
         self.session.commit()
         return dict(end, changed=self.changed or self.session.changed)

@@ -32,12 +32,10 @@ def _this_pass(events):
 
 
 def pass_outcome(events):
-    """How the Run task ended the latest pass, as it journaled it: (outcome, by_person); ("auto", False)
-    while it has not ended it (or ended it with every step run)."""
-    ends = [e for e in _this_pass(events) if e["event"] == "outcome"]
-    if not ends:
-        return "auto", False
-    return ends[-1].get("outcome") or "auto", bool(ends[-1].get("by_person"))
+    """How the Run task ended the latest pass, as it journaled it: its last ``outcome`` event that ended the pass
+    (``final``), or None while the pass goes on."""
+    ends = [e for e in _this_pass(events) if e["event"] == "outcome" and e.get("final", True)]
+    return ends[-1] if ends else None
 
 
 def last_choice(events):
@@ -56,7 +54,9 @@ def finish_run(backend, run_id, outcome="auto", by_person=False, warn_only=False
     backend.check_intact(run_id)  # a report is never rebuilt from a journal that lost events
     events = backend.events(run_id)
     if outcome == "auto":  # what the Run task journaled
-        outcome, by_person = pass_outcome(events)
+        ended = pass_outcome(events) or {}
+        outcome, by_person = ended.get("outcome") or "auto", bool(ended.get("by_person"))
+    rollback_run = rollback_run or outcome == "rollback"
     state = run_state(events)
     started = state["started"] or {}
     loaded = load_plan(run_plan_path(started, plan_fallback, backend), None, verify=False,

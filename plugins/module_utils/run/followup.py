@@ -14,7 +14,7 @@ import json
 import os
 import shlex
 
-EXECUTE, ROLLBACK = "execute_nonprod", "rollback_run"
+EXECUTE, ROLLBACK, WAVES = "execute_nonprod", "rollback_run", "execute_targets"
 FQCN = "coworker.aws.%s"
 # Extra variables of the collection's playbooks and their defaults (see playbooks/*.yml).
 DEFAULTS = (("state_dir", ".coworker"), ("state_backend", ""), ("plans_dir", "plans"), ("environments_file", ""),
@@ -50,6 +50,22 @@ def option_args(options):
             else:
                 args += ["-e", "%s=%s" % (name, value)]
     return args
+
+
+def wave_commands(invoked, wave_id, options):
+    """{"resume": ..., "rollback": ...} of a wave: execute_targets.yml and rollback_run.yml, named as invoked
+    (by path, siblings of the playbook run; otherwise by FQCN)."""
+    waves, rollback = FQCN % WAVES, FQCN % ROLLBACK
+    for ref in invoked or []:
+        if os.path.splitext(os.path.basename(ref))[0] in (WAVES, ROLLBACK) and not ref.startswith("coworker.aws."):
+            folder, ext = os.path.dirname(ref), os.path.splitext(ref)[1] or ".yml"
+            waves, rollback = os.path.join(folder, WAVES + ext), os.path.join(folder, ROLLBACK + ext)
+            break
+    extra = option_args(options)
+    return {
+        "resume": shlex.join(["ansible-playbook", waves, "-e", "resume=%s" % wave_id] + extra),
+        "rollback": shlex.join(["ansible-playbook", rollback, "-e", "wave=%s" % wave_id] + extra),
+    }
 
 
 def followup_commands(invoked, run_id, options):

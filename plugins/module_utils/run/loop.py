@@ -19,6 +19,8 @@ A move is a plain dict:
 ``steps``    batch: the steps to run now, in plan order
 ``question`` ask: ``{"kind": checkpoint|failure|unexpected, "step", "not_run", "asked", "note"}``
 ``outcome``  finish: what run_journal op=finish is told (``decide`` outcomes; ``rollback`` for a rollback run)
+``status``   finish: the run's status in a word (``decide``'s: succeeded, failed, rolled_back, aborted, ...)
+``final``    finish: the run's pass ends here (False: only this task's segments are done, a wave goes on)
 ``by_person`` finish: the run stops because a person said so at a prompt
 ``record``   events the driver journals before it makes the move (``[(event, fields)]``)
 """
@@ -54,13 +56,14 @@ class Context:
 
 def move(kind, **fields):
     base = {"kind": kind, "segment": None, "steps": [], "question": None, "outcome": "auto", "by_person": False,
-            "record": [], "note": None}
+            "record": [], "note": None, "status": None, "final": True}
     base.update(fields)
     return base
 
 
-def finish(outcome="auto", by_person=False, record=(), note=None):
-    return move(FINISH, outcome=outcome, by_person=by_person, record=list(record), note=note)
+def finish(outcome="auto", by_person=False, record=(), note=None, status="partial", final=True):
+    return move(FINISH, outcome=outcome, by_person=by_person, record=list(record), note=note, status=status,
+                final=final)
 
 
 def _pending(ctx, segment):
@@ -86,7 +89,8 @@ def next_segment(ctx, start, record=()):
                         "steps": pending, "asked": 0, "note": None}
             return move(ASK, segment=segment["index"], question=question, record=list(record))
         return move(BATCH, segment=segment["index"], steps=pending, record=list(record))
-    return finish(record=record)
+    left = any(_pending(ctx, segment) for segment in ctx.segments[start:])
+    return finish(record=record, status="running" if left else "succeeded", final=not left)
 
 
 def first_move(ctx, checkpoint_answer=None):
@@ -106,7 +110,7 @@ def _at_checkpoint(ctx, index, answer, wave=False):
     record = [("checkpoint", dict({"answer": answer, "segment": index, "reason": segment["checkpoint"]},
                                   **({"wave": True} if wave else {})))]
     if decision["action"] != "continue":
-        return finish(decision["outcome"], by_person=True, record=record)
+        return finish(decision["outcome"], by_person=True, record=record, status=decision["status"])
     return move(BATCH, segment=index, steps=_pending(ctx, segment), record=record)
 
 
@@ -129,7 +133,8 @@ def _from_decision(ctx, current, decision, batch, answer=None, asked=0):
     if action == "rollback":
         return move(ROLLBACK, segment=current, record=record)
     if action in ("stop", "pause"):
-        return finish(decision["outcome"], by_person=decision["by_person"], record=record, note=decision.get("note"))
+        return finish(decision["outcome"], by_person=decision["by_person"], record=record, note=decision.get("note"),
+                      status=decision["status"])
     if action == "skip":
         record.append(("step_skipped", {"step": decision["step"]}))
         ctx.done.add(decision["step"])
@@ -177,7 +182,7 @@ def _interrupted_at(ctx, current):
 def after_rollback(ctx, records):
     """The rollback has run (``records``: one per step undone); the run ends."""
     del records  # the report reads what each undo did from the journal
-    return finish("rollback" if ctx.rollback_run else "auto")
+    return finish("rollback" if ctx.rollback_run else "auto", status="rolled_back")
 
 
 def after_break(mode, on_failure, prompts, last_choice):
@@ -192,7 +197,7 @@ def after_break(mode, on_failure, prompts, last_choice):
     if decide.effective_failure_mode(on_failure, prompts) == "rollback":
         return move(ROLLBACK, record=[("decision", {"step": None, "choice": "rollback", "error": "interrupted",
                                                     "answer": None, "status": "rolled_back"})])
-    return finish("interrupted")
+    return finish("interrupted", status="aborted")
 
 
 def max_moves(ctx):

@@ -8,7 +8,8 @@ import shlex
 
 import pytest
 
-from ansible_collections.coworker.aws.plugins.module_utils.run.followup import followup_commands, playbook_pair
+from ansible_collections.coworker.aws.plugins.module_utils.run.followup import (
+    closing_line, followup_commands, playbook_pair, wave_commands)
 
 
 @pytest.mark.parametrize("invoked, pair", [
@@ -48,3 +49,34 @@ def test_a_state_backend_mapping_is_repeated_as_json_extra_vars():
     assert words[:4] == ["ansible-playbook", "playbooks/rollback_run.yml", "-e", "run=r1"]
     assert words[4] == "-e" and json.loads(words[5]) == {"state_backend": backend}
     assert followup_commands([], "r1", {"state_backend": ""})["resume"].endswith("-e resume=r1")
+
+
+@pytest.mark.parametrize("invoked, waves, rollback", [
+    (["/c/playbooks/execute_targets.yml"], "/c/playbooks/execute_targets.yml", "/c/playbooks/rollback_run.yml"),
+    (["playbooks/rollback_run.yml"], "playbooks/execute_targets.yml", "playbooks/rollback_run.yml"),
+    (["coworker.aws.execute_targets"], "coworker.aws.execute_targets", "coworker.aws.rollback_run"),
+])
+def test_a_waves_commands_name_its_playbooks_as_they_were_run(invoked, waves, rollback):
+    commands = wave_commands(invoked, "w1", {"state_dir": "/s"})
+    assert shlex.split(commands["resume"]) == ["ansible-playbook", waves, "-e", "resume=w1", "-e", "state_dir=/s"]
+    assert shlex.split(commands["rollback"]) == ["ansible-playbook", rollback, "-e", "wave=w1", "-e", "state_dir=/s"]
+
+
+COMMANDS = {"resume": "ansible-playbook x.yml -e resume=R", "rollback": "ansible-playbook y.yml -e run=R"}
+
+
+@pytest.mark.parametrize("status, left, dry_run, with_commands", [
+    ("succeeded", True, False, False),
+    ("rolled_back", True, False, False),  # nothing left to undo
+    ("partial", True, False, True),
+    ("failed", False, False, True),
+    ("aborted", True, False, True),
+    ("refused", True, False, True),  # a refused step after a create: how to undo it
+    ("refused", False, False, False),  # refused before anything changed
+    ("not_approved", False, False, False),
+    ("failed", True, True, False),  # a dry run changed nothing
+])
+def test_the_closing_line_carries_the_commands_whenever_something_is_left(status, left, dry_run, with_commands):
+    line = closing_line("Run R: X", status, COMMANDS, dry_run, left)
+    assert line == ("Run R: X — resume: %s — roll back: %s" % (COMMANDS["resume"], COMMANDS["rollback"])
+                    if with_commands else "Run R: X")
