@@ -7,10 +7,15 @@ from __future__ import annotations
 import os
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.coworker.aws.plugins.module_utils.aws import botocore_data
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import state_dir_problem
 
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
+
+# Imported in ansible-playbook's own process, before any worker is forked: read the data the guard always
+# needs once there, and every worker inherits it (aws/botocore_data.py).
+botocore_data.warm()
 
 
 def controller_path(value):

@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import functools
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, exact_reference, references_in)
 
 try:
-    import botocore.session
+    import botocore
     from botocore.exceptions import DataNotFoundError, UnknownServiceError
     HAS_BOTOCORE = True
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
@@ -37,7 +38,7 @@ _PY_TYPES = {
 
 @functools.lru_cache(maxsize=1)
 def _session():
-    return botocore.session.get_session()
+    return new_session()
 
 
 @functools.lru_cache(maxsize=None)

@@ -12,6 +12,8 @@ they expire mid-batch, the call fails with AWS's error and the batch stops there
 
 from __future__ import annotations
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
+
 try:
     import boto3
     from botocore import xform_name
@@ -34,7 +36,8 @@ def frozen_session(base, profile, region):
         raise NoCredentialsError()
     frozen = credentials.get_frozen_credentials()
     return boto3.Session(aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key,
-                         aws_session_token=frozen.token, profile_name=profile or None, region_name=region)
+                         aws_session_token=frozen.token, profile_name=profile or None, region_name=region,
+                         botocore_session=new_session())
 
 
 class AwsContext:
@@ -48,7 +51,7 @@ class AwsContext:
 
     def __init__(self, profile=None, region=None, retry_mode="standard", max_attempts=5, session=None):
         self.region = region
-        self._base = boto3.Session(profile_name=profile or None, region_name=region)
+        self._base = boto3.Session(profile_name=profile or None, region_name=region, botocore_session=new_session())
         # the profile really in use, also when it comes from AWS_PROFILE: it is a classification signal
         self.profile = profile or self._base._session.get_config_variable("profile") or None
         self.config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
@@ -82,7 +85,7 @@ class AwsContext:
         creds = answer["Credentials"]
         session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                                 aws_session_token=creds["SessionToken"], profile_name=self.profile,
-                                region_name=self.region)
+                                region_name=self.region, botocore_session=new_session())
         assumed = AwsContext(self.profile, self.region, session=session)
         assumed.config, assumed.assumed_role = self.config, role_arn
         return assumed

@@ -16,11 +16,11 @@ from __future__ import annotations
 import functools
 import json
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import STOP, establish_identity
 
 try:
-    import botocore.session
     from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
     BotoCoreError = ClientError = Exception
@@ -32,7 +32,7 @@ SESSION_NAME_LIMIT = 64
 def global_services():
     """IAM prefixes of services that are not regional (their requests carry us-east-1 or none):
     botocore's endpoint data says which (``isRegionalized: false``)."""
-    partition = botocore.session.get_session().get_data("endpoints")["partitions"][0]
+    partition = new_session().get_data("endpoints")["partitions"][0]
     return tuple(sorted(name for name, svc in partition["services"].items() if svc.get("isRegionalized") is False))
 
 

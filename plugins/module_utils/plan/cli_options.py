@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
 from ansible_collections.coworker.aws.plugins.module_utils.plan import cli_custom
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import (
     ARGUMENT_RENAMES, BOTOCORE_TO_CLI, HIDDEN_ALIASES, INPUT_OPTIONS, PAGING_OPTIONS)
 
 try:
-    import botocore.session
     from botocore import xform_name
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib
     pass
@@ -48,7 +48,7 @@ class Option:
 
 @functools.lru_cache(maxsize=1)
 def session():
-    return botocore.session.get_session()
+    return new_session()
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 
 try:
-    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
     HAS_BOTOCORE = True
 except ImportError:  # pragma: no cover - reported when an s3 backend is configured
     HAS_BOTOCORE = False
 
+from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
@@ -72,7 +72,7 @@ class S3Backend:
     @property
     def client(self):
         if self._client is None:
-            session = botocore.session.Session(profile=self.config["profile"])
+            session = new_session(self.config["profile"])
             config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="coworker.aws")
             self._client = session.create_client("s3", region_name=self.config["region"], config=config)
             self._sts = session.create_client("sts", region_name=self.config["region"], config=config)

@@ -135,20 +135,20 @@ def test_a_run_with_a_skipped_step_does_not_finish_as_succeeded():
     assert decide.finish_outcome("refused", ["put_c"]) == "refused"
 
 
-@pytest.mark.parametrize("status, rollback_run, by_person, error", [
-    ("succeeded", False, False, False),
-    ("dry_run", False, False, False),
-    ("failed", False, False, True),
-    ("rolled_back", False, False, True),  # rolled back after a failure
-    ("refused", False, False, True),
-    ("partial", False, False, True),  # a skipped step
-    ("partial", False, True, False),  # paused by the person
-    ("aborted", False, True, False),  # "no" at a checkpoint
-    ("rolled_back", True, False, False),  # rollback_run did what it was asked
-    ("partial", True, False, True),  # rollback_run left manual clean-up
+@pytest.mark.parametrize("status, rollback_run, error", [
+    ("succeeded", False, False),
+    ("dry_run", False, False),
+    ("failed", False, True),
+    ("rolled_back", False, True),  # rolled back after a failure
+    ("refused", False, True),
+    ("not_approved", False, True),  # a person's "no" (or no token): the plan did not run
+    ("partial", False, True),  # a skipped step, or paused by the person
+    ("aborted", False, True),  # "no" at a checkpoint: the plan stopped half-way
+    ("rolled_back", True, False),  # rollback_run did what it was asked
+    ("partial", True, True),  # rollback_run left manual clean-up
 ])
-def test_which_ends_fail_the_play(status, rollback_run, by_person, error):
-    assert decide.ends_in_error(status, rollback_run, by_person) is error
+def test_every_end_but_success_fails_the_play(status, rollback_run, error):
+    assert decide.ends_in_error(status, rollback_run) is error
 
 
 def test_a_dry_run_that_predicts_a_certain_failure_fails_the_play_unless_only_warned():
