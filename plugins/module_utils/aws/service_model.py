@@ -119,13 +119,26 @@ def _check_structure(value, shape, path, problems):
         if name not in value:
             problems.append((path, "missing required parameter %r" % name))
     for name, item in value.items():
-        sub = "%s.%s" % (path, name)
-        if name not in members:
+        member = members.get(name)
+        if member is None:
             close = difflib.get_close_matches(name, list(members), n=3)
             hint = "did you mean %s?" % ", ".join(close) if close else "valid: %s" % ", ".join(sorted(members))
-            problems.append((sub, "unknown parameter (%s)" % hint))
+            problems.append(("%s.%s" % (path, name), "unknown parameter (%s)" % hint))
             continue
-        check_shape(item, members[name], sub, problems)
+        if _plain_text_fits(item, member):  # most members of most calls: nothing to say, no path to build
+            continue
+        check_shape(item, member, "%s.%s" % (path, name), problems)
+
+
+_TEXT_TYPES = ("string", "character", "timestamp", "blob")
+
+
+def _plain_text_fits(value, shape):
+    """A text without references for a text member (of its enum, if it has one)."""
+    if type(value) is not str or "${" in value or shape.type_name not in _TEXT_TYPES:  # pylint: disable=unidiomatic-typecheck
+        return False
+    enum = shape.metadata.get("enum")
+    return not enum or value in enum
 
 
 def _check_scalar(value, shape, path, problems):

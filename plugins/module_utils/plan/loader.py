@@ -16,7 +16,8 @@ import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
-from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import YAMLError, load_yaml, yaml_events
+from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import (
+    NotPlainData, TooDeep, YAMLError, load_yaml, yaml_events)
 
 PLAN_SUFFIXES = (".yml", ".yaml", ".json")
 PLAN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -68,12 +69,18 @@ def _json_object(pairs):
 def parse_document(text, source):
     """Parse plan text (JSON or YAML) into plain dicts, lists and scalars."""
     stripped = text.lstrip()
+    as_json = str(source).endswith(".json") or stripped.startswith("{")
     try:
-        if str(source).endswith(".json") or stripped.startswith("{"):
+        if as_json:
             data = json.loads(text, object_pairs_hook=_json_object)
         else:
             _reject_aliases(text, source)
-            data = load_yaml(text)
+            data = load_yaml(text, MAX_NESTING)  # plain data, depth checked, in the same walk
+    except NotPlainData as exc:
+        raise PlanError(source, [("", "a value of type %s (an explicit YAML tag?) is not plain data"
+                                  % exc.type_name)]) from None
+    except TooDeep:
+        raise PlanError(source, [("", TOO_DEEP)]) from None
     except YAMLError as exc:
         if "maximum nesting depth" in str(exc):  # libyaml (PyYAML >= 6.0.2) stops deep flow nesting itself
             raise PlanError(source, [("", TOO_DEEP)]) from None
@@ -85,7 +92,8 @@ def parse_document(text, source):
     if not isinstance(data, dict):
         raise PlanError(source, [("", "a plan must be a mapping at the top level, got %s"
                                   % type(data).__name__)])
-    _check_plain_data(data, source)
+    if as_json:
+        _check_plain_data(data, source)
     return data
 
 

@@ -37,6 +37,8 @@ def _check_step_references(step, path, order, registers, check):
         parts.extend((".%s[%d].params" % (key, i), c["params"], True) for i, c in enumerate(step[key]))
     for prefix, params, self_ok in parts:
         for where, text in iter_strings(params):
+            if "${" not in text:
+                continue
             suffix = where if where.startswith("[") else ("." + where if where else "")
             field = "%s%s%s" % (path, prefix or ".params", suffix)
             try:

@@ -12,6 +12,7 @@ reference is a lookup in a dict, never a template.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -46,10 +47,15 @@ def iter_strings(value, path=""):
 
 
 def references_in(text):
-    """The ``(scope, name)`` pairs referenced by one string."""
+    """The ``(scope, name)`` pairs referenced by one string (a tuple; the same text is read once)."""
     if "${" not in text:
-        return []
-    return [parse_reference(m.group(1)) for m in _TOKEN_RE.finditer(text) if m.group(1) is not None]
+        return ()
+    return _references_in(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _references_in(text):
+    return tuple(parse_reference(m.group(1)) for m in _TOKEN_RE.finditer(text) if m.group(1) is not None)
 
 
 def exact_reference(text):

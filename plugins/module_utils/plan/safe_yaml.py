@@ -62,9 +62,87 @@ def _strict_loader(base):
 StrictLoader = _strict_loader(_BaseLoader) if HAS_YAML else None
 
 
-def load_yaml(text):
-    """Parse YAML text into plain dicts, lists and scalars; raises YAMLError."""
-    return yaml.load(text, Loader=StrictLoader)  # nosec B506 - StrictLoader is a SafeLoader
+class NotPlainData(YAMLError):
+    """A value that is not JSON's kind of data (an explicit tag such as !!binary, !!set, !!timestamp)."""
+
+    def __init__(self, value):
+        self.type_name = type(value).__name__
+        super().__init__("a value of type %s is not plain data" % self.type_name)
+
+
+class TooDeep(YAMLError):
+    """Containers nested deeper than the caller allows."""
+
+
+_TAG = "tag:yaml.org,2002:"
+_MERGING = (_TAG + "merge", _TAG + "value")
+_PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
+
+
+def _first_not_plain(value):
+    """``value`` when it is plain data all the way down, else NotPlainData for its first part that is not."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, _PLAIN_TYPES):
+            raise NotPlainData(item)
+        stack.extend(item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())
+    return value
+
+
+class _Builder:
+    """Plain data straight from the composed nodes: a dict, a list or one of the scalars JSON has.
+
+    One walk does what construction and a second check over the result did: keys must be strings and
+    unique, only plain types, at most ``max_depth`` levels. Anything tagged otherwise is built by PyYAML's
+    safe constructors, then refused.
+    """
+
+    def __init__(self, loader, max_depth):
+        self.loader, self.max_depth = loader, max_depth
+        self.scalars = {_TAG + "int": loader.construct_yaml_int, _TAG + "float": loader.construct_yaml_float,
+                        _TAG + "bool": loader.construct_yaml_bool, _TAG + "null": loader.construct_yaml_null}
+
+    def build(self, node, depth=1):
+        tag = node.tag
+        if tag == _TAG + "str":
+            return node.value
+        if tag == _TAG + "map":
+            return self._mapping(node, depth)
+        if tag == _TAG + "seq":
+            if node.value and depth >= self.max_depth:
+                raise TooDeep("more than %d levels" % self.max_depth)
+            return [self.build(item, depth + 1) for item in node.value]
+        construct = self.scalars.get(tag)
+        if construct is not None:
+            return construct(node)
+        return _first_not_plain(self.loader.construct_object(node, deep=True))
+
+    def _mapping(self, node, depth):
+        if node.value and depth >= self.max_depth:
+            raise TooDeep("more than %d levels" % self.max_depth)
+        if any(key.tag in _MERGING for key, _value in node.value):  # "<<" merge keys (and "="): rare, slow
+            self.loader.flatten_mapping(node)
+        result = {}
+        for key_node, value_node in node.value:
+            key = self.build(key_node, depth + 1)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping key %r is not a string (quote it)" % (key,), key_node.start_mark)
+            if key in result:
+                raise yaml.constructor.ConstructorError(None, None, "duplicate key %r" % (key,), key_node.start_mark)
+            result[key] = self.build(value_node, depth + 1)
+        return result
+
+
+def load_yaml(text, max_depth=100):
+    """Parse YAML text into plain dicts, lists and scalars; raises YAMLError (NotPlainData, TooDeep)."""
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _Builder(loader, max_depth).build(node)
+    finally:
+        loader.dispose()
 
 
 def yaml_events(text):

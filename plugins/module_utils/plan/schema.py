@@ -50,22 +50,23 @@ class _Checker:
                          "unknown field (allowed: %s)" % ", ".join(sorted(allowed)))
 
     def get(self, obj, key, kinds, path, required=True, default=None):
-        where = "%s.%s" % (path, key) if path else key
-        if key not in obj or obj[key] is None:
+        value = obj.get(key)
+        if value is None:
             if required:
-                self.add(where, "required field is missing")
+                self.add(_where(path, key), "required field is missing")
             return default
-        value = obj[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
-            self.add(where, "must be %s, got %s" % (_kind_names(kinds), type(value).__name__))
+            self.add(_where(path, key), "must be %s, got %s" % (_kind_names(kinds), type(value).__name__))
             return default
         return value
 
     def text(self, obj, key, path, required=True, pattern=None, choices=None):
         value = self.get(obj, key, str, path, required)
-        where = "%s.%s" % (path, key) if path else key
         if value is None:
             return None
+        if value.strip() and (pattern is None or pattern.match(value)) and (choices is None or value in choices):
+            return value
+        where = _where(path, key)
         if not value.strip():
             self.add(where, "must not be empty")
         elif pattern is not None and not pattern.match(value):
@@ -81,6 +82,10 @@ class _Checker:
         return value
 
 
+def _where(path, key):
+    return "%s.%s" % (path, key) if path else key
+
+
 def _as_tuple(kinds):
     return kinds if isinstance(kinds, tuple) else (kinds,)
 
@@ -91,6 +96,8 @@ def _kind_names(kinds):
 
 
 def _jmespath_problems(expressions, path, check):
+    if not expressions:
+        return
     import jmespath
     from jmespath.exceptions import JMESPathError
     for where, expr in expressions:
@@ -144,6 +151,8 @@ def _call(raw, path, check, keys):
 
 
 def _expressions(raw, key, path, check):
+    if key not in raw:
+        return []
     values = check.get(raw, key, list, path, required=False, default=[])
     good = []
     for index, expr in enumerate(values):

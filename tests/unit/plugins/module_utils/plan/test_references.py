@@ -28,7 +28,7 @@ CONTEXT = {
     ("{{ lookup('pipe', 'id') }}", []),
 ])
 def test_references_in(text, expected):
-    assert references_in(text) == expected
+    assert list(references_in(text)) == expected
 
 
 @pytest.mark.parametrize("text", ["${foo}", "${a.b.c}", "${ a.b }", "${}", "${1x.y}", "${a.b-c}", "${aws:username}"])
