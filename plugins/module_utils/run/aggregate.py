@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import RUN_ID_RE
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, report_names
@@ -44,7 +45,7 @@ def target_run_id(wave_id, key):
     """The run id of one target of a wave: the one place where it is chosen."""
     run_id = "%s-%s" % (wave_id, key)
     if not RUN_ID_RE.match(run_id):
-        raise ValueError("invalid wave id %r" % (wave_id,))
+        raise RunError("invalid wave id %r" % (wave_id,))
     return run_id
 
 
@@ -171,13 +172,13 @@ def wave_targets(loaded, first, selected):
     if selected is not None:
         unknown = [k for k in selected if k not in keys]
         if unknown:
-            raise ValueError("refused, nothing was changed: %s %s not a target of plan %s (%s); its targets: %s"
+            raise RunError("refused, nothing was changed: %s %s not a target of plan %s (%s); its targets: %s"
                              % (", ".join(printable(k) for k in unknown), "is" if len(unknown) == 1 else "are",
                                 printable(loaded["plan"]["id"]), loaded["path"], ", ".join(keys)))
         if not selected:
-            raise ValueError("refused, nothing was changed: no target of plan %s is selected" % printable(loaded["plan"]["id"]))
+            raise RunError("refused, nothing was changed: no target of plan %s is selected" % printable(loaded["plan"]["id"]))
         if first and set(selected) != set(recorded if recorded is not None else keys):
-            raise ValueError("refused, nothing was changed: this wave ran %s, but the inventory selects %s; a wave "
+            raise RunError("refused, nothing was changed: this wave ran %s, but the inventory selects %s; a wave "
                              "keeps its targets (select the same hosts, or run without the plan_targets inventory)"
                              % (", ".join(recorded if recorded is not None else keys), ", ".join(selected)))
     chosen = set(recorded if recorded is not None else selected if selected is not None else keys)
@@ -187,7 +188,7 @@ def wave_targets(loaded, first, selected):
 def wave_folder(wave_id):
     """The wave's folder key in the state backend (``waves/<wave id>/``)."""
     if not isinstance(wave_id, str) or not RUN_ID_RE.match(wave_id):
-        raise ValueError("invalid wave id %r" % (wave_id,))
+        raise RunError("invalid wave id %r" % (wave_id,))
     return "waves/%s/" % wave_id
 
 
@@ -200,17 +201,17 @@ def read_pass(backend, wave_id, name=FIRST):
 def begin_pass(backend, wave_id, purpose):
     """The report name of a new pass of the wave; a new wave may not reuse the id of an existing one."""
     if purpose not in PURPOSES:
-        raise ValueError("purpose must be one of %s" % ", ".join(PURPOSES))
+        raise RunError("purpose must be one of %s" % ", ".join(PURPOSES))
     first = read_pass(backend, wave_id)
     where = backend.location(wave_folder(wave_id).rstrip("/"))
     if purpose == "run":
         if first is not None:
-            raise ValueError("wave %s already exists under %s: resume it (execute_targets.yml -e resume=%s), roll it "
+            raise RunError("wave %s already exists under %s: resume it (execute_targets.yml -e resume=%s), roll it "
                              "back (rollback_run.yml -e wave=%s) or choose another wave_id; nothing was changed"
                              % (wave_id, where, wave_id, wave_id))
         return FIRST
     if first is None:
-        raise ValueError("no wave %r (its report %s/report.json is missing); nothing was changed" % (wave_id, where))
+        raise RunError("no wave %r (its report %s/report.json is missing); nothing was changed" % (wave_id, where))
     number = 1
     while read_pass(backend, wave_id, "%s-%s-%d" % (FIRST, purpose, number)) is not None:
         number += 1
@@ -233,7 +234,7 @@ def plan_copy_path(backend, wave_id, first):
     key = first.get("plan_copy_key")
     path = backend.local_file(key) if key else None
     if path is None:
-        raise ValueError("the approved copy of the plan of wave %s is missing (%s): refused, nothing was changed"
+        raise RunError("the approved copy of the plan of wave %s is missing (%s): refused, nothing was changed"
                          % (wave_id, backend.location(key or wave_folder(wave_id) + "approved-plan.yml")))
     return path
 
@@ -244,7 +245,7 @@ def wave_report(backend, wave_id, loaded, write=True, report_name=FIRST, purpose
     (the wave's own targets, see ``wave_targets``)."""
     folder = wave_folder(wave_id)
     if not PASS_NAME_RE.match(report_name or ""):
-        raise ValueError("invalid report name %r (report, report-resume-N or report-rollback-N)" % (report_name,))
+        raise RunError("invalid report name %r (report, report-resume-N or report-rollback-N)" % (report_name,))
     earlier = read_pass(backend, wave_id, report_name) or {}
     first = earlier if report_name == FIRST else read_pass(backend, wave_id) or {}
     targets = wave_targets(loaded, first, selected)

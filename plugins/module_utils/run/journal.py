@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
     open_private, private_dir, write_private)
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, RunError
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
@@ -53,7 +53,7 @@ def utc_now():
 
 def run_dir(state_dir, run_id):
     if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id):
-        raise ValueError("invalid run id %r" % (run_id,))
+        raise RunError("invalid run id %r" % (run_id,))
     return os.path.join(state_dir, "runs", run_id)
 
 
@@ -241,13 +241,13 @@ def find_run(state_dir, ref):
     if ref != "last":
         path = journal_path(state_dir, ref)
         if not os.path.isfile(path) and not os.path.isfile(copy_path(path)):
-            raise ValueError("no run %r under %s" % (ref, runs))
+            raise RunError("no run %r under %s" % (ref, runs))
         return ref
     copies = os.path.join(state_dir, "journal-copies")
     names = set(_listdir(runs)) | {n[:-len(".jsonl")] for n in _listdir(copies) if n.endswith(".jsonl")}
     started = [(e[0]["ts"], n) for n in names if RUN_ID_RE.match(n) for e in [_first_events(state_dir, n)] if e]
     if not started:
-        raise ValueError("no runs under %s" % runs)
+        raise RunError("no runs under %s" % runs)
     return max(started)[1]
 
 

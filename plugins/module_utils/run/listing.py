@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, report_name
@@ -62,5 +63,5 @@ def show_run(backend, ref):
     key = report_key(backend, run_id, "")
     text = backend.get(key + ".md")
     if text is None:
-        raise ValueError("run %s has no report yet (%s)" % (run_id, backend.run_location(run_id)))
+        raise RunError("run %s has no report yet (%s)" % (run_id, backend.run_location(run_id)))
     return run_id, read_report(backend, run_id, key + ".json"), text.decode("utf-8", errors="replace")

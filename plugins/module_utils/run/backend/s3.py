@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - reported when an s3 backend is configu
     HAS_BOTOCORE = False
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
-from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, RunError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import checked_key
@@ -258,7 +258,7 @@ class S3Backend:
     @staticmethod
     def _run_id(run_id):
         if not isinstance(run_id, str) or not journals.RUN_ID_RE.match(run_id):
-            raise ValueError("invalid run id %r" % (run_id,))
+            raise RunError("invalid run id %r" % (run_id,))
         return run_id
 
     def _journal_key(self, run_id):
@@ -286,9 +286,9 @@ class S3Backend:
     def find_run(self, ref):
         if ref != "last":
             if self.get(self._journal_key(ref)) is None:
-                raise ValueError("no run %r under %s" % (ref, self.location("runs")))
+                raise RunError("no run %r under %s" % (ref, self.location("runs")))
             return ref
         for name in self.run_ids():  # a run killed before its first event has no journal: not a run yet
             if self.get(self._journal_key(name)) is not None:
                 return name
-        raise ValueError("no runs under %s" % self.location("runs"))
+        raise RunError("no runs under %s" % self.location("runs"))

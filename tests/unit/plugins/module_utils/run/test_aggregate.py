@@ -10,6 +10,7 @@ import stat
 
 import pytest
 
+from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.aggregate import (
     begin_pass, next_action, note, plan_copy_path, read_pass, rollup, store_plan, target_run_id, wave_report)
@@ -42,9 +43,9 @@ def rows_by_target(report):
 def test_run_id_of_a_target_and_bad_wave_ids():
     assert target_run_id("w1", KEYS[0]) == "w1-300000000001-us-east-1"
     for bad in ("", "../w1", "w 1", "-w1"):
-        with pytest.raises(ValueError):
+        with pytest.raises(RunError):
             target_run_id(bad, KEYS[0])
-        with pytest.raises(ValueError):
+        with pytest.raises(RunError):
             wave_report("/nowhere", bad, LOADED, write=False)
 
 
@@ -141,7 +142,7 @@ def test_each_pass_writes_its_own_report_and_never_over_the_first(tmp_path):
     assert begin_pass(state, "w1", "run") == "report"
     first = wave_report(state, "w1", LOADED, report_name="report")
     assert read_pass(state, "w1")["baseline"] == dict.fromkeys(KEYS, 0)
-    with pytest.raises(ValueError, match="wave w1 already exists"):
+    with pytest.raises(RunError, match="wave w1 already exists"):
         begin_pass(state, "w1", "run")
     write_run(tmp_path, KEYS[0], [("run_started", {})], {"report": done("failed", 1)})
     name = begin_pass(state, "w1", "resume")
@@ -162,12 +163,12 @@ def test_each_pass_writes_its_own_report_and_never_over_the_first(tmp_path):
 
 
 def test_a_pass_of_a_wave_that_does_not_exist_and_bad_names_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="no wave 'w9'"):
+    with pytest.raises(RunError, match="no wave 'w9'"):
         begin_pass(LocalBackend(str(tmp_path)), "w9", "rollback")
-    with pytest.raises(ValueError, match="purpose must be one of"):
+    with pytest.raises(RunError, match="purpose must be one of"):
         begin_pass(LocalBackend(str(tmp_path)), "w9", "undo")
     for bad in ("report-../x", "report-resume-0", "summary", ""):
-        with pytest.raises(ValueError, match="invalid report name"):
+        with pytest.raises(RunError, match="invalid report name"):
             wave_report(LocalBackend(str(tmp_path)), "w1", LOADED, report_name=bad)
     assert not (tmp_path / "waves").exists()
 
@@ -187,7 +188,7 @@ def test_a_wave_keeps_the_approved_bytes_once_and_refuses_another_digest_or_no_c
     shown = read_plan_bytes(str(source))[2]
     with pytest.raises(GuardRefusal, match="changed after it was loaded and shown"):
         store_plan(backend, "w1", str(source), "0" * 64)
-    with pytest.raises(ValueError, match="the approved copy of the plan of wave w1 is missing"):
+    with pytest.raises(RunError, match="the approved copy of the plan of wave w1 is missing"):
         plan_copy_path(backend, "w1", {})
     key = store_plan(backend, "w1", str(source), shown)
     assert key == "waves/w1/approved-plan.yml"
@@ -214,15 +215,15 @@ def test_a_slice_records_its_targets_and_every_later_pass_covers_exactly_those(t
     assert [r["target"] for r in later["rows"]] == [KEYS[0], KEYS[2]]
     assert wave_report(state, "w1", LOADED, write=False, selected=[KEYS[0], KEYS[2]])["targets"] == [KEYS[0], KEYS[2]]
     for other in ([KEYS[0]], KEYS, [KEYS[1]]):  # a resume or rollback may not change the wave's targets
-        with pytest.raises(ValueError, match="this wave ran .* but the inventory selects"):
+        with pytest.raises(RunError, match="this wave ran .* but the inventory selects"):
             wave_report(state, "w1", LOADED, report_name=name, purpose="rollback", selected=other)
 
 
 def test_a_selection_with_keys_not_in_the_plan_or_none_is_refused_and_nothing_is_written(tmp_path):
     state = LocalBackend(str(tmp_path))
-    with pytest.raises(ValueError, match="300000000009-us-east-1 is not a target of plan wave-baseline"):
+    with pytest.raises(RunError, match="300000000009-us-east-1 is not a target of plan wave-baseline"):
         wave_report(state, "w1", LOADED, selected=[KEYS[0], "300000000009-us-east-1"])
-    with pytest.raises(ValueError, match="no target of plan wave-baseline is selected"):
+    with pytest.raises(RunError, match="no target of plan wave-baseline is selected"):
         wave_report(state, "w1", LOADED, selected=[])
     assert not (tmp_path / "waves").exists()
 
@@ -235,5 +236,5 @@ def test_a_wave_recorded_without_its_targets_is_every_target_of_the_plan(tmp_pat
     del older["targets"]  # as written before waves could be sliced
     path.write_text(json.dumps(older))
     assert [r["target"] for r in wave_report(state, "w1", LOADED, write=False)["rows"]] == KEYS
-    with pytest.raises(ValueError, match="this wave ran"):
+    with pytest.raises(RunError, match="this wave ran"):
         wave_report(state, "w1", LOADED, write=False, selected=KEYS[:2])

@@ -12,6 +12,7 @@ import stat
 
 import pytest
 
+from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import (
     Journal, JournalLost, check_intact, copy_path, done_steps, find_run, journal_path, read_events, restore_from_copy,
     run_dir, run_state, state_dir_problem, steps_to_roll_back)
@@ -71,7 +72,7 @@ def test_garbage_lines_are_skipped_never_fatal(tmp_path):
 
 @pytest.mark.parametrize("run_id", ["", "../escape", "a/b", ".hidden", None, "x" * 202])
 def test_run_dir_refuses_ids_that_are_not_plain_names(tmp_path, run_id):
-    with pytest.raises(ValueError, match="invalid run id"):
+    with pytest.raises(RunError, match="invalid run id"):
         run_dir(str(tmp_path), run_id)
 
 
@@ -179,10 +180,10 @@ def test_find_run_last_is_the_run_started_most_recently(tmp_path):
 
 
 def test_find_run_refuses_unknown_runs(tmp_path):
-    with pytest.raises(ValueError, match="no runs under"):
+    with pytest.raises(RunError, match="no runs under"):
         find_run(str(tmp_path), "last")
     make_run(tmp_path, "one", "2026-11-24T08:00:00.000000Z")
-    with pytest.raises(ValueError, match="no run 'two'"):
+    with pytest.raises(RunError, match="no run 'two'"):
         find_run(str(tmp_path), "two")
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.listing import list_runs, show_run
 
@@ -39,9 +40,9 @@ def test_show_reads_the_report_of_a_run_or_says_it_has_none(tmp_path):
     write_run(backend, "run-old", "2026-11-01T00:00:00.000000Z", {"status": "succeeded"})
     write_run(backend, "run-new", "2026-11-02T00:00:00.000000Z")
     assert show_run(backend, "run-old")[2] == "# Run run-old: SUCCEEDED\n"
-    with pytest.raises(ValueError, match="run run-new has no report yet"):
+    with pytest.raises(RunError, match="run run-new has no report yet"):
         show_run(backend, "last")
-    with pytest.raises(ValueError, match="invalid run id"):
+    with pytest.raises(RunError, match="invalid run id"):
         show_run(backend, "../../etc")
 
 
