@@ -5,23 +5,18 @@
 Impure on purpose and nothing else: every choice is made by ``loop``; the session (run/executor.py)
 sends the calls; ``ask`` puts a question to the person (plugin_utils/prompts.py) and returns the
 answer, or None when they pressed Ctrl-C; ``say`` prints a line. The journal reaches the disk before
-every question, and a question that kept the run waiting long has the guard verify the credentials
-again before anything else is sent.
+every question, and after an answer that lets the run go on, the guard verifies the credentials
+again before anything else is sent: a question may wait for minutes, and the profile's credentials
+may point to another account by then (the run is refused, having sent nothing with them).
 """
 
 from __future__ import annotations
-
-import time
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run import loop, questions, screens
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines
-
-# A question answered after this long may have outlived temporary credentials: verify again before going on.
-REVERIFY_AFTER_SECONDS = 60
-
 
 def _direct(work):
     return work()
@@ -30,13 +25,12 @@ def _direct(work):
 class Driver:
     """One Run task: ``session`` is open (verified), ``ctx`` is the loop's context."""
 
-    def __init__(self, session, ctx, ask, say, protect=_direct, clock=time.monotonic):
+    def __init__(self, session, ctx, ask, say, protect=_direct):
         self.session = session
         self.ctx = ctx
         self.ask = ask
         self.say = say
         self.protect = protect  # runs a batch under the stop-signal handlers (the action's run_interruptibly)
-        self.clock = clock
         self.batch = {}
         self.changed = False
 
@@ -69,14 +63,19 @@ class Driver:
             return self._question(move)
         return self._rollback()
 
+    def _refused(self, move, exc):
+        """The guard refused (a step, or the credentials after a question): said once, journaled, the end."""
+        self.say("REFUSED: %s" % printable(str(exc), multiline=True))
+        identity = getattr(exc, "identity", None) or {}
+        self.session.journal.append("refused", reason=str(exc), steps=move["steps"], account=identity.get("account"),
+                                    arn=identity.get("arn"))
+        return loop.after_batch(self.ctx, move, {"refused": True, "msg": str(exc), "completed": []})
+
     def _batch(self, move):
         try:
             self.batch = self.protect(lambda: self.session.batch(move["steps"]))
         except GuardRefusal as exc:  # a step the perimeter or a guardrail refused: nothing more is sent
-            self.say("REFUSED: %s" % printable(str(exc), multiline=True))
-            self.batch = {"refused": True, "msg": str(exc), "completed": []}
-            self.session.journal.append("refused", reason=str(exc), steps=move["steps"])
-            return loop.after_batch(self.ctx, move, self.batch)
+            return self._refused(move, exc)
         for line in screens.batch_lines(self.batch):
             self.say(line)
         return loop.after_batch(self.ctx, move, self.batch)
@@ -91,11 +90,15 @@ class Driver:
     def _question(self, move):
         text = self._text(move)
         self.session.commit()  # what the run did is on the disk before it waits for a person
-        started = self.clock()
         answer = self.ask(text)
-        if self.clock() - started > REVERIFY_AFTER_SECONDS and answer is not None:
-            self.session.reverify()
-        return loop.after_answer(self.ctx, move, answer, self.batch)
+        after = loop.after_answer(self.ctx, move, answer, self.batch)
+        if after["kind"] in (loop.BATCH, loop.ROLLBACK):
+            try:
+                self.session.reverify()
+            except GuardRefusal as exc:
+                self._record(after)  # the answer is journaled, then the refusal that ends the run
+                return self._refused(after, exc)
+        return after
 
     def _text(self, move):
         question = move["question"]

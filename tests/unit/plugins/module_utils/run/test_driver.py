@@ -64,7 +64,7 @@ def two_phases(tmp_path):
     return load_plan(str(path), verify=False)
 
 
-def run(tmp_path, batches, answers=(), prompts=True, on_failure="ask", clock=None):
+def run(tmp_path, batches, answers=(), prompts=True, on_failure="ask"):
     loaded = two_phases(tmp_path)
     session = Session(loaded, batches)
     asked, said = [], []
@@ -76,8 +76,7 @@ def run(tmp_path, batches, answers=(), prompts=True, on_failure="ask", clock=Non
         return script.pop(0)
 
     ctx = loop.Context(loaded["segments"], prompts=prompts, on_failure=on_failure)
-    options = {"clock": clock} if clock else {}
-    end = driver.Driver(session, ctx, ask, said.append, **options).run()
+    end = driver.Driver(session, ctx, ask, said.append).run()
     return end, session, asked, said
 
 
@@ -135,10 +134,26 @@ def test_ctrl_c_at_a_question_stops_as_the_person_chose(tmp_path):
     assert (end["outcome"], end["by_person"]) == ("aborted", True)
 
 
-def test_a_long_wait_at_a_question_verifies_the_credentials_again_before_anything_is_sent(tmp_path):
-    times = iter([0, driver.REVERIFY_AFTER_SECONDS + 1])
-    _end, session, _asked, _said = run(tmp_path, [OK_A, OK_B], ["yes"], clock=lambda: next(times))
+def test_an_answer_that_goes_on_has_the_credentials_verified_again_first(tmp_path):
+    _end, session, _asked, _said = run(tmp_path, [OK_A, OK_B], ["yes"])
     assert session.reverified == 1
+    _end, session, _asked, _said = run(tmp_path, [OK_A], ["no"])
+    assert session.reverified == 0  # nothing more is sent
+
+
+def test_credentials_that_changed_while_a_question_waited_refuse_the_rest(tmp_path):
+    loaded = two_phases(tmp_path)
+    session = Session(loaded, [OK_A])
+
+    def changed():
+        raise GuardRefusal("STOPPING: Detected environment: production")
+    session.reverify = changed
+    said = []
+    ctx = loop.Context(loaded["segments"], prompts=True)
+    end = driver.Driver(session, ctx, lambda text: "yes", said.append).run()
+    assert session.sent == [["create_bucket"]] and end["outcome"] == "refused"
+    assert events(session)[:2] == ["checkpoint", "refused"]
+    assert said == ["REFUSED: STOPPING: Detected environment: production"]
 
 
 def test_the_bound_ends_a_run_that_would_not_end(tmp_path, monkeypatch):
