@@ -35,7 +35,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.driver import Dri
 from ansible_collections.coworker.aws.plugins.module_utils.run.executor import RunSession, run_batch
 from ansible_collections.coworker.aws.plugins.module_utils.run.finish import last_choice, pass_outcome
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import done_steps, run_state
-from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
@@ -116,17 +116,15 @@ class ActionModule(ControllerAction):
     def _protect(self, work):
         """A batch under the stop-signal handlers: a signal still leaves a report of what was done."""
         def record(_exc):
-            if not self._task.check_mode:
-                events = self.backend.events(self.session.run_id)
-                append_changelog(self.backend, write_report(self.backend, self.session.run_id, self.session.loaded,
-                                                            events, provisional=True)[0])
+            self.session.commit()
+            report = self.session.refresh_report()
+            if report is not None:
+                append_changelog(self.backend, report)
         return run_interruptibly(work, record)
 
     def _one_batch(self, args, result):
         try:
-            outcome = self._protect(lambda: run_batch(args, self._task.check_mode, self._task.diff,
-                                                      backend=self.backend, keep_going=parent_alive(),
-                                                      say=Display().display))
+            outcome = run_batch(args, self._task.check_mode, self._task.diff, self.session, self._protect)
         except Interrupted as exc:
             return failed(result, "%s; the journal and report.md say what was done" % exc, interrupted=True)
         started = run_state(self.backend.events(args["run_id"]))["started"] or {}

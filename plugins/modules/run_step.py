@@ -245,6 +245,9 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_libraries(module)
     params = dict(module.params, state_dir=os.path.abspath(module.params["state_dir"]))
+    if params["mode"] in ("run", "recover"):  # they ask questions and print: the action plugin's work
+        module.fail_json(msg="mode=%s runs through the coworker.aws.run_step action (a task on the controller)"
+                         % params["mode"])
     try:
         outcome = run_batch(params, module.check_mode, module._diff)
     except CoworkerError as exc:

@@ -55,7 +55,7 @@ def test_checkpoint_failure_options_resume_and_rollback_show_the_registered_valu
     assert options.index("undo tag_table") < options.index("undo create_table") and PLACEHOLDER not in options
     child.sendline("4")
     code, transcript = finish(child)
-    assert code == 0
+    assert code == 2, transcript  # paused part-way
     run_id = workflow.only_run()
     # what the paused run left is listed with what undoes it, as it would be sent (never the forward command)
     undo_tag = f"{UNTAG} --region us-east-1 --profile {PROFILE}"
@@ -68,7 +68,7 @@ def test_checkpoint_failure_options_resume_and_rollback_show_the_registered_valu
     assert cleanup.index("- tag_table") < cleanup.index("- create_table") and PLACEHOLDER not in cleanup
     assert workflow.report(run_id)["rollback"]["undo"] == [{"step": "tag_table", "calls": [undo_tag]},
                                                            {"step": "create_table", "calls": [undo_table]}]
-    assert f"undo it with `{undo_tag}`" in unwrapped(transcript)  # the completion report on screen
+    assert f"Report: {workflow.state_dir}/runs/{run_id}/report.md" in transcript  # where the report is, on screen
 
     resumed = workflow.spawn(None, "-e", f"resume={run_id}")
     expect(resumed, APPROVAL_WAITING)
@@ -76,7 +76,7 @@ def test_checkpoint_failure_options_resume_and_rollback_show_the_registered_valu
     assert f"Resuming run {run_id} at step 3 of 3 (put_c); steps 1-2 done" in shown
     assert "[2/3] tag_table (done)" in shown and f"rollback: {UNTAG}" in shown and PLACEHOLDER not in shown
     resumed.sendline("no")
-    assert finish(resumed)[0] == 0
+    assert finish(resumed)[0] == 2  # not approved: the resume changed nothing
 
     rollback = spawn_playbook([ROLLBACK, *workflow.common_args("-e", f"run={run_id}")], workflow.env(), workflow.tmp)
     workflow.children.append(rollback)
@@ -115,8 +115,8 @@ def test_a_step_without_rollback_calls_is_left_to_clean_up_by_hand_with_its_own_
     # on screen the rollback says the same as the report: the command as it was sent, run tags included
     assert "coworker:run-id" in put_a_cli and run_id in put_a_cli
     shown = unwrapped(output_of(rolled)).replace("''", "'")  # Ansible's YAML output doubles single quotes
-    assert f"ROLLBACK put_a: no_rollback' - 'put_a: no rollback calls: clean up by hand what `{put_a_cli}` made" \
-        in shown
+    assert "[Rollback of step 1 of 3] put_a — NO_ROLLBACK" in shown
+    assert f"  put_a: no rollback calls: clean up by hand what `{put_a_cli}` made" in output_of(rolled)
     assert f"(no rollback calls: needs manual clean-up) {put_a_cli}" in shown  # the rollback plan
     after = workflow.report(run_id)
     assert after["status"] == "partial"

@@ -40,7 +40,7 @@ def plan_screen(loaded, state, run_id, asking, tag_resources):
     done = set(done_steps(state))
     header = resume_line(run_id, loaded["plan"]["steps"], done) if purpose == "resume" else None
     if not asking:
-        return screens.compact_plan(loaded, done, resolved, header)
+        return screens.compact_plan(loaded, done, resolved, header, run_id, tag_resources)
     lines = screens.execution_plan(loaded, run_id, done, resolved, profile, tag_resources, header)
     return lines + [printable(line) for line in approval_notes(loaded["plan"]["target"]["account_id"],
                                                                 loaded["blast_radius"])]

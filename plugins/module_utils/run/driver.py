@@ -89,7 +89,8 @@ class Driver:
 
     def _question(self, move):
         text = self._text(move)
-        self.session.commit()  # what the run did is on the disk before it waits for a person
+        self.session.commit()  # what the run did is on the disk before it waits for a person,
+        self.session.refresh_report()  # and its report says so
         answer = self.ask(text)
         after = loop.after_answer(self.ctx, move, answer, self.batch)
         if after["kind"] in (loop.BATCH, loop.ROLLBACK):

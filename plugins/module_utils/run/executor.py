@@ -22,6 +22,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.backend import ba
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks import BatchPolicies
+from ansible_collections.coworker.aws.plugins.module_utils.run.report import write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import run_context
@@ -145,6 +146,14 @@ class RunSession:
         if self.journal is not None:
             self.journal.commit()
 
+    def refresh_report(self):
+        """The run's report as the journal stands now (marked provisional): a run left waiting at a question,
+        or stopped by a signal, has a report of what it did."""
+        if not self.check_mode:
+            events = self.backend.events(self.run_id)
+            return write_report(self.backend, self.run_id, self.loaded, events, provisional=True)[0]
+        return None
+
     def close(self):
         if self.journal is not None:
             self.journal.close()
@@ -226,18 +235,20 @@ def diff_of(results):
 NOT_DESCRIBED = "(not described: the step has no validate call)"
 
 
-def run_batch(params, check_mode, diff=False, loaded=None, keep_going=None, say=None, backend=None):
+def run_batch(params, check_mode, diff=False, session=None, protect=None):
     """One batch (``mode`` execute or rollback of ``steps``): the task result of run_step used on its own.
 
-    ``loaded`` is the plan already loaded in this process; without it the run's copy is loaded here.
+    ``session``: the task's RunSession (a new one by default); ``protect(work)`` runs the batch (the action
+    runs it under its stop-signal handlers).
     """
-    session = RunSession(params, check_mode, loaded, keep_going, say, backend)
+    session = session or RunSession(params, check_mode)
     rollback = params["mode"] == "rollback"
     if params["steps"] is None and not rollback:
         raise PlanError(params.get("plan") or params["run_id"], [("steps", "name the steps to execute")])
     try:
         session.open(params["steps"], rollback)
-        outcome = session.rollback(params["steps"]) if rollback else session.batch(params["steps"])
+        work = (lambda: session.rollback(params["steps"])) if rollback else (lambda: session.batch(params["steps"]))
+        outcome = protect(work) if protect else work()
     finally:
         session.close()
     outcome = session.described(outcome)

@@ -108,14 +108,18 @@ def execution_plan(loaded, run_id, done, resolved, profile, tag_resources, resum
         lines += _step_lines(step, len(plan["steps"]), done, resolved[step["id"]])
     lines.append(_blast_line(loaded["blast_radius"]))
     if tag_resources:
-        lines.append("  Tags added to what a creating call makes (where its API takes tags): coworker:run-id=%s, "
-                     "coworker:plan-id=%s, coworker:step-id=<step id>; -e tag_resources=false sends the calls "
-                     "exactly as shown." % (run_id, plan["id"]))
+        lines.append(_tags_line(run_id, plan))
     lines.append("  WARNING: AWS resources in account %s will be modified." % plan["target"]["account_id"])
     return lines
 
 
-def compact_plan(loaded, done, resolved, resume_header=None):
+def _tags_line(run_id, plan):
+    return ("  Tags added to what a creating call makes (where its API takes tags): coworker:run-id=%s, "
+            "coworker:plan-id=%s, coworker:step-id=<step id>; -e tag_resources=false sends the calls exactly as "
+            "shown." % (run_id, plan["id"]))
+
+
+def compact_plan(loaded, done, resolved, resume_header=None, run_id=None, tag_resources=False):
     """The plan one line a step, for a run that asks nobody (the step lines show each call as sent)."""
     plan = loaded["plan"]
     lines = [printable(resume_header)] if resume_header else []
@@ -126,7 +130,7 @@ def compact_plan(loaded, done, resolved, resume_header=None):
     for step in plan["steps"]:
         lines.append("  [%d] %s / %s%s: %s" % (step["index"], printable(step["phase"]), step["id"],
                                               _marks(step, done), printable(resolved[step["id"]]["cli"])))
-    return lines
+    return lines + ([_tags_line(run_id, plan)] if tag_resources else [])
 
 
 def rollback_plan(loaded, run_id, previous_status, to_undo, resolved):

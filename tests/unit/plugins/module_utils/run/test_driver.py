@@ -54,6 +54,9 @@ class Session:
     def commit(self):
         self.journal.commit()
 
+    def refresh_report(self):
+        self.refreshed = getattr(self, "refreshed", 0) + 1
+
 
 def two_phases(tmp_path):
     document = base_plan()

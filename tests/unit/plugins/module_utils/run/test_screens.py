@@ -63,6 +63,9 @@ def test_without_a_person_the_plan_is_one_line_a_step(tmp_path):
     assert lines[0] == "PLAN: 2 steps in 1 phases; 2 changing calls, 0 destructive"
     assert lines[1].startswith("  [1] Storage / create_bucket: aws s3api create-bucket --bucket unit-123456789012")
     assert len(lines) == 3
+    tagged = screens.compact_plan(loaded, set(), resolved(loaded), run_id="run-1", tag_resources=True)
+    assert tagged[-1].startswith("  Tags added to what a creating call makes (where its API takes tags): "
+                                 "coworker:run-id=run-1, coworker:plan-id=unit-plan")
 
 
 def test_the_rollback_plan_lists_undos_last_step_first_or_says_there_is_nothing(tmp_path):
