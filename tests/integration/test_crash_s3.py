@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
 from moto_harness import latest_report_name
-from test_crash import (
+from crash_support import (
     EXECUTE, RECOVER, ROLLBACK, SEED, TRIALS, Diagnosis, Sandbox, crash, expect_stale_lock_note, moment, time_full_run)
 
 pytestmark = pytest.mark.integration

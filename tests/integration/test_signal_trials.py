@@ -24,7 +24,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events, run_state
 from moto_harness import descendants
-from test_crash import PHASE_OF, SEED, Sandbox, full_run_seconds, moment, sandbox, wait_until
+from crash_support import PHASE_OF, SEED, Sandbox, full_run_seconds, moment, sandbox, wait_until
 
 pytestmark = pytest.mark.integration
 __all__ = ["full_run_seconds", "sandbox"]  # the fixtures, imported for pytest

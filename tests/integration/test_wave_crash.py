@@ -23,7 +23,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
 from moto_harness import AwsEnv, ansible_bin, output_of, require_local_endpoint
-from test_crash import crash, wait_until
+from crash_support import crash, wait_until
 from test_targets_wave import ACCOUNTS, ENVIRONMENTS, HUB, PLAYBOOK, parameters, write_plan
 from test_wave_passes import ROLLBACK, reopen, snapshots, wave_pass
 
