@@ -72,11 +72,12 @@ def plan_checks(config, loaded, steps):
 
 
 def verify(config, loaded, profile, steps=None, run_id=None, retry_mode="standard", max_attempts=5,
-           buckets=True):
+           buckets=True, execution_role=True):
     """The whole sequence for ``steps`` (default: every step of the plan); returns ``Verified``.
 
     ``buckets``: the perimeter learns the account's buckets (ListBuckets, asked when an S3 call first
-    names one) so that every S3 request is held to the account's own buckets.
+    names one) so that every S3 request is held to the account's own buckets. ``execution_role``: assume
+    the class's execution role (the context that calls); verify_environment, which sends nothing, does not.
     """
     steps = loaded["plan"]["steps"] if steps is None else steps
     approval = plan_checks(config, loaded, steps)
@@ -86,8 +87,10 @@ def verify(config, loaded, profile, steps=None, run_id=None, retry_mode="standar
     identity = establish_identity(aws)
     try:
         classification = check_execution(config, identity, target, plan_regions(steps))
-        check_self_approval(approval, identity)
-        aws, role_identity = assume_execution_role(aws, config, classification, target, run_id)
+        approval = check_self_approval(approval, identity)  # the summary now says who was not counted
+        role_identity = None
+        if execution_role:
+            aws, role_identity = assume_execution_role(aws, config, classification, target, run_id)
     except GuardRefusal as exc:
         exc.identity = identity
         raise

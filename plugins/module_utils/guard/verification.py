@@ -36,7 +36,7 @@ def _account_only(config, region, profile):
 def _with_plan(config, loaded, profile, policies):
     """The guard sequence for the plan (without the perimeter's bucket list: nothing is sent here)."""
     try:
-        verified = sequence.verify(config, loaded, profile, buckets=False)
+        verified = sequence.verify(config, loaded, profile, buckets=False, execution_role=False)
     except GuardRefusal as exc:
         identity = getattr(exc, "identity", None)
         result = _classified(config, identity) if identity else dict(changed=False, identity=None, allowed=True)

@@ -39,9 +39,11 @@ def plan_screen(loaded, state, run_id, asking, tag_resources):
                                      set(steps_to_roll_back(state)), resolved)
     done = set(done_steps(state))
     header = resume_line(run_id, loaded["plan"]["steps"], done) if purpose == "resume" else None
-    if not asking:
-        return screens.compact_plan(loaded, done, resolved, header, run_id, tag_resources)
-    lines = screens.execution_plan(loaded, run_id, done, resolved, profile, tag_resources, header)
+    if asking:
+        lines = screens.execution_plan(loaded, run_id, done, resolved, profile, tag_resources, header)
+    else:
+        lines = screens.compact_plan(loaded, done, resolved, header, run_id, tag_resources)
+    # who else the plan lets in, which steps change permissions: said whoever approved
     return lines + [printable(line) for line in approval_notes(loaded["plan"]["target"]["account_id"],
                                                                 loaded["blast_radius"])]
 
