@@ -155,6 +155,7 @@ class StepBatch:
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
                                 plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None)
             runner.progress = Progress(self.say)
+            runner.plan_steps = loaded["plan"]["steps"]  # a dry run's predictions look at what earlier steps name
             self.total = len(loaded["plan"]["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute
             outcome = work(runner, steps, journal)

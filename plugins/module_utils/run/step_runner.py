@@ -32,6 +32,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import P
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import DryRun
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
@@ -52,7 +53,7 @@ def _search(expression, data):
         return None
 
 
-class StepRunner(PerimeterCalls, LostAnswers):
+class StepRunner(PerimeterCalls, LostAnswers, DryRun):
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
     def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
@@ -233,10 +234,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if step["mutating"]:
             result["before"] = self.describe(step)
         if self.check_mode and step["mutating"]:
-            prediction = dry_run.predict(call["operation"], result["before"])
-            result.update(status="planned", changed=True, validation=self.validate(step), prediction=prediction)
-            self.journal.append("step_planned", step=step["id"], cli=result["cli"], before=result["before"],
-                                prediction=prediction, would_fail=dry_run.certainly_fails(prediction))
+            self._forecast(step, params, result)
             return
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
@@ -257,18 +255,6 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if not self._wait(step, result):
             return
         self._finish(step, result)
-
-    def _planned_only(self, step, call, result):
-        """Check mode: a call that needs outputs no step has produced yet is shown, never sent."""
-        waiting = dry_run.waits_for(call, self.context)
-        if not waiting:
-            return False
-        result.update(status="planned", changed=False, waits_for=waiting,
-                      validation={"status": "not_run", "calls": [
-                          {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"}
-                          for c in step["validate"]]})
-        self.journal.append("step_planned", step=step["id"], cli=result["cli"], waits_for=waiting)
-        return True
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
