@@ -103,7 +103,8 @@ def test_tarball_ships_the_collection_and_nothing_from_a_checkout(tmp_path):
     assert not [n for n in names if n.startswith((".ci", "benchmarks", "scripts", ".venv", "collections"))]
     assert sorted({n.split("/")[0] for n in names} - SHIPPED_TOP_LEVEL) == []
     for needed in ("LICENSE", "meta/execution-environment.yml", "changelogs/changelog.yaml", "bindep.txt",
-                   "requirements.txt", "meta/runtime.yml", "plugins/modules/run_step.py", "README.md"):
+                   "requirements.txt", "meta/runtime.yml", "plugins/modules/run_step.py", "README.md",
+                   "docs/plan-format.md"):
         assert needed in names, needed
     assert (REPO / "LICENSE").read_text().split()[:5] == ["GNU", "GENERAL", "PUBLIC", "LICENSE", "Version"]
 

@@ -30,6 +30,12 @@ STEP_KEYS = {"id", "description", "action", "command", "params", "region", "regi
              "validate", "rollback", "destructive", "skippable"}
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
 VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
+WAIT_KEYS = {"waiter", "params", "delay", "max_attempts"}
+PHASE_KEYS = {"name", "description", "steps"}
+GUARDRAIL_KEYS = {"status", "validated_at", "findings"}
+FINDING_KEYS = {"severity", "message"}  # a finding's keys (only ``message`` is required)
+GUARDRAIL_STATUSES = ("PASS", "WARN", "FAIL")
+RISK_LEVELS = ("Low", "Medium", "High")
 MAX_STEPS = 1000
 
 
@@ -190,7 +196,7 @@ def _wait(raw, service, path, check):
     if not isinstance(raw, dict):
         check.add(path, "must be a mapping with 'waiter'")
         return None
-    check.keys(raw, {"waiter", "params", "delay", "max_attempts"}, path)
+    check.keys(raw, WAIT_KEYS, path)
     name = check.text(raw, "waiter", path)
     params = check.get(raw, "params", dict, path, required=False, default={})
     if name and service and name not in service_model.waiter_names(service):
@@ -266,7 +272,7 @@ def _phases(doc, check):
         if not isinstance(phase, dict):
             check.add(path, "a phase must be a mapping with 'name' and 'steps'")
             continue
-        check.keys(phase, {"name", "description", "steps"}, path)
+        check.keys(phase, PHASE_KEYS, path)
         name = check.text(phase, "name", path)
         raw_steps = check.get(phase, "steps", list, path, default=[])
         if isinstance(phase.get("steps"), list) and not raw_steps:
@@ -281,12 +287,12 @@ def _phases(doc, check):
 
 def _guardrail(doc, check):
     guard = check.get(doc, "guardrail", dict, "", default={})
-    check.keys(guard, {"status", "validated_at", "findings"}, "guardrail")
+    check.keys(guard, GUARDRAIL_KEYS, "guardrail")
     findings = check.get(guard, "findings", list, "guardrail", required=False, default=[])
     for index, item in enumerate(findings):
         if not isinstance(item, dict) or not isinstance(item.get("message"), str):
             check.add("guardrail.findings[%d]" % index, "must be a mapping with 'severity' and 'message'")
-    return {"status": check.text(guard, "status", "guardrail", choices=("PASS", "WARN", "FAIL")),
+    return {"status": check.text(guard, "status", "guardrail", choices=GUARDRAIL_STATUSES),
             "validated_at": check.timestamp(guard, "validated_at", "guardrail", required=False),
             "findings": [f for f in findings if isinstance(f, dict)]}
 
@@ -321,7 +327,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
         "name": check.text(doc, "name", ""),
         "created": check.timestamp(doc, "created", ""),
         "objective": check.get(doc, "objective", str, "", required=False, default=""),
-        "risk": check.text(doc, "risk", "", required=False, choices=("Low", "Medium", "High")),
+        "risk": check.text(doc, "risk", "", required=False, choices=RISK_LEVELS),
         # the change ticket the plan belongs to; part of the digest, so it is approved with the plan
         "ticket": check.text(doc, "ticket", "", required=False),
         "guardrail": _guardrail(doc, check),
