@@ -9,6 +9,7 @@ written to the checkout.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -62,8 +63,18 @@ def bash(command, work, env):
     """One README command, as a person types it into bash, on a real terminal."""
     child = pexpect.spawn("bash", ["--noprofile", "--norc", "-c", command], env=env, cwd=str(work),
                           encoding="utf-8", dimensions=(50, 250), timeout=120)
-    child.logfile_read = __import__("io").StringIO()
+    child.logfile_read = io.StringIO()
     return child
+
+
+def typed(child, question=None, answer="yes"):
+    """The person answers ``question`` (if any); the command must succeed. Returns what the terminal showed."""
+    if question:
+        expect(child, question)
+        child.sendline(answer)
+    code, transcript = finish(child)
+    assert code == 0, transcript
+    return transcript
 
 
 def test_the_readme_first_plan_yaml_is_a_valid_plan_once_approved(tmp_path):
@@ -91,39 +102,23 @@ def test_the_readme_first_plan_runs_as_written(tmp_path, aws_env):
     children = []
     try:
         # 2. approve: a person reads the review and types yes; the key signs
-        approve = bash(commands[0], work, env)
-        children.append(approve)
-        expect(approve, "Approve this plan as you@example.com? (yes/no):")
-        assert f"aws s3api create-bucket --bucket {BUCKET}" in unwrapped(approve.logfile_read.getvalue())
-        approve.sendline("yes")
-        code, transcript = finish(approve)
-        assert code == 0, transcript
-        assert "signed by you@example.com" in unwrapped(transcript)
+        children.append(bash(commands[0], work, env))
+        shown = unwrapped(typed(children[-1], "Approve this plan as you@example.com? (yes/no):"))
+        assert f"aws s3api create-bucket --bucket {BUCKET}" in shown and "signed by you@example.com" in shown
 
         # 3. dry run: nothing changes, it says what a real run would do
-        dry = bash(commands[1], work, env)
-        children.append(dry)
-        code, transcript = finish(dry)
-        assert code == 0, transcript
-        assert "would create" in transcript and s3.list_buckets()["Buckets"] == []
+        children.append(bash(commands[1], work, env))
+        assert "would create" in typed(children[-1]) and s3.list_buckets()["Buckets"] == []
 
         # 4. run: the execution plan, the question, the bucket
-        run = bash(commands[2], work, env)
-        children.append(run)
-        expect(run, "Do you approve execution? (yes/no):")
-        run.sendline("yes")
-        code, transcript = finish(run)
-        assert code == 0, transcript
+        children.append(bash(commands[2], work, env))
+        typed(children[-1], "Do you approve execution? (yes/no):")
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]
         assert list((work / ".coworker" / "runs").glob("*/report.md"))
 
         # 5. roll back what that run made, from its journal
-        rollback = bash(commands[3], work, env)
-        children.append(rollback)
-        expect(rollback, "Do you approve execution? (yes/no):")
-        rollback.sendline("yes")
-        code, transcript = finish(rollback)
-        assert code == 0, transcript
+        children.append(bash(commands[3], work, env))
+        typed(children[-1], "Do you approve execution? (yes/no):")
         assert s3.list_buckets()["Buckets"] == []
     finally:
         for child in children:
