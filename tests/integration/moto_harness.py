@@ -599,8 +599,8 @@ def ansible_bin(name: str = "ansible-playbook") -> Path:
 def install_built_collection(dest: Path) -> Path:
     """Build the collection's tarball and install it under ``dest`` as a user does; the collections path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    subprocess.run([str(ansible_bin("ansible-galaxy")), "collection", "build", "--output-path",
-                            str(dest / "built")], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    subprocess.run([str(ansible_bin("ansible-galaxy")), "collection", "build", "--output-path", str(dest / "built")],
+                   cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
     [tarball] = (dest / "built").glob("coworker-aws-*.tar.gz")
     subprocess.run([str(ansible_bin("ansible-galaxy")), "collection", "install", "--offline", "-p",
                     str(dest / "installed"), str(tarball)], cwd=dest, env=env, capture_output=True, text=True,

@@ -50,8 +50,8 @@ EXPECTED = {
     + fields(READS_FILE + READS_URL),
     "References": ["`${%s.%s}`" % (scope, name) for scope, names in BUILTIN.items() for name in names],
     "Destructive": ["`%s`" % prefix for prefix in DESTRUCTIVE_PREFIXES],
-    "`approval`": fields(approval.APPROVAL_KEYS) + ["`{%s}`" % ", ".join(signatures.SIGNATURE_KEYS),
-                                                   str(signatures.MAX_SIGNATURES)],
+    "`approval`": fields(approval.APPROVAL_KEYS)
+    + ["`{%s}`" % ", ".join(signatures.SIGNATURE_KEYS), str(signatures.MAX_SIGNATURES)],
     "Limits": [str(schema.MAX_STEPS), str(targets.MAX_TARGETS), str(loader.MAX_NESTING),
                "%d MiB" % (loader.MAX_PLAN_BYTES // 2 ** 20)],
 }
