@@ -53,16 +53,15 @@ def _names(params):
     return {text for _path, text in iter_strings(params) if text and not text.startswith("<")}
 
 
-def earlier_names(plan_steps, step, context):
-    """Each value an earlier changing step of the plan names in its request, with that step's id."""
-    named = {}
+def named_earlier(plan_steps, step, names, context):
+    """The earlier changing steps of the plan whose requests name one of ``names``."""
+    makers = []
     for other in plan_steps:
         if other["index"] >= step["index"]:
             break
-        if other["mutating"]:
-            for text in _names(resolve(other["call"]["params"], context, placeholder=True)):
-                named.setdefault(text, other["id"])
-    return named
+        if other["mutating"] and names & _names(resolve(other["call"]["params"], context, placeholder=True)):
+            makers.append(other["id"])
+    return makers
 
 
 def _described_by_own_output(step, context):
@@ -97,7 +96,7 @@ def _if_found(step, params):
     return "would change it", False
 
 
-def _if_absent(step, context, earlier):
+def _if_absent(step, context, plan_steps):
     """``(phrase, would_fail)`` for a step whose resource the describe did not find."""
     operation = step["call"]["operation"]
     if operation.startswith(REMOVING_PREFIXES):
@@ -108,18 +107,19 @@ def _if_absent(step, context, earlier):
         return "would create it", False
     if not operation.startswith(IN_PLACE_PREFIXES):
         return "not found now (an earlier step of the plan may make it)", False
-    makers = sorted({earlier[text] for text in _names(resolve(step["validate"][0]["params"], context))
-                     if text in earlier})
+    # only here, for the rare step that finds nothing to change, are the earlier steps read
+    makers = named_earlier(plan_steps, step, _names(resolve(step["validate"][0]["params"], context, placeholder=True)),
+                           context)
     if makers:
         return "not found now (%s, earlier in the plan, names it)" % ", ".join(makers), False
     return "not found, and no earlier step of the plan makes it: the call would fail", True
 
 
-def forecast(step, params, before, context, earlier):
+def forecast(step, params, before, context, plan_steps=()):
     """``(phrase, would_fail)``: what the real run would do, from the describe-before answer ``before``.
 
-    ``params`` is the step's request as it would be sent; ``earlier`` maps each value earlier
-    steps name to the step naming it (``earlier_names``).
+    ``params`` is the step's request as it would be sent; ``plan_steps`` every step of the plan (to see
+    whether an earlier one names what the step does not find).
     """
     if before is None:
         return "cannot tell (the step has no validate call to describe its resource now)", False
@@ -130,12 +130,12 @@ def forecast(step, params, before, context, earlier):
             return "would create", False
         return "cannot tell (its validate call needs the step's own output)", False
     if before == ABSENT:
-        return _if_absent(step, context, earlier)
+        return _if_absent(step, context, plan_steps)
     if listed_nothing(before) and step["call"]["operation"].startswith(
             CREATING_PREFIXES + WRITING_PREFIXES + REMOVING_PREFIXES):
         # an EC2-style describe of what the call makes or removes lists nothing: there is none (for a change
         # in place it lists what the call adds to a resource that is there)
-        return _if_absent(step, context, earlier)
+        return _if_absent(step, context, plan_steps)
     return _if_found(step, params)
 
 
@@ -181,8 +181,7 @@ class DryRun:
 
     def _forecast(self, step, params, result):
         """Check mode: say what the real run would do, journal it, send nothing that changes anything."""
-        prediction, would_fail = forecast(step, params, result["before"], self.context,
-                                          earlier_names(self.plan_steps, step, self.context))
+        prediction, would_fail = forecast(step, params, result["before"], self.context, self.plan_steps)
         if not would_fail:
             missing = self._missing_parent(step, params)
             prediction, would_fail = (missing, True) if missing else (prediction, False)

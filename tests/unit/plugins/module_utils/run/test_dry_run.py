@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
-from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import earlier_names, forecast, waits_for
+from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import forecast, named_earlier, waits_for
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
 from botocore.exceptions import ClientError
 
@@ -74,8 +74,8 @@ def _step(action, params, validate=None, step_id="s", register=None):
     return plan_steps(step)[0]
 
 
-def _forecast(step, before, earlier=None, params=None):
-    return forecast(step, params if params is not None else step["call"]["params"], before, CONTEXT, earlier or {})
+def _forecast(step, before, plan_steps=(), params=None):
+    return forecast(step, params if params is not None else step["call"]["params"], before, CONTEXT, plan_steps)
 
 
 PUT = ("ssm:PutParameter", {"Name": "/app/x", "Value": "v", "Type": "String"}, ("ssm:GetParameter", {"Name": "/app/x"}))
@@ -113,12 +113,16 @@ def test_a_put_whose_model_lists_an_already_exists_error_fails_on_what_exists():
 
 
 def test_a_change_in_place_of_what_does_not_exist_fails_unless_an_earlier_step_names_it():
-    attach = _step("iam:AttachRolePolicy", {"RoleName": "app", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
-                   ("iam:ListAttachedRolePolicies", {"RoleName": "app"}), step_id="attach")
+    make_role = {"id": "make_role", "action": "iam:CreateRole",
+                 "params": {"RoleName": "app", "AssumeRolePolicyDocument": "{}"}}
+    attach_step = {"id": "attach", "action": "iam:AttachRolePolicy",
+                   "params": {"RoleName": "app", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+                   "validate": {"action": "iam:ListAttachedRolePolicies", "params": {"RoleName": "app"}}}
+    [attach] = plan_steps(attach_step)
     assert _forecast(attach, "absent") == (
         "not found, and no earlier step of the plan makes it: the call would fail", True)
-    assert _forecast(attach, "absent", {"app": "make_role"}) == (
-        "not found now (make_role, earlier in the plan, names it)", False)
+    both = plan_steps(make_role, attach_step)
+    assert _forecast(both[1], "absent", both) == ("not found now (make_role, earlier in the plan, names it)", False)
     assert _forecast(attach, {"AttachedPolicies": []}) == ("would change it", False)  # the role is there
     add = _step("lambda:AddPermission", {"FunctionName": "f", "StatementId": "s", "Action": "lambda:InvokeFunction",
                                          "Principal": "s3.amazonaws.com"}, ("lambda:GetPolicy", {"FunctionName": "f"}))
@@ -146,7 +150,7 @@ def test_a_validate_call_that_needs_the_steps_own_output_describes_nothing_yet()
     assert _forecast(launch, "absent") == ("would create", False)
 
 
-def test_earlier_names_are_the_values_of_earlier_changing_steps_only():
+def test_named_earlier_reads_only_earlier_changing_steps():
     make_role = {"id": "make_role", "action": "iam:CreateRole",
                  "params": {"RoleName": "app", "AssumeRolePolicyDocument": "{}"}}
     read = {"id": "read", "action": "iam:GetRole", "params": {"RoleName": "other"}}
@@ -154,8 +158,9 @@ def test_earlier_names_are_the_values_of_earlier_changing_steps_only():
               "params": {"RoleName": "app", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
     later = {"id": "later", "action": "iam:CreateRole", "params": {"RoleName": "late", "AssumeRolePolicyDocument": "{}"}}
     steps = plan_steps(make_role, read, attach, later)
-    named = earlier_names(steps, steps[2], CONTEXT)
-    assert named["app"] == "make_role" and "other" not in named and "late" not in named
+    assert named_earlier(steps, steps[2], {"app"}, CONTEXT) == ["make_role"]
+    assert named_earlier(steps, steps[2], {"other"}, CONTEXT) == []  # read by a read-only step: made by nobody
+    assert named_earlier(steps, steps[2], {"late"}, CONTEXT) == []  # made after
 
 
 SUBNET = {"id": "subnet", "action": "ec2:CreateSubnet", "params": {"VpcId": "vpc-0abc", "CidrBlock": "10.0.1.0/24"},
