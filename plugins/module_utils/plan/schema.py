@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import parse_command
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import read_command
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import register_problem
@@ -39,6 +39,7 @@ class _Checker:
     def __init__(self, source):
         self.source = source
         self.problems = []
+        self.profiles = []  # the targets' profiles, which a command's --profile must repeat
 
     def add(self, path, message):
         self.problems.append((path, message))
@@ -110,6 +111,7 @@ def _call(raw, path, check, keys):
         check.add(path, "give exactly one of 'action' (service:Operation) or 'command' (aws ...)")
         return None
     region = check.text(raw, "region", path, required=False, pattern=REGION_RE)
+    query = None
     if "command" in raw:
         command = check.text(raw, "command", path)
         if command is None:
@@ -117,10 +119,15 @@ def _call(raw, path, check, keys):
         if "params" in raw:
             check.add(path + ".params", "'params' cannot be combined with 'command'")
         try:
-            service, operation, params = parse_command(command, check.source, path + ".command")
+            cli = read_command(command, check.source, path + ".command")
         except PlanError as exc:
             check.problems.extend(exc.problems)
             return None
+        service, operation, params, query = cli.service, cli.operation, cli.params, cli.query
+        region = _command_region(cli.region, region, path, check)
+        _check_command_profile(cli.profile, path, check)
+        if query is not None:
+            _jmespath_problems([("command", query)], path, check)
     else:
         action = check.text(raw, "action", path)
         params = check.get(raw, "params", dict, path, required=False, default={})
@@ -139,8 +146,36 @@ def _call(raw, path, check, keys):
             return None
     check.problems.extend(service_model.check_params(service, operation, params, path + ".params"))
     expect = _expressions(raw, "expect", path, check)
-    return {"service": service, "operation": operation, "params": params, "region": region,
+    return {"service": service, "operation": operation, "params": params, "region": region, "query": query,
             "expect": expect, "description": raw.get("description") or ""}
+
+
+def _command_region(given, field, path, check):
+    """A command's --region is the call's region, as the CLI would use it; the guard then judges it like
+    any region of the plan (allowed for the class, inside the perimeter)."""
+    if given is None:
+        return field
+    where = path + ".command"
+    if not REGION_RE.match(given):
+        check.add(where, "--region %r is not an AWS region name (such as eu-west-1)" % given)
+    elif field is not None and field != given:
+        check.add(where, "--region %s and the call's region %s disagree: give one of them" % (given, field))
+    return given
+
+
+def _check_command_profile(given, path, check):
+    """A command may name a profile only if it is the target's own: every call of a run is made with the
+    target's credentials, so another profile (another account, another class) cannot be honoured."""
+    if given is None:
+        return
+    profiles = sorted({str(p) for p in check.profiles})
+    if not profiles or profiles == ["None"]:
+        check.add(path + ".command", "--profile %s: the target names no profile; a command may only repeat the "
+                  "target's own profile (set target.profile, or remove --profile)" % given)
+    elif profiles != [given]:
+        check.add(path + ".command", "--profile %s is not the target's profile (%s): every call of a run is made "
+                  "with the target's credentials; another profile would reach another account or class" % (
+                      given, " / ".join(profiles)))
 
 
 def _expressions(raw, key, path, check):
@@ -327,6 +362,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
         "guardrail": _guardrail(doc, check),
     }
     defaults, targets = parse_targets(doc, check)
+    check.profiles = [entry.get("profile") for entry in targets]
     steps = _phases(doc, check)
     check_ids_and_references(steps, check)
     if check.problems:
