@@ -32,7 +32,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_globals impo
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import (
     CLI_SERVICES, COMPLEX, OLD_LIST_CASE, READS_FILE, READS_URL, TEXT_URL_OPTIONS)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_render import (  # noqa: F401  pylint: disable=unused-import
-    cli_operation_name, cli_service_name, render_cli)
+    cli_operation_name, cli_service_name, render_call, render_cli)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_shorthand import (
     ShorthandError, apply_model, read_shorthand, scalar_value)
 

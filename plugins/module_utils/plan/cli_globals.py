@@ -18,7 +18,7 @@ import re
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import (
     GLOBAL_OPTIONS, V2_GLOBAL_OPTIONS, V2_OUTPUTS)
 
-KEPT = ("region", "profile", "query")
+KEPT = ("region", "profile", "query", "output")
 DISPLAY_ONLY = frozenset(("output", "color", "no-paginate", "no-cli-pager"))
 _SENT = "the executor decides how requests are sent (botocore's retries, its own endpoints and TLS checks)"
 REFUSED = {
@@ -50,13 +50,14 @@ class GlobalOptionError(ValueError):
 class GlobalOptions:
     """What a line's global options mean for its call.
 
-    ``region``, ``profile`` and ``query`` (None when not given); ``spans`` maps each option given to the
-    ``(start, end)`` word ranges it took, so that a caller can drop some (a shell assignment's --query)."""
+    ``region``, ``profile`` and ``query`` (None when not given), ``output`` (display only: how a shell would
+    get the answer); ``spans`` maps each option given to the ``(start, end)`` word ranges it took, so that a
+    caller can drop some (a shell assignment's --query and --output)."""
 
-    __slots__ = ("region", "profile", "query", "spans")
+    __slots__ = ("region", "profile", "query", "output", "spans")
 
     def __init__(self):
-        self.region = self.profile = self.query = None
+        self.region = self.profile = self.query = self.output = None
         self.spans = {}
 
 
@@ -115,7 +116,7 @@ def _value(name, shown, words, index):
         raise GlobalOptionError("%s needs a value" % shown)
     if choices and value not in choices:
         raise GlobalOptionError("%s %s: must be one of %s" % (shown, value, ", ".join(choices)))
-    if name in KEPT and not value.strip():
+    if not value.strip():  # --output and --color have choices, which an empty value is not
         raise GlobalOptionError("%s must not be empty" % shown)
     return value, end
 

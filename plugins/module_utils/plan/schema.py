@@ -14,20 +14,24 @@ import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import read_command
+from ansible_collections.coworker.aws.plugins.module_utils.plan.command_checks import (
+    check_command_profile, command_region)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
 from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import register_problem
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
-from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import check_ids_and_references
+from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import (
+    check_ids_and_references, check_undone_by)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import REGION_RE, parse_targets, select_target
 
 FORMAT = "coworker.aws/plan-v1"
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "targets", "guardrail", "risk", "phases",
-            "approval", "ticket"}
+            "approval", "ticket", "markdown"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
-             "validate", "rollback", "destructive", "skippable"}
+             "validate", "rollback", "undone_by", "destructive", "skippable"}
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
 VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
 MAX_STEPS = 1000
@@ -124,8 +128,8 @@ def _call(raw, path, check, keys):
             check.problems.extend(exc.problems)
             return None
         service, operation, params, query = cli.service, cli.operation, cli.params, cli.query
-        region = _command_region(cli.region, region, path, check)
-        _check_command_profile(cli.profile, path, check)
+        region = command_region(cli.region, region, path, check)
+        check_command_profile(cli.profile, path, check)
         if query is not None:
             _jmespath_problems([("command", query)], path, check)
     else:
@@ -148,34 +152,6 @@ def _call(raw, path, check, keys):
     expect = _expressions(raw, "expect", path, check)
     return {"service": service, "operation": operation, "params": params, "region": region, "query": query,
             "expect": expect, "description": raw.get("description") or ""}
-
-
-def _command_region(given, field, path, check):
-    """A command's --region is the call's region, as the CLI would use it; the guard then judges it like
-    any region of the plan (allowed for the class, inside the perimeter)."""
-    if given is None:
-        return field
-    where = path + ".command"
-    if not REGION_RE.match(given):
-        check.add(where, "--region %r is not an AWS region name (such as eu-west-1)" % given)
-    elif field is not None and field != given:
-        check.add(where, "--region %s and the call's region %s disagree: give one of them" % (given, field))
-    return given
-
-
-def _check_command_profile(given, path, check):
-    """A command may name a profile only if it is the target's own: every call of a run is made with the
-    target's credentials, so another profile (another account, another class) cannot be honoured."""
-    if given is None:
-        return
-    profiles = sorted({str(p) for p in check.profiles})
-    if not profiles or profiles == ["None"]:
-        check.add(path + ".command", "--profile %s: the target names no profile; a command may only repeat the "
-                  "target's own profile (set target.profile, or remove --profile)" % given)
-    elif profiles != [given]:
-        check.add(path + ".command", "--profile %s is not the target's profile (%s): every call of a run is made "
-                  "with the target's credentials; another profile would reach another account or class" % (
-                      given, " / ".join(profiles)))
 
 
 def _expressions(raw, key, path, check):
@@ -284,6 +260,7 @@ def _step(raw, path, phase, phase_index, check):
         "call": call, "register": _register(raw, path, check, call),
         "wait": _wait(raw.get("wait"), service, path + ".wait", check),
         "validate": validate, "rollback": rollback,
+        "undone_by": check.text(raw, "undone_by", path, required=False, pattern=STEP_ID_RE),
         "destructive": bool(inferred or declared), "destructive_inferred": inferred,
         "skippable": bool(check.get(raw, "skippable", bool, path, required=False, default=False)),
         "mutating": bool(call and not access_levels.is_read_only(call["service"], call["operation"])),
@@ -326,6 +303,17 @@ def _guardrail(doc, check):
             "findings": [f for f in findings if isinstance(f, dict)]}
 
 
+def _markdown_source(doc, check):
+    """The Markdown a plan was made from (approve_plan records its file name and sha256)."""
+    record = check.get(doc, "markdown", dict, "", required=False)
+    if record is None:
+        return None
+    check.keys(record, {"file", "sha256"}, "markdown")
+    name = check.text(record, "file", "markdown")
+    digest = check.text(record, "sha256", "markdown", pattern=SHA256_RE)
+    return {"file": name, "sha256": digest}
+
+
 def _count_steps(doc):
     phases = doc.get("phases")
     if not isinstance(phases, list):
@@ -360,11 +348,13 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
         # the change ticket the plan belongs to; part of the digest, so it is approved with the plan
         "ticket": check.text(doc, "ticket", "", required=False),
         "guardrail": _guardrail(doc, check),
+        "markdown": _markdown_source(doc, check),
     }
     defaults, targets = parse_targets(doc, check)
     check.profiles = [entry.get("profile") for entry in targets]
     steps = _phases(doc, check)
     check_ids_and_references(steps, check)
+    check_undone_by(steps, check)
     if check.problems:
         # a malformed reference is seen by both the shape check and the reference check
         raise PlanError(source, list(dict.fromkeys(check.problems)))

@@ -24,7 +24,8 @@ def _steps(plan_steps, events):
                       "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "status": "not_run", "validation": "not_run", "retries": 0, "retries_chosen": 0, "error": None,
-                      "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}
+                      "before": None, "after": None, "outputs": {}, "rollback": None,
+                      "undone_by": s.get("undone_by")} for s in plan_steps}
     for event in events:
         row = rows.get(event.get("step"))
         if row is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import certainly_fails, predict, waits_for
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
-from test_step_runner import TARGET, FakeAws, not_found, runner
+from run_samples import TARGET, FakeAws, not_found, runner
 
 CREATE_QUEUE = {"id": "create_queue", "action": "sqs:CreateQueue", "params": {"QueueName": "q"},
                 "register": {"queue_url": "QueueUrl"},
