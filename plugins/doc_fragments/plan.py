@@ -11,7 +11,7 @@ options:
   plan:
     description:
       - Plan file path, plan id in O(plans_dir), or V(last) (the newest plan by C(created)).
-      - Or the planner's Markdown (a C(.md) file), which stands for the plan approved from it: the plan in O(plans_dir)
+      - Or the planner's Markdown (a C(.md) file), which stands for the plan approved from it, the plan in O(plans_dir)
         that records this Markdown's sha256. A Markdown changed since, or never approved, is refused.
     type: str
     required: true

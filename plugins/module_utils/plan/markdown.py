@@ -23,6 +23,7 @@ _PHASE = re.compile(r"^phase\s+(\d+)\s*[:.\-\u2013\u2014]?\s*(.*)$", re.I)
 _ROLLBACK_PHASE = re.compile(r"^if\s+phase\s+(\d+)\s+fails\s*:?\s*$", re.I)
 _TARGET_LINE = re.compile(r"^\s*[-*]\s+(?:\*\*)?([A-Za-z ]+?)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.*?)\s*$")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
+_AWS_LINE = re.compile(r"(?m)^\s*(?:[A-Za-z_]\w*=\"?\$\(\s*)?aws\s")
 _STATUS = re.compile(r"(?i)\bstatus\b[*_\s]*:?[*_\s]*(PASS|WARN|FAIL)\b")
 _GUARDRAIL_LINE = re.compile(r"(?i)\bguardrail(?: validation)?(?: status)?[*_\s]*:[*_\s]*(PASS|WARN|FAIL)\b")
 _RISK = re.compile(r"(?i)\brisk(?: level)?\b[*_\s]*:[*_\s]*(low|medium|high)\b")
@@ -113,7 +114,7 @@ class _Parser:
     # -- headings --------------------------------------------------------------------------------------------
     def _heading(self, level, text, number):
         self.label = None
-        plain = re.sub(r"[*_`]", "", text).strip()
+        plain = re.sub(r"[*`]", "", text).strip()
         if level == 1:
             if self.plan.title is None:
                 self.plan.title = (re.sub(r"(?i)^plan\s*:\s*", "", plain).strip(), number)
@@ -126,8 +127,9 @@ class _Parser:
                 self.plan.target_line = number
         else:
             self.subsection = plain.lower()
-        if rollback and self._in_rollback():
-            self.rollback_phase = int(rollback.group(1))
+        if level <= 3:  # a #### heading inside an "If Phase N fails" section stays in it
+            self.rollback_phase = int(rollback.group(1)) if rollback and self._in_rollback() else None
+        if rollback and self.rollback_phase is not None:
             self.plan.rollback.setdefault(self.rollback_phase, [])
         elif phase and not self._in_rollback():
             self._new_phase(int(phase.group(1)), phase.group(2).strip() or plain, number)
@@ -213,11 +215,14 @@ class _Parser:
             if language in SHELL_LANGUAGES:
                 self.plan.rollback[self.rollback_phase].append(Block(text, first_line))
             return
+        if self._in_rollback() and language in SHELL_LANGUAGES and _AWS_LINE.search(text):
+            self.fail(fence_line, "these rollback commands are not under an '### If Phase N fails:' heading, so "
+                                  "when they run cannot be told")
         if self.phase is None:
             return
         if self.label in COMMAND_LABELS + VALIDATION_LABELS and language in SHELL_LANGUAGES:
             self._add(text, first_line)
-        elif language in SHELL_LANGUAGES and re.search(r"(?m)^\s*(?:[A-Za-z_]\w*=\$\(\s*)?aws\s", text):
+        elif language in SHELL_LANGUAGES and _AWS_LINE.search(text):
             self.fail(fence_line, "Phase %d: this block of aws commands is under %s, not under **Commands:** or "
                       "**Validation:**; say which it is" % (self.phase.number, "**%s:**" % self.label.title()
                                                             if self.label else "no label"))

@@ -259,6 +259,14 @@ def test_a_literal_dollar_brace_stays_literal(tmp_path):
     assert "arn:aws:s3:::b/${aws:username}/*" in document
 
 
+def test_rollback_commands_under_no_phase_heading_are_refused(tmp_path):
+    path = small(tmp_path)
+    path.write_text(path.read_text().replace("### If Phase 1 fails:\n", "### Clean-up\n"))
+    [(field, message)] = refused(path)
+    assert "not under an '### If Phase N fails:' heading" in message
+    assert field == "line %d" % (line_of(path, "### Clean-up") + 1)
+
+
 def test_guardrail_findings_and_fail_are_carried_as_written(tmp_path):
     path = small(tmp_path)
     path.write_text(path.read_text().replace("**Status**: PASS", "**Status**: FAIL\n\n### Findings\n"
