@@ -88,6 +88,20 @@ def test_bucket_plan_reviewed_on_a_terminal_approved_and_run_by_its_markdown(wor
     assert report["status"] == "succeeded" and report["plan"]["id"] + ".yml" == name
 
 
+def test_answering_no_approves_nothing_and_leaves_no_plan_behind(workflow):
+    path = markdown(workflow, "network.md")
+    child = spawn_playbook([APPROVE, "-e", f"plan={path}", "-e", f"plans_dir={workflow.tmp / 'plans'}",
+                            "-e", "approved_by=alice@example.com"], bare_env(workflow), workflow.tmp)
+    workflow.children.append(child)
+    expect(child, "Approve this plan as alice@example.com? (yes/no):")
+    assert len(plan_files(workflow)) == 1  # the plan under review
+    child.sendline("no")
+    code, transcript = finish(child)
+    assert code != 0
+    assert "made from the Markdown for this review, was removed" in unwrapped(transcript)
+    assert plan_files(workflow) == []
+
+
 def network_resources(flow) -> dict:
     """The non-default VPCs, subnets, gateways and route tables, and the SSM parameters."""
     ec2 = flow.session.client("ec2")
