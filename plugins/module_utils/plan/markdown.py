@@ -115,6 +115,9 @@ class _Parser:
     def _heading(self, level, text, number):
         self.label = None
         plain = re.sub(r"[*`]", "", text).strip()
+        if PLACEHOLDER.search(plain) and (level == 1 or _PHASE.match(plain)):
+            self.fail(number, "unresolved placeholder %s: fill in the planner's template before approving"
+                      % PLACEHOLDER.search(plain).group())
         if level == 1:
             if self.plan.title is None:
                 self.plan.title = (re.sub(r"(?i)^plan\s*:\s*", "", plain).strip(), number)

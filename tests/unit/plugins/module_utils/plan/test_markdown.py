@@ -224,6 +224,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
     ("- Account: 123456789012", "- Account: 12345", "must be a 12-digit string"),
     ("- Region: us-east-1", "- Region: <region>", "unresolved placeholder <region>"),
     ("**Status**: PASS", "**Status**: {PASS|WARN|FAIL}", "unresolved placeholder {PASS|WARN|FAIL}"),
+    ("# Plan: Two parameters", "# Plan: {Objective}", "unresolved placeholder {Objective}"),
+    ("### Phase 1: Parameters", "### Phase 1: {Phase Name}", "unresolved placeholder {Phase Name}"),
     ("### Phase 1: Parameters", "### Phase 2: Parameters", "expected Phase 1 here"),
     ("### If Phase 1 fails:", "### If Phase 3 fails:", "names Phase 3, which the plan does not have"),
 ])
