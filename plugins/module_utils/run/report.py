@@ -234,8 +234,8 @@ def render_markdown(report):
     rb = report["rollback"]
     lines += ["", "## Rollback: %s" % rb["status"], ""]
     for s in rb["steps"]:
-        lines.append("- %s: %s %s" % (s["id"], s["status"], ", ".join("`%s` %s" % (c.get("cli"), c.get("status"))
-                                                                      for c in s.get("calls", []))))
+        calls = ", ".join("`%s` %s" % (c.get("cli"), c.get("status")) for c in s.get("calls", []))
+        lines.append("- %s: %s %s" % (s["id"], s["status"], calls or "(%s)" % (s.get("reason") or "no calls")))
     if rb["manual_cleanup"]:
         lines += ["", "Needs manual clean-up:"] + ["- %s" % m for m in rb["manual_cleanup"]]
     if report["next_steps"]:
