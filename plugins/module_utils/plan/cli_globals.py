@@ -41,6 +41,9 @@ REFUSED = {
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 _CHOICES = dict(GLOBAL_OPTIONS, **V2_GLOBAL_OPTIONS)
 _CHOICES["output"] = GLOBAL_OPTIONS["output"] + V2_OUTPUTS
+# every name the main parser could read as a global option: most option words are none of them
+_READ_AS_GLOBAL = frozenset(option[:end] for option in GLOBAL_OPTIONS for end in range(1, len(option) + 1)) | \
+    frozenset(V2_GLOBAL_OPTIONS)
 
 
 class GlobalOptionError(ValueError):
@@ -65,11 +68,13 @@ def global_option_name(word):
     """The global option ``word`` names, as the CLI's main parser reads it, or None.
 
     A v1 option by its name or an unambiguous prefix of it; a v2 one by its full name only."""
-    if not word.startswith("--") or _NEGATIVE_NUMBER.match(word) or word == "--":
+    if word[:2] != "--" or word == "--":  # (a negative number has one dash)
         return None
     name = word[2:].split("=", 1)[0]
     if name in _CHOICES:
         return name
+    if name not in _READ_AS_GLOBAL and name:
+        return None
     matches = sorted(option for option in GLOBAL_OPTIONS if option.startswith(name))
     if len(matches) > 1:
         raise GlobalOptionError("--%s is ambiguous: the CLI could read it as %s" % (
@@ -84,7 +89,7 @@ def read_global_options(words):
         word = words[index]
         if word == "--":
             raise GlobalOptionError("'--' is not allowed in a plan command")
-        name = global_option_name(word)
+        name = global_option_name(word) if word[:2] == "--" else None
         if name is None:
             kept.append(word)
             index += 1
