@@ -16,7 +16,7 @@ import yaml
 
 from moto_harness import REPO_ROOT, mutating_calls, output_of, spawn_playbook
 from workflow_support import (
-    ACCOUNT, APPROVAL_WAITING, ENVIRONMENTS, bare_env, expect, finish, step_statuses, unwrapped, workflow)
+    ACCOUNT, ENVIRONMENTS, bare_env, expect, finish, step_statuses, unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest

@@ -300,25 +300,25 @@ class _Reader:
 
     def _check_expansions(self, chars, start):
         """Unquoted patterns a shell would expand into something else than the word as written."""
-        text = "".join(c if isinstance(c, str) else "\0" for c, _ in chars)
+        text = "".join(c if isinstance(c, str) else "$..." for c, _quoted in chars)
         plain = [(c, quoted) for c, quoted in chars if isinstance(c, str)]
         for index, (char, quoted) in enumerate(plain):
             if quoted:
                 continue
             if char in _GLOBS:
                 self.fail("%r: unquoted %s is a file name pattern a shell would expand; quote the value" % (
-                    text.replace("\0", "$..."), char), start)
+                    text, char), start)
             if char == "~" and (index == 0 or _assignment_like(plain, index)):
                 self.fail("%r: an unquoted ~ is a home directory a shell would expand; quote the value" % text,
                           start)
         if _brace_expansion(plain):
             self.fail("%r: unquoted {a,b} or {a..b} is expanded by a shell into several words; quote the value"
-                      % text.replace("\0", "$..."), start)
+                      % text, start)
 
 
 def _assignment_like(plain, index):
     """bash expands a tilde right after the first '=' (or a ':') of a word that looks like an assignment."""
-    prefix = "".join(c for c, _ in plain[:index])
+    prefix = "".join(c for c, _quoted in plain[:index])
     head = prefix.split("=", 1)[0]
     return "=" in prefix and _NAME.fullmatch(head) is not None and prefix[-1] in "=:"
 
@@ -332,8 +332,7 @@ def _brace_expansion(plain):
             depth_starts.append(index)
         elif char == "}" and depth_starts:
             opened = depth_starts.pop()
-            inner = [(c, q) for c, q in plain[opened + 1:index]]
-            unquoted = "".join(c if not q else "\0" for c, q in inner)
+            unquoted = "".join(c if not q else "\0" for c, q in plain[opened + 1:index])
             if "," in unquoted or ".." in unquoted:
                 return True
     return False

@@ -62,8 +62,8 @@ def test_every_option_that_changes_how_requests_are_sent_is_refused(option):
     ("--endpoint-u=https://x", "endpoint-url")])
 def test_prefixes_of_refused_options_are_refused_naming_what_the_cli_reads(word, read_as):
     text = error("aws sns list-topics " + word)
-    assert "--%s (the CLI reads %s as --%s) is not allowed in a plan" % (read_as, word.split()[0].split("=")[0],
-                                                                       read_as) in text
+    written = word.split()[0].split("=")[0]
+    assert "--%s (the CLI reads %s as --%s) is not allowed in a plan" % (read_as, written, read_as) in text
 
 
 @pytest.mark.parametrize("command, fragment", [

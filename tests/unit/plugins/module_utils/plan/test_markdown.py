@@ -179,8 +179,8 @@ def test_the_agents_layout_without_a_target_says_what_to_add(tmp_path):
     ("aws ec2 run-instances ...", "an elided command ('...')"),
     ("aws ssm put-parameter --name /md/a --value $VALUE --type String", "$VALUE is not set by an earlier command"),
     ("X=$(aws ssm put-parameter --name /md/a --value v --type String)", "give --query '<what to keep>' --output text"),
-    ("X=$(aws ssm put-parameter --name /md/a --value v --type String --query Version)", "(it has --output json, the "
-                                                                                     "default)"),
+    ("X=$(aws ssm put-parameter --name /md/a --value v --type String --query Version)",
+     "(it has --output json, the default)"),
     ("aws ssm describe-parameters | jq '.Parameters[].Name'", "a pipe ('|') is not read"),
     ("aws ssm put-parameter --name /md/a --value v --type String > out.json", "a redirection ('>')"),
     ("aws ssm put-parameter --name /md/a --value v --type String && echo done", "'&'"),

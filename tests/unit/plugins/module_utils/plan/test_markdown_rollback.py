@@ -107,7 +107,7 @@ def test_a_phase_1_block_cannot_undo_what_phase_2_makes(tmp_path):
 
 def test_without_a_rollback_procedure_no_step_gets_one(tmp_path):
     path = tmp_path / "plain.md"
-    path.write_text(PLAN.split("## Rollback Procedure")[0])
+    path.write_text(PLAN.split("## Rollback Procedure", maxsplit=1)[0])
     doc = convert_markdown(str(path))
     assert all("rollback" not in s and "undone_by" not in s for p in doc["phases"] for s in p["steps"])
 

@@ -32,7 +32,7 @@ def with_command(command, profile=None, **call_fields):
 def refusal(doc):
     with pytest.raises(PlanError) as caught:
         validate_document(doc, SOURCE)
-    return [(field, message) for field, message in caught.value.problems]
+    return list(caught.value.problems)
 
 
 def test_a_commands_region_is_its_calls_region_and_the_guard_sees_it():
