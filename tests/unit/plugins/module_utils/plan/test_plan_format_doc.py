@@ -46,7 +46,7 @@ EXPECTED = {
     "`validate`": fields(schema.VALIDATE_KEYS),
     "`rollback`": fields(schema.CALL_KEYS - {"expect"}) + ["`expect`"],
     "`wait`": fields(schema.WAIT_KEYS),
-    "`command`": ["`--%s`" % option for option in sorted(GLOBAL_OPTIONS | INPUT_OPTIONS | PAGING_OPTIONS)]
+    "`command`": ["`--%s`" % option for option in sorted(set(GLOBAL_OPTIONS) | set(INPUT_OPTIONS) | set(PAGING_OPTIONS))]
     + fields(READS_FILE + READS_URL),
     "References": ["`${%s.%s}`" % (scope, name) for scope, names in BUILTIN.items() for name in names],
     "Destructive": ["`%s`" % prefix for prefix in DESTRUCTIVE_PREFIXES],

@@ -7,7 +7,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import fo
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
 from botocore.exceptions import ClientError
 
-from test_step_runner import TARGET, FakeAws, not_found, runner
+from run_samples import TARGET, FakeAws, not_found, runner
 
 CREATE_QUEUE = {"id": "create_queue", "action": "sqs:CreateQueue", "params": {"QueueName": "q"},
                 "register": {"queue_url": "QueueUrl"},
