@@ -27,9 +27,8 @@ def test_a_commands_region_carries_to_its_call_validation_and_rollback(workflow)
     assert result.returncode != 0
     out = unwrapped(output_of(result))
     # the review and the live line show the region and profile the call is made with (AWS marks PutParameter's
-    # Value sensitive: it is never shown)
-    assert ("aws ssm put-parameter --name /wf/west --value '<redacted: sensitive>' --type String --region us-west-2 "
-            "--profile sandbox-wf") in out.replace("''", "'")
+    # Value sensitive; a String parameter's value is shown, as `aws ssm get-parameter` would show it)
+    assert "aws ssm put-parameter --name /wf/west --value w1 --type String --region us-west-2 --profile sandbox-wf" in out
     assert 'put_west --query Parameter.Name: "/wf/west"' in out  # a validation's --query: its displayed result
     assert 'put_west --query Parameter.Value: "<redacted: sensitive>"' in out  # never a secret
     run_id = workflow.only_run()
