@@ -2,14 +2,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a dry run (``--check``) says about a step without changing anything.
 
-Two rules. A call whose params still need an output that no step has produced yet is not
+Three rules. A call whose params still need an output that no step has produced yet is not
 sent at all (a placeholder such as ``<create_queue.queue_url>`` would only earn a
-misleading NotFound): it "would run after" those steps. And for a changing step whose
-resource can be described now, the describe-before answer predicts what the real run
-would find: create it, find it already there, change it, or find it gone.
+misleading NotFound): it "would run after" those steps. A call that hands out credentials
+or a token (guard/perimeter.py ``credentials_reason``; the class allowed it, or the guard
+refused the plan already) is never sent either: a dry run has no approval, and a token
+made for nobody is a token nobody watches. And for a changing step whose resource can be
+described now, the describe-before answer predicts what the real run would find: create
+it, find it already there, change it, or find it gone.
 """
 
 from __future__ import annotations
+
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import credentials_reason
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in)
@@ -29,6 +34,12 @@ def waits_for(call, context):
             continue
         waiting |= {scope for scope in scopes if scope not in context}
     return sorted(waiting)
+
+
+def withheld(call):
+    """Why a dry run does not send this call (it hands out credentials), or None."""
+    reason = credentials_reason(call["service"], call["operation"])
+    return "not sent in a dry run: %s:%s %s" % (call["service"], call["operation"], reason) if reason else None
 
 
 def predict(operation, before):

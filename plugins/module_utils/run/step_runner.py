@@ -98,7 +98,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
 
     def _redacted(self, call, body, secrets=None):
         """The response as it may be journaled, reported or shown: sensitive members replaced."""
-        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets)
+        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets,
+                      call["service"])
 
     def _send(self, call, params, step_id=None, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
@@ -139,6 +140,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
         call = step["validate"][0]
         if step["id"] not in self.context and self._refers_to(call["params"], step["id"]):
             return ABSENT  # named by this step's own output, so it cannot exist yet
+        if self.check_mode and dry_run.withheld(call):
+            return None
         try:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
@@ -154,6 +157,9 @@ class StepRunner(PerimeterCalls, LostAnswers):
         waiting = dry_run.waits_for(call, self.context) if self.check_mode else []
         if waiting:  # never send a placeholder: the call needs outputs a dry run does not have
             record.update(status="planned", waits_for=waiting)
+            return record
+        if self.check_mode and dry_run.withheld(call):
+            record.update(status="planned")
             return record
         tries = int(call.get("retries") or 0) + 1
         for attempt in range(tries):
@@ -260,14 +266,13 @@ class StepRunner(PerimeterCalls, LostAnswers):
 
     def _planned_only(self, step, call, result):
         """Check mode: a call that needs outputs no step has produced yet is shown, never sent."""
-        waiting = dry_run.waits_for(call, self.context)
-        if not waiting:
+        waiting, withheld = dry_run.waits_for(call, self.context), dry_run.withheld(call)
+        if not (waiting or withheld):
             return False
-        result.update(status="planned", changed=False, waits_for=waiting,
-                      validation={"status": "not_run", "calls": [
-                          {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"}
-                          for c in step["validate"]]})
-        self.journal.append("step_planned", step=step["id"], cli=result["cli"], waits_for=waiting)
+        said = {"waits_for": waiting} if waiting else {"prediction": withheld}
+        result.update(status="planned", changed=False, validation={"status": "not_run", "calls": [
+            {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"} for c in step["validate"]]}, **said)
+        self.journal.append("step_planned", step=step["id"], cli=result["cli"], **said)
         return True
 
     def _call_failed(self, step, result, error, earlier):
