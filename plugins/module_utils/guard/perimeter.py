@@ -109,7 +109,7 @@ def restricted_reason(service, operation):
     """Why an operation may not be a plan step without the class's consent, or None."""
     issued = credentials_reason(service, operation)
     if issued:
-        return "%s (whoever holds them could act outside this run's guard)" % issued
+        return "%s (whoever holds them can act outside this run's guard)" % issued
     if service in CROSS_ACCOUNT_SERVICES and not access_levels.is_read_only(service, operation):
         return "it changes accounts of the organization, not resources of the target account"
     return None

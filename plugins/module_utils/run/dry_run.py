@@ -39,7 +39,7 @@ def waits_for(call, context):
 def withheld(call):
     """Why a dry run does not send this call (it hands out credentials), or None."""
     reason = credentials_reason(call["service"], call["operation"])
-    return "not sent in a dry run: %s:%s %s" % (call["service"], call["operation"], reason) if reason else None
+    return "not sent in a dry run: %s" % reason if reason else None
 
 
 def predict(operation, before):

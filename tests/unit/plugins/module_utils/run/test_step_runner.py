@@ -56,10 +56,11 @@ RUN_INSTANCES = {
 }
 
 
-def runner(tmp_path, aws, check_mode=False, run_id="run-1"):
+def runner(tmp_path, aws, check_mode=False, run_id="run-1", allow=()):
     journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
     context = {"target": dict(TARGET), "run": {"id": run_id}}
-    perimeter = Perimeter(TARGET["account_id"], lambda region: True, owned_buckets=OwnedBuckets(lambda: []))
+    perimeter = Perimeter(TARGET["account_id"], lambda region: True, allowed_operations=allow,
+                          owned_buckets=OwnedBuckets(lambda: []))
     return StepRunner(aws, journal, context, perimeter, check_mode=check_mode), journal
 
 
