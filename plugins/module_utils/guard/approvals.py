@@ -28,6 +28,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan import ssh_keyge
 from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures import (
     MAX_SIGNATURES, approval_message, parse_signature)
 
+# what an approval block without a signature proves: nothing but that someone wrote it
+UNSIGNED = "claimed by %s, unsigned — anyone who can edit the file can write this"
 APPROVAL_KEYS = ("signed", "approvers", "min_approvers", "destructive_min_approvers", "self_approval", "identities")
 DEFAULT_SETTINGS = {"signed": "optional", "approvers": None, "min_approvers": 1, "destructive_min_approvers": 1,
                     "self_approval": "allow", "identities": {}}
@@ -156,7 +158,7 @@ def check_signatures(config, environment, loaded):
             raise ApprovalRefused("approval.signatures", "the approval is unsigned, but %s requires approvals signed "
                                   "by approvers listed in %s: sign it with playbooks/approve_plan.yml -e signing_key=..."
                                   % (environment, settings["approvers"]))
-        return dict(_summary(settings, environment, destructive, "unsigned", [], "unsigned"),
+        return dict(_summary(settings, environment, destructive, "unsigned", [], unsigned_text(approval.get("approved_by"))),
                     approved_by=approval.get("approved_by"))
     claimed = [{"principal": e["principal"], "signed_at": e["signed_at"]} for e in entries]
     if not settings["approvers"]:
@@ -175,6 +177,11 @@ def check_signatures(config, environment, loaded):
                        "verified: %s" % _signers_text(signers))
     _check_count(summary, signers)
     return summary
+
+
+def unsigned_text(approved_by):
+    """How an unsigned approval is shown everywhere (review, verification, report, run statistics)."""
+    return UNSIGNED % (approved_by or "nobody")
 
 
 def _check_count(summary, signers):
@@ -217,4 +224,6 @@ def signature_record(summary):
                               "signed_at": s["signed_at"]} for s in summary["signers"]]
     elif summary["status"] == "unverified":
         record["claimed"] = [s["principal"] for s in summary["signers"]]
+    else:
+        record["approved_by"] = summary["approved_by"]
     return record

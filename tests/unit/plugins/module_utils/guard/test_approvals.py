@@ -104,8 +104,9 @@ def test_unsigned_is_accepted_where_signatures_are_optional_and_said_so(tmp_path
     approve(dict(plan=str(path), plans_dir=None, approved_by="carol", expires_in_days=None, confirm=True))
     for config in ({"environments": {"sandbox": {}}}, environments(tmp_path, {"signed": "optional"})):
         summary = check_signatures(config, "sandbox", load_plan(str(path)))
-        assert (summary["status"], summary["text"], summary["signers"]) == ("unsigned", "unsigned", [])
-        assert signature_record(summary) == {"signature": "unsigned", "signers": []}
+        assert (summary["status"], summary["text"], summary["signers"]) == (
+            "unsigned", "claimed by carol, unsigned — anyone who can edit the file can write this", [])
+        assert signature_record(summary) == {"signature": "unsigned", "signers": [], "approved_by": "carol"}
 
 
 def test_two_approvers_satisfy_the_two_person_rule_of_a_destructive_plan(tmp_path):
