@@ -274,3 +274,24 @@ def test_a_session_named_after_the_signer_does_not_make_anyone_the_signer(workfl
     assert result.returncode == 0, output_of(result)
     assert "not counted" not in output_of(result)
     assert workflow.parameter_values() == {"/ci-run/a": "v1"}
+
+
+UNSIGNED = "claimed by tester@example.com, unsigned — anyone who can edit the file can write this"
+
+
+def test_an_unsigned_approval_is_shown_as_a_claim_in_the_review_the_report_and_the_run_statistics(workflow):
+    """Where the class does not require signatures an unsigned approval still runs, but is never shown as more than
+    it is (issue 24): the plan's review, the environment verification, report.md, report.json and the statistics."""
+    plan = workflow.write_plan("unsigned", [("Config", [put_param("put_a", "/unsigned/a")])])
+    env = dict(workflow.env(), ANSIBLE_SHOW_CUSTOM_STATS="true")
+    result = run_playbook(workflow.execute_args(plan, "-e", f"approve={plan.digest}"), env, workflow.tmp)
+    out = unwrapped(output_of(result))
+    assert result.returncode == 0, output_of(result)
+    assert f"Approval: {UNSIGNED} (at " in out                     # Loading plan
+    assert f"'Approval: {UNSIGNED}'" in out                         # Environment verification
+    assert f"approval: {UNSIGNED}" in out                           # the run statistics (CUSTOM STATS)
+    run_id = workflow.only_run()
+    assert f"; {UNSIGNED}" in workflow.report_md(run_id)
+    assert workflow.report(run_id)["approval"]["text"] == UNSIGNED
+    [approved] = [e for e in workflow.journal(run_id) if e["event"] == "approved"]
+    assert (approved["signature"], approved["approved_by"]) == ("unsigned", "tester@example.com")
