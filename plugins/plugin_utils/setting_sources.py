@@ -44,13 +44,13 @@ def _origin(value):
     return getattr(tag, "path", None)
 
 
-def _play_dirs(task, loader):
+def _play_dirs(task, loader, manager):
     """The playbook directories whose group_vars/host_vars Ansible reads (VariableManager's ``basedirs``)."""
     if C.PLAYBOOK_VARS_ROOT == "all":
         return list(task.get_search_path())
     if C.PLAYBOOK_VARS_ROOT in ("bottom", "playbook_dir"):
         return list(task.get_search_path()[:1])
-    return [loader.get_basedir()]
+    return [loader.get_basedir()] if getattr(manager, "safe_basedir", False) else []
 
 
 def _inventory_dirs(inventory):
@@ -95,7 +95,7 @@ class SettingSources:
         self.inventory = getattr(manager, "_inventory", None)
         self.dirs = []
         if self.inventory is not None:
-            self.dirs = _inventory_dirs(self.inventory) + _play_dirs(task, loader)
+            self.dirs = _inventory_dirs(self.inventory) + _play_dirs(task, loader, manager)
 
     def hosts(self):
         names = [self.task_vars.get("inventory_hostname")]
