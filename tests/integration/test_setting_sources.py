@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.guard.operator_settings import SETTINGS
+from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import REPO_ROOT, call_keys, output_of, run_playbook
 from workflow_support import (  # noqa: F401  pylint: disable=unused-import
     ACCOUNT, EXECUTE, PROFILE, put_param, unwrapped, workflow)
@@ -186,3 +187,22 @@ def test_an_inventory_with_other_variables_runs_and_says_where_the_classificatio
     shown = unwrapped(output_of(result))
     assert result.returncode == 0, shown
     assert f"Classified: by {workflow.environments} (environment variable COWORKER_AWS_ENVIRONMENTS)" in shown
+
+
+def test_host_vars_of_a_wave_target_added_by_the_playbook_stop_the_wave_before_any_change(workflow):
+    """execute_targets.yml adds one host per target (add_host) after verifying them; host_vars named after a target
+    outrank add_host. The first task of the run that answers for every target refuses them: no target changes."""
+    plan = workflow.write_plan("wave-host-vars", [("Config", [put_param("put_a", "/wave/a")])])
+    document = yaml.safe_load(plan.path.read_text())
+    document["targets"] = [document.pop("target")]
+    document["approval"] = approval_block(document, "tester@example.com")  # the digest leaves approval out
+    plan.path.write_text(yaml.safe_dump(document, sort_keys=False))
+    inventory = local_inventory(workflow.tmp / "inv")
+    path = write(workflow.tmp / "inv" / "host_vars" / f"{ACCOUNT}-us-east-1.yml", {"coworker_wave_token": "0" * 64})
+    with workflow.moto.recording() as calls:
+        result = run_playbook([TARGETS, "-i", inventory, *workflow.common_args(
+            "-e", f"plan={plan.path}", "-e", f"approve={document['approval']['plan_sha256']}")],
+            as_a_user(workflow), workflow.tmp)
+    refused(result, f"coworker_wave_token is set in {path} (host {ACCOUNT}-us-east-1)")
+    assert [key for key in call_keys(calls) if key[0] != "sts" and key != ("iam", "ListAccountAliases")] == []
+    assert workflow.parameter_values() == {}
