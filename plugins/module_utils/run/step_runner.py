@@ -155,11 +155,9 @@ class StepRunner(PerimeterCalls, LostAnswers):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
         waiting = dry_run.waits_for(call, self.context) if self.check_mode else []
-        if waiting:  # never send a placeholder: the call needs outputs a dry run does not have
-            record.update(status="planned", waits_for=waiting)
-            return record
-        if self.check_mode and dry_run.withheld(call):
-            record.update(status="planned")
+        # never send a placeholder (the call needs outputs a dry run does not have), nor ask for credentials
+        if waiting or (self.check_mode and dry_run.withheld(call)):
+            record.update(status="planned", **({"waits_for": waiting} if waiting else {}))
             return record
         tries = int(call.get("retries") or 0) + 1
         for attempt in range(tries):
