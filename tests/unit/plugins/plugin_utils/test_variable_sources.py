@@ -1,7 +1,7 @@
 """SettingSources asks Ansible's own variable sources, as the VariableManager does, in process (no playbook run).
 
 Real InventoryManager, VariableManager and Playbook objects over files in a temporary directory; the
-integration tests (tests/integration/test_setting_sources.py) run the same through ansible-playbook.
+integration tests (tests/integration/test_setting_sources.py; this file has another name because pytest imports test modules by base name) run the same through ansible-playbook.
 """
 
 from __future__ import annotations
