@@ -171,9 +171,8 @@ def test_an_inventory_with_other_variables_runs_and_says_where_the_classificatio
     plan = workflow.write_plan("harmless", [("Config", [put_param("put_a", "/harmless/a")])])
     inventory = local_inventory(workflow.tmp / "inv")
     write(workflow.tmp / "inv" / "group_vars" / "all.yml", {"team": "payments", "ticket_prefix": "PAY"})
-    result = run_playbook([EXECUTE, "-i", inventory, *workflow.common_args("-e", f"plan={plan.path}",
-                                                                            "-e", f"approve={plan.digest}")],
-                          as_a_user(workflow), workflow.tmp)
+    args = workflow.common_args("-e", f"plan={plan.path}", "-e", f"approve={plan.digest}")
+    result = run_playbook([EXECUTE, "-i", inventory, *args], as_a_user(workflow), workflow.tmp)
     shown = unwrapped(output_of(result))
     assert result.returncode == 0, shown
     assert f"Classified: by {workflow.environments} (extra var environments_file)" in shown

@@ -201,7 +201,7 @@ def check_self_approval(summary, identity):
         return summary
     if summary["status"] != "verified":  # unreachable through the file's rules (forbid needs signed: required)
         raise ApprovalRefused("approval", "self-approval is forbidden in %s and the approval is not verified: "
-                                  "nobody can tell who approved" % summary["environment"])
+                              "nobody can tell who approved" % summary["environment"])
     own, executor = executing(summary, identity)
     others = [s for s in summary["signers"] if s["principal"] not in own]
     if own and distinct_approvers(others) < summary["required"]:

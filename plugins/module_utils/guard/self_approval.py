@@ -89,8 +89,8 @@ def executing(summary, identity):
     where = "environments.%s.approval.identities" % summary["environment"]
     if executor is None:
         raise ApprovalRefused("approval", "self-approval is forbidden in %s and the executing identity %s is not "
-                                  "an IAM user or role (a federated user names itself): run as an IAM user or role"
-                                  % (summary["environment"], identity["arn"]))
+                              "an IAM user or role (a federated user names itself): run as an IAM user or role"
+                              % (summary["environment"], identity["arn"]))
     source = (identity.get("source_identity") or "").lower()
     own = set()
     for signer in summary["signers"]:
@@ -98,9 +98,9 @@ def executing(summary, identity):
         listed = (summary.get("identities") or {}).get(principal)
         if listed is None:
             raise ApprovalRefused(where, "self-approval is forbidden in %s, so every approver's IAM users and "
-                                      "roles must be listed there, and %s is not: nobody could tell whether %s is "
-                                      "the one executing (%s)" % (summary["environment"], signer["principal"],
-                                                                  signer["principal"], identity["arn"]))
+                                  "roles must be listed there, and %s is not: nobody could tell whether %s is "
+                                  "the one executing (%s)" % (summary["environment"], signer["principal"],
+                                                              signer["principal"], identity["arn"]))
         if executor in listed or (source and source == principal):
             own.add(signer["principal"])
     return sorted(own), _describe(executor)

@@ -1,7 +1,8 @@
 """SettingSources asks Ansible's own variable sources, as the VariableManager does, in process (no playbook run).
 
-Real InventoryManager, VariableManager and Playbook objects over files in a temporary directory; the
-integration tests (tests/integration/test_setting_sources.py; this file has another name because pytest imports test modules by base name) run the same through ansible-playbook.
+Real InventoryManager and VariableManager objects over files in a temporary directory; the integration
+tests (tests/integration/test_setting_sources.py; this file is named otherwise because pytest imports test
+modules by their base name) run the same through ansible-playbook.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.vars.manager import VariableManager
 
 from ansible_collections.coworker.aws.plugins.plugin_utils.setting_sources import SettingSources
+
 
 class Task:
     """What SettingSources reads of a task: its variable manager, search path, run_once, action and args."""
