@@ -32,6 +32,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import 
     check_shown, read_plan_bytes, run_plan_path, store_copy)
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import (
     append_changelog, build_report, report_keys, write_report)
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import undone_with
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_key, release
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines, resume_line
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
@@ -267,7 +268,7 @@ class ActionModule(ControllerAction):
         left = set(steps_to_roll_back(run_state(self._events(run_id))))
         lines = []
         for step_id in reversed([sid for sid in resolved if sid in left]):
-            calls = resolved[step_id]["rollback"] or ["(no rollback calls: needs manual clean-up)"]
+            calls = resolved[step_id]["rollback"] or [undone_with(resolved[step_id].get("undone_by"))]
             lines += ["       undo %s: %s" % (step_id, printable(call)) for call in calls]
         return lines
 

@@ -10,6 +10,11 @@ bearer tokens the model leaves unmarked: ECR authorization tokens, presigned URL
 is replaced by ``REDACTED`` before the response is journaled, reported, returned as a
 task result or shown. The model does not mark STS session tokens, which are half of a
 credential: ``ALSO_SENSITIVE`` adds that one member name wherever it appears.
+
+A request member is shown when the request itself says its value is not a secret: the model
+marks every SSM parameter ``Value`` sensitive, but a ``String`` or ``StringList`` parameter is
+plain text by the type its writer chose (``SecureString`` is the secret one), so an approver
+sees the value they approve (``SHOWN_BY_TYPE``). Responses stay redacted whatever their type.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.unmarked_secrets 
 REDACTED = "<redacted: sensitive>"
 # members the model leaves unmarked although they are credentials (the model marks the secret key)
 ALSO_SENSITIVE = frozenset({"SessionToken"})
+# (service, operation) -> (member, the member that gives its type, the types that are not secret)
+SHOWN_BY_TYPE = {("ssm", "PutParameter"): ("Value", "Type", ("String", "StringList"))}
 
 
 def redact_request(service, operation, params):
-    """A call's request as it may be journaled, returned or shown: members the model marks sensitive replaced.
+    """A call's request as it may be journaled, returned or shown: members the model marks sensitive replaced,
+    except those the request's own type says are plain (``SHOWN_BY_TYPE``).
 
     Unknown operations are returned as they are (the plan loader has refused them already).
     """
@@ -31,7 +39,11 @@ def redact_request(service, operation, params):
         shape = service_model.operation_model(service, operation).input_shape
     except ValueError:  # an unknown service or operation (service_model says which)
         return params
-    return redact(params, shape, service=service)
+    shown = redact(params, shape, service=service)
+    plain = SHOWN_BY_TYPE.get((service, operation))
+    if plain and isinstance(params, dict) and plain[0] in params and params.get(plain[1]) in plain[2]:
+        shown[plain[0]] = params[plain[0]]  # not a secret by its own type (exactly String or StringList)
+    return shown
 
 
 def is_sensitive(shape, member_name=None):

@@ -20,7 +20,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals impor
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
@@ -33,8 +33,7 @@ def _add_cli(steps, target, profile):
     for step in steps:
         for call in [step["call"]] + step["validate"] + step["rollback"]:
             params = resolve(call["params"], context, placeholder=True)
-            call["cli"] = render_cli(call["service"], call["operation"], params, region=call["region"],
-                                     profile=profile)
+            call["cli"] = render_call(call, params, profile)
 
 
 def blast_radius(steps, grants=()):
@@ -46,7 +45,7 @@ def blast_radius(steps, grants=()):
         "steps": len(steps),
         "mutating_steps": len(calls),
         "destructive_steps": sum(1 for s in steps if s["destructive"]),
-        "irreversible_steps": [s["id"] for s in steps if s["mutating"] and not s["rollback"]],
+        "irreversible_steps": [s["id"] for s in steps if s["mutating"] and not s["rollback"] and not s.get("undone_by")],
         "by_service": dict(sorted(Counter(c["service"] for c in calls).items())),
         "by_action": dict(sorted(Counter("%s:%s" % (c["service"], c["operation"]) for c in calls).items())),
         "regions": sorted({c["region"] for s in steps for c in [s["call"]] + s["validate"] + s["rollback"]}),

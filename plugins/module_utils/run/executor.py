@@ -155,6 +155,7 @@ class StepBatch:
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
                                 plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None)
             runner.progress = Progress(self.say)
+            runner.plan_steps = loaded["plan"]["steps"]  # a dry run's predictions look at what earlier steps name
             self.total = len(loaded["plan"]["steps"])
             work = self._rollback if params["mode"] == "rollback" else self._execute
             outcome = work(runner, steps, journal)
@@ -185,11 +186,23 @@ class StepBatch:
         return outcome
 
     def _rollback(self, runner, steps, journal):
-        records = []
+        records, waiting = [], {}
+
+        def record(result):
+            records.append(result)
+            self.say(rollback_line(result, self.total))
+
         for step in reversed(steps):  # undo in reverse plan order
             self._check_alive(journal, step)
-            records.append(runner.rollback(step))
-            self.say(rollback_line(records[-1], self.total))
+            if step.get("undone_by"):  # after the step whose rollback undoes it (an earlier one)
+                waiting.setdefault(step["undone_by"], []).append(step)
+                continue
+            own = runner.rollback(step)
+            record(own)
+            for covered in waiting.pop(step["id"], []):
+                record(runner.rollback_with(covered, own))
+        for covered in [s for group in waiting.values() for s in group]:  # undone, or not, before this pass
+            record(runner.rollback_with(covered))
         manual = [r["manual"] for r in records if r.get("manual")]
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
                 "rollback": records, "manual_cleanup": manual,

@@ -61,7 +61,14 @@ def _by_hand_line(step):
     return by_hand_line(step["id"], step["cli"], step["outputs"])
 
 
+def undone_with(other):
+    """What undoes a step without rollback calls: the rollback of the step named, or a person."""
+    return "(undone with the rollback of %s)" % other if other else "(no rollback calls: needs manual clean-up)"
+
+
 def _cleanup_line(step, entry):
+    if not entry["calls"] and step.get("undone_by"):
+        return "%s: goes with %s: undo that step and this one is undone too" % (step["id"], step["undone_by"])
     if not entry["calls"]:
         return _by_hand_line(step)
     return "%s: may have changed the account and was not rolled back; undo it with %s%s" % (

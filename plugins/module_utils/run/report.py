@@ -25,7 +25,8 @@ def _steps(plan_steps, events):
                       "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "status": "not_run", "validation": "not_run", "retries": 0, "retries_chosen": 0, "error": None,
-                      "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}
+                      "before": None, "after": None, "outputs": {}, "rollback": None,
+                      "undone_by": s.get("undone_by")} for s in plan_steps}
     for event in events:
         row = rows.get(event.get("step"))
         if row is None:
@@ -241,8 +242,8 @@ def render_markdown(report):
     rb = report["rollback"]
     lines += ["", "## Rollback: %s" % rb["status"], ""]
     for s in rb["steps"]:
-        lines.append("- %s: %s %s" % (s["id"], s["status"], ", ".join("`%s` %s" % (c.get("cli"), c.get("status"))
-                                                                      for c in s.get("calls", []))))
+        calls = ", ".join("`%s` %s" % (c.get("cli"), c.get("status")) for c in s.get("calls", []))
+        lines.append("- %s: %s %s" % (s["id"], s["status"], calls or "(%s)" % (s.get("reason") or "no calls")))
     if rb["manual_cleanup"]:
         lines += ["", "Needs manual clean-up:"] + ["- %s" % m for m in rb["manual_cleanup"]]
     if report["next_steps"]:

@@ -4,7 +4,7 @@
 
 A step is: resolve references, describe the resource (before), make the
 call, register outputs, check ``expect``, run the waiter, validate, describe
-again (after). Errors never escape as exceptions: each outcome is a result
+again (after). Its rollback is in run/step_rollback.py. Errors never escape as exceptions: each outcome is a result
 dict with a classified error, so the caller can offer retry, skip or
 rollback.
 
@@ -21,10 +21,10 @@ import uuid
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
-    classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
+    classify_client_error, classify_other_error, explain, is_already_exists)
 from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import holds_secret, redact, redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
@@ -32,9 +32,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import P
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
-from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
+from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import DryRun
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
+from ansible_collections.coworker.aws.plugins.module_utils.run.step_rollback import StepRollback
 
 try:
     import jmespath
@@ -52,7 +53,7 @@ def _search(expression, data):
         return None
 
 
-class StepRunner(PerimeterCalls, LostAnswers):
+class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
     """Executes steps with one verified AwsContext and appends to one Journal."""
 
     def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
@@ -76,7 +77,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         return resolve_expression(expression, self.context, placeholder=self.check_mode)
 
     def _cli(self, call, params):
-        return render_cli(call["service"], call["operation"], params, region=call["region"], profile=self.aws.profile)
+        return render_call(call, params, self.aws.profile)
 
     def _with_token(self, call, params, step_id):
         """Fill idempotency tokens ourselves, derived from run and step, so a retry reuses them."""
@@ -175,6 +176,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
                 continue
             body = response_body(response)
             record["state"] = self._redacted(call, body)
+            if call.get("query"):
+                record["shown"] = {"query": call["query"], "value": _search(call["query"], record["state"])}
             record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
             record.pop("error", None)
             if not record["failed_expect"]:
@@ -237,10 +240,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if step["mutating"]:
             result["before"] = self.describe(step)
         if self.check_mode and step["mutating"]:
-            prediction = dry_run.predict(call["operation"], result["before"])
-            result.update(status="planned", changed=True, validation=self.validate(step), prediction=prediction)
-            self.journal.append("step_planned", step=step["id"], cli=result["cli"], before=result["before"],
-                                prediction=prediction, would_fail=dry_run.certainly_fails(prediction))
+            self._forecast(step, params, result)
             return
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
@@ -253,6 +253,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
         result["retries"] = retry_attempts(response)
         body, secrets = response_body(response), set()
         result.update(response=self._redacted(call, body, secrets), changed=step["mutating"])
+        if call.get("query"):  # the command's --query: what the person asked to see of the answer
+            result["shown"] = {"query": call["query"], "value": _search(call["query"], result["response"])}
         self._register(step, result, body, secrets)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
@@ -261,17 +263,6 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if not self._wait(step, result):
             return
         self._finish(step, result)
-
-    def _planned_only(self, step, call, result):
-        """Check mode: a call that needs outputs no step has produced yet is shown, never sent."""
-        waiting, withheld = dry_run.waits_for(call, self.context), dry_run.withheld(call)
-        if not (waiting or withheld):
-            return False
-        said = {"waits_for": waiting} if waiting else {"prediction": withheld}
-        result.update(status="planned", changed=False, validation={"status": "not_run", "calls": [
-            {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"} for c in step["validate"]]}, **said)
-        self.journal.append("step_planned", step=step["id"], cli=result["cli"], **said)
-        return True
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
@@ -357,48 +348,3 @@ class StepRunner(PerimeterCalls, LostAnswers):
                             read_retries=self.read_retries,
                             validation=result["validation"]["status"], unexpected=result["unexpected"],
                             before=result["before"], after=result["after"], cli=result["cli"])
-
-    # -- rollback ----------------------------------------------------------
-    def rollback(self, step):
-        """Undo a step with its rollback calls; "already gone" counts as done."""
-        self._step_id = step["id"]
-        record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
-        if not step["rollback"]:
-            record["status"] = "no_rollback"
-            earlier = self.previous.get(step["id"]) or {}
-            # as the journal says it was sent (run tags, tokens), as the report lists it; else as it would be
-            forward = earlier.get("cli") or self._cli(
-                step["call"], resolve(step["call"]["params"], self.context, placeholder=True))
-            record["manual"] = by_hand_line(step["id"], forward, earlier.get("outputs"))
-            self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
-            return record
-        for call in step["rollback"]:
-            record["calls"].append(self._rollback_call(step, call))
-        failed = [c for c in record["calls"] if c["status"] == "failed"]
-        if self.check_mode:
-            record["status"] = "planned"
-        elif failed:
-            record["status"] = "rollback_failed"
-            record["manual"] = "; ".join("%s (%s)" % (c["cli"], c["error"]) for c in failed)
-        event = "rollback_failed" if failed else ("rollback_planned" if self.check_mode else "rollback_succeeded")
-        self.journal.append(event, step=step["id"], calls=record["calls"])
-        return record
-
-    def _rollback_call(self, step, call):
-        try:
-            params = resolve(call["params"], self.context, placeholder=self.check_mode)
-        except ReferenceProblem as exc:
-            return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
-        cli = self._cli(call, params)
-        if self.check_mode:
-            self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback", absent_ok=True)
-            return {"cli": cli, "status": "planned"}
-        self.journal.append("rollback_call_started", step=step["id"], cli=cli)
-        # a bucket not in the target account is nothing of this run's to undo: "already gone", nothing sent
-        response, error = self._send(call, params, step["id"], "rollback", absent_ok=True)
-        if error is None:
-            return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
-        if is_not_found(error["code"]):
-            return {"cli": cli, "status": "already_gone", "code": error["code"]}
-        return {"cli": cli, "status": "failed", "error": "%s: %s" % (error["code"], error["message"]),
-                "kind": error["kind"], "text": error["text"]}

@@ -157,3 +157,26 @@ def test_an_unsigned_approval_is_said_unsigned_and_an_unapproved_run_has_none():
     refused = build_report("r", PLAN, [event("run_started"), event("not_approved", how="prompt")],
                            outcome="not_approved")
     assert refused["approval"] is None and "- Approval:" not in render_markdown(refused)
+
+
+def _undone_by_plan():
+    tags = dict(_step(2, "put_b", rollback=False), undone_by="put_a")
+    return {**PLAN, "plan": {**PLAN["plan"], "steps": [_step(1, "put_a"), tags]}}
+
+
+def test_a_step_undone_by_another_is_rolled_back_with_it_and_the_report_says_how():
+    events = [event("run_started")] + ran("put_a", version=1) + ran("put_b") + rolled("put_a") + [
+        event("rollback_succeeded", "put_b", calls=[], undone_by="put_a",
+              reason="undone with the rollback of step put_a")]
+    report = build_report("r", _undone_by_plan(), events, outcome="rollback")
+    assert report["status"] == "rolled_back" and report["rollback"]["manual_cleanup"] == []
+    assert "- put_b: succeeded (undone with the rollback of step put_a)" in render_markdown(report)
+
+
+def test_left_in_place_it_goes_with_the_step_that_undoes_it():
+    events = [event("run_started")] + ran("put_a", version=1) + ran("put_b")
+    report = build_report("r", _undone_by_plan(), events, outcome="paused")
+    assert report["rollback"]["manual_cleanup"] == [
+        "put_b: goes with put_a: undo that step and this one is undone too",
+        "put_a: may have changed the account and was not rolled back; undo it with "
+        '`aws ssm delete-parameter --name 1-put_a --region us-east-1` (outputs: {"version": 1})']

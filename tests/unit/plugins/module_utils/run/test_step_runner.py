@@ -7,45 +7,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal, read_events
-from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
-from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
 
-TARGET = {"environment": "sandbox", "account_id": "123456789012", "region": "us-east-1"}
-
-
-class FakeAws:
-    """Answers calls from a script and remembers them; no network."""
-
-    profile = "sandbox-test"
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.calls = []
-
-    def call(self, service, operation, params, region=None):
-        self.calls.append((operation, params))
-        answer = self.answers.get(operation, {})
-        if isinstance(answer, list):  # one answer per call, in order
-            answer = answer.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return dict(answer, ResponseMetadata={"RetryAttempts": 0})
-
-
-def not_found(operation):
-    return ClientError({"Error": {"Code": "InvalidGroup.NotFound", "Message": "gone"},
-                        "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
-
-
-def plan_step(step):
-    doc = {"format": "coworker.aws/plan-v1", "id": "p", "name": "n", "created": "2026-11-24T00:00:00Z",
-           "target": TARGET, "guardrail": {"status": "PASS"}, "phases": [{"name": "one", "steps": [step]}]}
-    normalised = validate_document(doc, "plan.yml")["steps"][0]
-    normalised["index"] = 1
-    return normalised
-
+from run_samples import FakeAws, not_found, plan_step, runner
 
 RUN_INSTANCES = {
     "id": "launch", "action": "ec2:RunInstances",
@@ -54,14 +18,6 @@ RUN_INSTANCES = {
     "validate": {"action": "ec2:DescribeInstances", "params": {"InstanceIds": ["${launch.instance_id}"]}},
     "rollback": {"action": "ec2:TerminateInstances", "params": {"InstanceIds": ["${launch.instance_id}"]}},
 }
-
-
-def runner(tmp_path, aws, check_mode=False, run_id="run-1", allow=()):
-    journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
-    context = {"target": dict(TARGET), "run": {"id": run_id}}
-    perimeter = Perimeter(TARGET["account_id"], lambda region: True, allowed_operations=allow,
-                          owned_buckets=OwnedBuckets(lambda: []))
-    return StepRunner(aws, journal, context, perimeter, check_mode=check_mode), journal
 
 
 def test_client_token_is_the_same_on_every_attempt_of_a_step_and_differs_between_runs(tmp_path):
