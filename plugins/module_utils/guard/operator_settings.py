@@ -50,9 +50,9 @@ SETTINGS = (
              "coworker_wave_checkpoints"),
             "how many targets of a wave run at once, when a wave stops or undoes itself, and whether a person "
             "answers its checkpoints"),
-    Setting(("confirm", "approved_by", "principal", "signing_key", "expires_in_days", "inline_files"),
+    Setting(("confirm", "approved_by", "principal", "signing_key", "expires_in_days", "inline_files", "account_id"),
             "an approval (playbooks/approve_plan.yml): the answer, who approves, with which key, for how long, "
-            "and which files the plan takes in"),
+            "which files the plan takes in and which account a planner's Markdown plan targets"),
 )
 # every variable of the role and of playbooks/execute_targets.yml, besides the names above
 PREFIXES = ("execute_nonprod_", "coworker_wave_")
@@ -71,7 +71,7 @@ COLLECTION_INVENTORY_VARIABLES = frozenset((
 OPTIONS = dict({name: name for name in (
     "environments_file", "state_backend", "state_dir", "plans_dir", "force_unlock", "on_failure", "dry_run",
     "dry_run_warn_only", "tag_resources", "retry_mode", "max_attempts", "confirm", "approved_by", "principal",
-    "signing_key", "expires_in_days", "inline_files")},
+    "signing_key", "expires_in_days", "inline_files", "account_id")},
     profile="aws_profile", aws_profile="aws_profile", token="approve", answer="confirm")
 
 _BY_NAME = {name: setting for setting in SETTINGS for name in setting.names}
