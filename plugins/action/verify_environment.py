@@ -9,7 +9,7 @@ directory.
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import path_source, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.verification import verify_environment
 from ansible_collections.coworker.aws.plugins.modules.verify_environment import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, plan_reference
@@ -21,6 +21,8 @@ class ActionModule(ControllerAction):
     LOCAL_ONLY = True
 
     def act(self, args, result):
-        args.update(environments_file=resolve_path(args.get("environments_file")), plan=plan_reference(args["plan"]))
-        result.update(verify_environment(args))
+        explicit = args.get("environments_file")
+        source = path_source(explicit, self.sources.given_by("environments_file") if explicit else None)
+        args.update(environments_file=resolve_path(explicit), plan=plan_reference(args["plan"]))
+        result.update(verify_environment(args, source))
         return result

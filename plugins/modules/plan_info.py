@@ -122,6 +122,13 @@ approval_check:
       approvers) fails the task, naming the plan file and the field.
   returned: success
   type: dict
+approval_text:
+  description:
+    - One line on who approved - C(approval_check.text) when the class's rules were checked; else the principals that
+      claim to have signed (verified with the account, by M(coworker.aws.verify_environment) and M(coworker.aws.run_step));
+      else V(claimed by <approved_by>, unsigned — anyone who can edit the file can write this).
+  returned: success
+  type: str
 segments:
   description: Runs of steps that need no prompt between them, each with its checkpoint reason.
   returned: success

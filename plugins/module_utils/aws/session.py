@@ -55,6 +55,8 @@ class AwsContext:
                              user_agent_extra="coworker.aws")
         self.session = session
         self.assumed_role = None
+        # the SourceIdentity AWS returned when this context's role was assumed (None: not set, or not ours to see)
+        self.source_identity = None
         self._clients = {}
 
     def _frozen(self):
@@ -85,6 +87,7 @@ class AwsContext:
                                 region_name=self.region)
         assumed = AwsContext(self.profile, self.region, session=session)
         assumed.config, assumed.assumed_role = self.config, role_arn
+        assumed.source_identity = answer.get("SourceIdentity") or self.source_identity
         return assumed
 
 

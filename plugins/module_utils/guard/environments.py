@@ -83,6 +83,15 @@ def resolve_path(explicit: str | None) -> str:
     return os.path.expanduser(path)
 
 
+def path_source(explicit, given_by=None):
+    """Where the environments file's path came from, in words (``given_by``: how the explicit one was given)."""
+    if explicit:
+        return given_by or "the environments_file option"
+    if os.environ.get(ENV_VAR):
+        return "environment variable %s" % ENV_VAR
+    return "the default path %s" % DEFAULT_PATH
+
+
 def _read(path):
     try:
         with open(path, "r", encoding="utf-8") as handle:

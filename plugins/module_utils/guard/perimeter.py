@@ -35,6 +35,7 @@ import json
 import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
+from ansible_collections.coworker.aws.plugins.module_utils.aws.unmarked_secrets import credential_reason
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     DEFAULT_MAX_REQUEST_BYTES, region_allowed)
@@ -58,8 +59,6 @@ QUEUE_URL_ACCOUNT_RE = re.compile(r"^[a-z]+://[^/]+/([0-9]{12})/")
 # S3 names buckets by plain name; other services say S3Bucket in the member name
 S3_BUCKET_MEMBERS = ("Bucket", "TargetBucket")
 LEGACY_LOCATIONS = {"EU": "eu-west-1"}
-# operations that hand out credentials; any op whose output carries a Credentials structure counts too
-CREDENTIAL_OPERATIONS = {("sts", "GetSessionToken"), ("sts", "GetFederationToken")}
 CROSS_ACCOUNT_SERVICES = ("organizations", "account")
 
 
@@ -95,18 +94,22 @@ def _refuse(where, field, message):
 
 
 # -- operations -------------------------------------------------------------
-def _issues_credentials(service, operation):
-    if (service, operation) in CREDENTIAL_OPERATIONS or (service == "sts" and operation.startswith("Assume")):
-        return True
+def credentials_reason(service, operation):
+    """Why an operation hands out credentials or a token (aws/unmarked_secrets.py lists them; every sts:Assume*
+    and every operation whose output holds a ``Credentials`` structure too), or None."""
+    listed = credential_reason(service, operation)
+    if listed or (service == "sts" and operation.startswith("Assume")):
+        return listed or "it issues credentials"
     output = service_model.operation_model(service, operation).output_shape
     member = output.members.get("Credentials") if output is not None else None
-    return member is not None and member.type_name == "structure"
+    return "it issues credentials" if member is not None and member.type_name == "structure" else None
 
 
 def restricted_reason(service, operation):
     """Why an operation may not be a plan step without the class's consent, or None."""
-    if _issues_credentials(service, operation):
-        return "it issues credentials (another identity could act outside this run's guard)"
+    issued = credentials_reason(service, operation)
+    if issued:
+        return "%s (whoever holds them can act outside this run's guard)" % issued
     if service in CROSS_ACCOUNT_SERVICES and not access_levels.is_read_only(service, operation):
         return "it changes accounts of the organization, not resources of the target account"
     return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
-    EXECUTABLE, classify, load_environments, resolve_path)
+    EXECUTABLE, classify, load_environments, path_source, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
@@ -41,8 +41,9 @@ def _verdict(aws, config, loaded, approval, policies=True):
     return result
 
 
-def verify_environment(params):
-    """The task result of verify_environment (``failed`` set when refused and fail_on_refusal)."""
+def verify_environment(params, source=None):
+    """The task result of verify_environment (``failed`` set when refused and fail_on_refusal); ``source`` says
+    where the environments file's path came from (shown with the file that classified the account)."""
     try:
         config = load_environments(resolve_path(params.get("environments_file")))
         loaded = load_plan(params["plan"], params.get("plans_dir"), target=params.get("target")) \
@@ -59,6 +60,10 @@ def verify_environment(params):
                           params.get("check_policies", True))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
+    result["environments"] = {"path": config["source"],
+                              "source": source or path_source(params.get("environments_file"))}
+    if result.get("refusal"):
+        result["refusal"] += " (Classified by %s, from %s.)" % (config["source"], result["environments"]["source"])
     if result.get("refusal") and params.get("fail_on_refusal", True):
         result.update(failed=True, msg=result["refusal"])
     return result

@@ -15,7 +15,8 @@ from collections import Counter
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import ApprovalRefused, check_signatures
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import (
+    ApprovalRefused, check_signatures, unsigned_text)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
@@ -135,6 +136,7 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=
     loaded = load_plan(ref, plans_dir, verify=verify, profile=profile, target=target)
     loaded["approval_check"] = check_approval_rules(loaded, environments_file) if verify and environments_file \
         else None
+    loaded["approval_text"] = _approval_text(loaded["plan"].get("approval") or {}, loaded["approval_check"])
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
     loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
@@ -142,6 +144,17 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=
         loaded["policies"] = policies(loaded["plan"])
     loaded["plan"]["steps"] = [_without_secrets(step) for step in loaded["plan"]["steps"]]
     return loaded
+
+
+def _approval_text(approval, check):
+    """One line on who approved: as the class's rules verified it, else the signatures' claim (the guard verifies
+    them with the account), else an unsigned claim said for what it is."""
+    if check:
+        return check["text"]
+    signers = [str(entry.get("principal")) for entry in approval.get("signatures") or [] if isinstance(entry, dict)]
+    if signers:
+        return "%s (verified with the account)" % ", ".join(signers)
+    return unsigned_text(approval.get("approved_by"))
 
 
 def _shown_call(call):

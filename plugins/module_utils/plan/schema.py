@@ -18,7 +18,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.command_checks i
     check_command_profile, command_region)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
-from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import register_problem
+from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import expect_problem, register_problem
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import (
     check_ids_and_references, check_undone_by)
@@ -155,19 +155,23 @@ def _call(raw, path, check, keys):
         if params is None:
             return None
     check.problems.extend(service_model.check_params(service, operation, params, path + ".params"))
-    expect = _expressions(raw, "expect", path, check)
+    expect = _expressions(raw, "expect", path, check, (service, operation))
     return {"service": service, "operation": operation, "params": params, "region": region, "query": query,
             "expect": expect, "description": raw.get("description") or ""}
 
 
-def _expressions(raw, key, path, check):
+def _expressions(raw, key, path, check, action):
+    """A call's ``expect`` list; ``action`` (service, operation) gives the response they test."""
     values = check.get(raw, key, list, path, required=False, default=[])
+    output = _output_shape({"service": action[0], "operation": action[1]})
     good = []
     for index, expr in enumerate(values):
         if not isinstance(expr, str) or not expr.strip():
             check.add("%s.%s[%d]" % (path, key, index), "must be a non-empty JMESPath string")
-        else:
-            good.append(expr)
+            continue
+        if expect_problem(expr, output, action[0]):
+            check.add("%s.%s[%d]" % (path, key, index), expect_problem(expr, output, action[0]))
+        good.append(expr)
     _jmespath_problems([("%s[%d]" % (key, i), e) for i, e in enumerate(good)], path, check)
     return good
 
@@ -232,8 +236,8 @@ def _register(raw, path, check, call):
             check.add("%s.register.%s" % (path, name), "register names are letters, digits and _")
         if not isinstance(expr, str):
             check.add("%s.register.%s" % (path, name), "must be a JMESPath string")
-        elif register_problem(expr, output):
-            check.add("%s.register.%s" % (path, name), register_problem(expr, output))
+        elif register_problem(expr, output, call and call["service"]):
+            check.add("%s.register.%s" % (path, name), register_problem(expr, output, call and call["service"]))
     _jmespath_problems([("register.%s" % n, e) for n, e in register.items() if isinstance(e, str)], path, check)
     return register
 
@@ -249,7 +253,7 @@ def _step(raw, path, phase, phase_index, check):
     call_raw = {k: raw[k] for k in ("action", "command", "params", "region") if k in raw}
     call = _call(call_raw, path, check, CALL_KEYS)
     if call is not None:
-        call["expect"] = _expressions(raw, "expect", path, check)
+        call["expect"] = _expressions(raw, "expect", path, check, (call["service"], call["operation"]))
     service = call["service"] if call else None
     validate = _calls(raw["validate"], path + ".validate", check, VALIDATE_KEYS) if raw.get("validate") else []
     rollback = _calls(raw["rollback"], path + ".rollback", check, CALL_KEYS) if raw.get("rollback") else []

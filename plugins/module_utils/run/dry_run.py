@@ -4,7 +4,10 @@
 
 A call whose params still need an output that no step has produced yet is not sent at all
 (a placeholder such as ``<create_queue.queue_url>`` would only earn a misleading NotFound):
-it "would run after" those steps. For a changing step whose resource can be described now,
+it "would run after" those steps. A call that hands out credentials or a token
+(guard/perimeter.py ``credentials_reason``; the class allowed it, or the guard refused the
+plan already) is never sent either: a dry run has no approval, and a token made for nobody is
+a token nobody watches. For a changing step whose resource can be described now,
 the describe-before answer and the service model predict what the real run would find, and
 say "would fail" only where the failure is certain:
 
@@ -21,6 +24,7 @@ say "would fail" only where the failure is certain:
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import credentials_reason
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve)
 from ansible_collections.coworker.aws.plugins.module_utils.run.outcome import (
@@ -47,6 +51,12 @@ def waits_for(call, context):
             continue
         waiting |= {scope for scope in scopes if scope not in context}
     return sorted(waiting)
+
+
+def withheld(call):
+    """Why a dry run does not send this call (it hands out credentials), or None."""
+    reason = credentials_reason(call["service"], call["operation"])
+    return "not sent in a dry run: %s" % reason if reason else None
 
 
 def _names(params):
@@ -159,15 +169,14 @@ class DryRun:
     plan_steps = ()
 
     def _planned_only(self, step, call, result):
-        """A call that needs outputs no step has produced yet is shown, never sent."""
-        waiting = waits_for(call, self.context)
-        if not waiting:
+        """A call that needs outputs no step has produced yet, or that hands out credentials, is shown, never sent."""
+        waiting, unsent = waits_for(call, self.context), withheld(call)
+        if not (waiting or unsent):
             return False
-        result.update(status="planned", changed=False, waits_for=waiting,
-                      validation={"status": "not_run", "calls": [
-                          {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"}
-                          for c in step["validate"]]})
-        self.journal.append("step_planned", step=step["id"], cli=result["cli"], waits_for=waiting)
+        said = {"waits_for": waiting} if waiting else {"prediction": unsent}
+        result.update(status="planned", changed=False, validation={"status": "not_run", "calls": [
+            {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"} for c in step["validate"]]}, **said)
+        self.journal.append("step_planned", step=step["id"], cli=result["cli"], **said)
         return True
 
     def _missing_parent(self, step, params):

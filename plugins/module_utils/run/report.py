@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import unsigned_text
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import account_facts, rollback_summary
@@ -149,26 +150,33 @@ def _claimed_approval(approval):
 
 
 def _recorded_approval(events):
-    """How this pass was approved and who signed, as the journal's approval event says (None: not approved)."""
+    """How this pass was approved and who signed, as the journal's approval event says (None: not approved);
+    ``text`` says it in one line, as the review did."""
     event = next((e for e in reversed(events) if e["event"] == "approved"), None)
     if event is None:
         return None
-    return {"how": event.get("how"), "at": event.get("ts"), "signature": event.get("signature") or "not recorded",
-            "signers": event.get("signers") or [], **({"claimed": event["claimed"]} if event.get("claimed") else {})}
+    approval = {"how": event.get("how"), "at": event.get("ts"), "signature": event.get("signature") or "not recorded",
+                "signers": event.get("signers") or []}
+    approval.update({key: event[key] for key in ("claimed", "approved_by") if event.get(key)})
+    return dict(approval, text=_signed_text(approval))
+
+
+def _signed_text(approval):
+    if approval["signers"]:
+        return "signed by %s" % ", ".join("%s (key %s, signed %s)" % (s["principal"], s["fingerprint"], s["signed_at"])
+                                          for s in approval["signers"])
+    if approval.get("claimed"):
+        return "signatures not verified (claimed by %s)" % ", ".join(approval["claimed"])
+    if approval["signature"] == "unsigned":
+        return unsigned_text(approval.get("approved_by"))
+    return approval["signature"]
 
 
 def _approval_line(approval):
     if not approval:
         return []
     how = {"prompt": "a typed yes", "token": "the approval token"}.get(approval["how"], approval["how"])
-    if approval["signers"]:
-        signed = "signed by %s" % ", ".join("%s (key %s, signed %s)" % (s["principal"], s["fingerprint"],
-                                                                        s["signed_at"]) for s in approval["signers"])
-    elif approval.get("claimed"):
-        signed = "signatures not verified (claimed by %s)" % ", ".join(approval["claimed"])
-    else:
-        signed = approval["signature"]
-    return ["- Approval: %s at %s; %s" % (how, approval["at"], signed)]
+    return ["- Approval: %s at %s; %s" % (how, approval["at"], approval.get("text") or _signed_text(approval))]
 
 
 def _duration(start, end):

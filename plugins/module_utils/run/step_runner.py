@@ -99,7 +99,8 @@ class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
 
     def _redacted(self, call, body, secrets=None):
         """The response as it may be journaled, reported or shown: sensitive members replaced."""
-        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets)
+        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets,
+                      call["service"])
 
     def _send(self, call, params, step_id=None, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
@@ -140,6 +141,8 @@ class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
         call = step["validate"][0]
         if step["id"] not in self.context and self._refers_to(call["params"], step["id"]):
             return ABSENT  # named by this step's own output, so it cannot exist yet
+        if self.check_mode and dry_run.withheld(call):
+            return None
         try:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
@@ -153,8 +156,9 @@ class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
         waiting = dry_run.waits_for(call, self.context) if self.check_mode else []
-        if waiting:  # never send a placeholder: the call needs outputs a dry run does not have
-            record.update(status="planned", waits_for=waiting)
+        # never send a placeholder (the call needs outputs a dry run does not have), nor ask for credentials
+        if waiting or (self.check_mode and dry_run.withheld(call)):
+            record.update(status="planned", **({"waits_for": waiting} if waiting else {}))
             return record
         tries = int(call.get("retries") or 0) + 1
         for attempt in range(tries):

@@ -52,10 +52,11 @@ def plan_step(step):
     return plan_steps([step])[0]
 
 
-def runner(tmp_path, aws, check_mode=False, run_id="run-1", buckets=()):
-    """A StepRunner whose perimeter knows the target account to own ``buckets``."""
+def runner(tmp_path, aws, check_mode=False, run_id="run-1", buckets=(), allow=()):
+    """A StepRunner whose perimeter knows the target account to own ``buckets`` and allows the ``allow``
+    operations (the class's ``allow_operations``)."""
     journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
     context = {"target": dict(TARGET), "run": {"id": run_id}}
-    perimeter = Perimeter(TARGET["account_id"], lambda region: True,
+    perimeter = Perimeter(TARGET["account_id"], lambda region: True, allowed_operations=allow,
                           owned_buckets=OwnedBuckets(lambda: list(buckets)))
     return StepRunner(aws, journal, context, perimeter, check_mode=check_mode), journal

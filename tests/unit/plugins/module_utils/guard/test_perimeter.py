@@ -204,6 +204,13 @@ def test_owned_buckets_are_listed_once_and_follow_this_runs_creates_and_deletes(
     ("account:PutAlternateContact", {"AlternateContactType": "BILLING", "EmailAddress": "a@b.c", "Name": "n",
                                      "PhoneNumber": "1", "Title": "t"}),
     ("cognito-identity:GetCredentialsForIdentity", {"IdentityId": "us-east-1:x"}),
+    # tokens and credentials the model does not mark sensitive, read-only by AWS's access levels (issue 24)
+    ("ecr:GetAuthorizationToken", {}),
+    ("ecr-public:GetAuthorizationToken", {}),
+    ("codeartifact:GetAuthorizationToken", {"domain": "d"}),
+    ("sso:GetRoleCredentials", {"roleName": "r", "accountId": ME, "accessToken": "t"}),
+    ("redshift:GetClusterCredentials", {"DbUser": "u", "ClusterIdentifier": "c"}),
+    ("ssm:StartSession", {"Target": "i-0123456789abcdef0"}),
 ])
 def test_operations_that_issue_credentials_or_change_accounts_need_the_class_to_allow_them(action, params):
     service, operation = action.split(":")

@@ -56,6 +56,26 @@ def test_a_dry_run_predicts_a_conflict_with_what_already_exists(tmp_path):
     assert planned[0]["would_fail"] is True
 
 
+ECR_LOGIN = {"id": "login", "action": "ecr:GetAuthorizationToken", "params": {}}
+DESCRIBE_LOGIN = {"id": "look", "action": "ecr:DescribeRepositories", "params": {},
+                  "validate": {"action": "ecr:GetAuthorizationToken", "params": {}}}
+
+
+def test_a_call_that_hands_out_credentials_is_never_sent_by_a_dry_run(tmp_path):
+    """Read-only by AWS's access levels, so a dry run would send it; it issues a token: shown, never sent."""
+    aws = FakeAws({"DescribeRepositories": {"repositories": []}})
+    step_runner, journal = runner(tmp_path, aws, check_mode=True, allow=["ecr:GetAuthorizationToken"])
+    login, look = plan_steps(ECR_LOGIN, DESCRIBE_LOGIN)
+    results = [step_runner.execute(login), step_runner.execute(look)]
+    journal.close()
+    assert [op for op, _params in aws.calls] == ["DescribeRepositories"]
+    assert results[0]["status"] == "planned" and results[0]["prediction"] == (
+        "not sent in a dry run: it issues a docker login token for the registry")
+    assert results[1]["validation"]["calls"][0]["status"] == "planned"
+    planned = [e for e in read_events(str(tmp_path / "journal.jsonl")) if e["event"] == "step_planned"]
+    assert planned[0]["prediction"].startswith("not sent in a dry run")
+
+
 def test_waits_for_reads_params_and_expect_and_ignores_what_is_known():
     call = {"params": {"A": "${one.x}", "B": ["${target.region}"]}, "expect": ["Id == '${two.y}'"]}
     assert waits_for(call, {"target": {}, "run": {}}) == ["one", "two"]

@@ -136,7 +136,8 @@ def test_the_report_names_who_signed_the_approval_and_never_a_signature():
                                           signers=SIGNERS)] + ran("put_a") + ran("put_b")
     report = build_report("r", plan, events)
     assert report["approval"] == {"how": "token", "at": "2026-11-30T00:00:00.000000Z", "signature": "verified",
-                                  "signers": SIGNERS}
+                                  "signers": SIGNERS, "text": "signed by alice@example.com (key SHA256:abc, signed "
+                                  "2026-11-30T00:00:00Z), bob@example.com (key SHA256:def, signed 2026-11-30T01:00:00Z)"}
     assert report["plan"]["approval"]["signatures"] == [{"principal": s["principal"], "signed_at": s["signed_at"]}
                                                         for s in SIGNERS]
     assert "BEGIN SSH SIG" not in json.dumps(report)
@@ -147,10 +148,12 @@ def test_the_report_names_who_signed_the_approval_and_never_a_signature():
 
 def test_an_unsigned_approval_is_said_unsigned_and_an_unapproved_run_has_none():
     events = [event("run_started"), event("approved", sha256="0" * 64, how="prompt", signature="unsigned",
-                                          signers=[])] + ran("put_a")
+                                          signers=[], approved_by="carol")] + ran("put_a")
     report = build_report("r", PLAN, events, outcome="paused")
     assert report["approval"]["signature"] == "unsigned" and report["approval"]["signers"] == []
-    assert "- Approval: a typed yes at 2026-11-30T00:00:00.000000Z; unsigned" in render_markdown(report)
+    unsigned = "claimed by carol, unsigned — anyone who can edit the file can write this"
+    assert report["approval"]["text"] == unsigned
+    assert "- Approval: a typed yes at 2026-11-30T00:00:00.000000Z; %s" % unsigned in render_markdown(report)
     refused = build_report("r", PLAN, [event("run_started"), event("not_approved", how="prompt")],
                            outcome="not_approved")
     assert refused["approval"] is None and "- Approval:" not in render_markdown(refused)
