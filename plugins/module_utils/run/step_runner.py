@@ -20,11 +20,11 @@ import time
 import uuid
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
-from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import plan_view, run_tags, with_run_tags
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
-    classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
+    classify_client_error, classify_other_error, explain, is_already_exists)
 from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import holds_secret, redact, redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
@@ -32,9 +32,12 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import P
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
-from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
+from ansible_collections.coworker.aws.plugins.module_utils.run.drift import PastRun
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
+from ansible_collections.coworker.aws.plugins.module_utils.run.sweep import Sweep
+from ansible_collections.coworker.aws.plugins.module_utils.run.undo import Undo
 
 try:
     import jmespath
@@ -52,10 +55,11 @@ def _search(expression, data):
         return None
 
 
-class StepRunner(PerimeterCalls, LostAnswers):
-    """Executes steps with one verified AwsContext and appends to one Journal."""
+class StepRunner(PerimeterCalls, LostAnswers, Undo, Sweep):
+    """Executes steps (or undoes them, run/undo.py) with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
+    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None,
+                 record=None, past=None, accept_drift=False):
         self.aws = aws
         self.perimeter = perimeter
         self.journal = journal
@@ -67,6 +71,15 @@ class StepRunner(PerimeterCalls, LostAnswers):
         self.plan_id = plan_id  # None: created resources get no run tags
         self.read_retries = 0  # botocore retries of this step's describe and validate calls
         self.sent_params = {}  # step id -> the request as sent (with secrets); never journaled or returned
+        # what the journal says the run made and left (run/ownership.py, run/drift.py), for undoing it
+        self.record = record or RunRecord(context["run"]["id"], [], [])
+        self.past = past or PastRun([])
+        self.accept_drift = accept_drift
+        self.left_on_purpose = set()  # steps left as they are (drift, others' resources in them): never swept
+        self.undone = set()  # resources this pass's rollback calls were sent for
+        self.tag_search_errors = {}  # region -> why the Tagging API search failed
+        self._tagged_by_region = {}
+        self._described = {}
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -171,7 +184,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
                 continue
             body = response_body(response)
             record["state"] = self._redacted(call, body)
-            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
+            seen = plan_view(body)  # the plan's expectations never see the run's own tags
+            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), seen)]
             record.pop("error", None)
             if not record["failed_expect"]:
                 record["status"] = "passed"
@@ -249,7 +263,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         result["retries"] = retry_attempts(response)
         body, secrets = response_body(response), set()
         result.update(response=self._redacted(call, body, secrets), changed=step["mutating"])
-        self._register(step, result, body, secrets)
+        self._register(step, result, plan_view(body), secrets)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
         if result["retries"] and step["mutating"]:
@@ -354,48 +368,3 @@ class StepRunner(PerimeterCalls, LostAnswers):
                             read_retries=self.read_retries,
                             validation=result["validation"]["status"], unexpected=result["unexpected"],
                             before=result["before"], after=result["after"], cli=result["cli"])
-
-    # -- rollback ----------------------------------------------------------
-    def rollback(self, step):
-        """Undo a step with its rollback calls; "already gone" counts as done."""
-        self._step_id = step["id"]
-        record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
-        if not step["rollback"]:
-            record["status"] = "no_rollback"
-            earlier = self.previous.get(step["id"]) or {}
-            # as the journal says it was sent (run tags, tokens), as the report lists it; else as it would be
-            forward = earlier.get("cli") or self._cli(
-                step["call"], resolve(step["call"]["params"], self.context, placeholder=True))
-            record["manual"] = by_hand_line(step["id"], forward, earlier.get("outputs"))
-            self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
-            return record
-        for call in step["rollback"]:
-            record["calls"].append(self._rollback_call(step, call))
-        failed = [c for c in record["calls"] if c["status"] == "failed"]
-        if self.check_mode:
-            record["status"] = "planned"
-        elif failed:
-            record["status"] = "rollback_failed"
-            record["manual"] = "; ".join("%s (%s)" % (c["cli"], c["error"]) for c in failed)
-        event = "rollback_failed" if failed else ("rollback_planned" if self.check_mode else "rollback_succeeded")
-        self.journal.append(event, step=step["id"], calls=record["calls"])
-        return record
-
-    def _rollback_call(self, step, call):
-        try:
-            params = resolve(call["params"], self.context, placeholder=self.check_mode)
-        except ReferenceProblem as exc:
-            return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
-        cli = self._cli(call, params)
-        if self.check_mode:
-            self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback", absent_ok=True)
-            return {"cli": cli, "status": "planned"}
-        self.journal.append("rollback_call_started", step=step["id"], cli=cli)
-        # a bucket not in the target account is nothing of this run's to undo: "already gone", nothing sent
-        response, error = self._send(call, params, step["id"], "rollback", absent_ok=True)
-        if error is None:
-            return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
-        if is_not_found(error["code"]):
-            return {"cli": cli, "status": "already_gone", "code": error["code"]}
-        return {"cli": cli, "status": "failed", "error": "%s: %s" % (error["code"], error["message"]),
-                "kind": error["kind"], "text": error["text"]}
