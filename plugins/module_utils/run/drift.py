@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
 NONE, CHANGED, GONE, UNKNOWN, NOT_DESCRIBED = "none", "changed", "gone", "unknown", "not described"
 # drift a person must accept before the undo (gone: the undo finds nothing to do, which is harmless)
 NEEDS_CONSENT = (CHANGED, UNKNOWN)
-WIDTH = 38
+WIDTH = 30
 
 
 def _filter(name, value):
@@ -90,17 +90,18 @@ def _canonical(value):
 
 
 def flatten(value, path=""):
-    """``{path: scalar}`` of a described state; list items are ordered by their content first."""
+    """``{path: scalar}`` of a described state; list items are ordered by their content first, and an empty
+    list or mapping is no field at all (AWS leaves some out when empty)."""
     if isinstance(value, dict):
         flat = {}
         for key in sorted(value):
             flat.update(flatten(value[key], "%s.%s" % (path, key) if path else str(key)))
-        return flat or {path: {}}
+        return flat
     if isinstance(value, list):
         flat = {}
         for index, item in enumerate(sorted(value, key=_canonical)):
             flat.update(flatten(item, "%s[%d]" % (path, index)))
-        return flat or {path: []}
+        return flat
     return {path: value}
 
 
@@ -134,29 +135,34 @@ def drift_row(step_id, resource, after, now):
 
 def short(value):
     text = value if isinstance(value, str) else _canonical(value)
-    return text if len(text) <= WIDTH else text[:WIDTH - 3] + "..."
+    return text if len(text) <= WIDTH else text[:WIDTH - 3] + "..."  # one column of the table
+
+
+def _field(path):
+    """A changed field as the table names it: without the wrapper of the one resource described."""
+    return path.split(".", 1)[1] if "." in path else path
 
 
 def _cells(row):
     """(after the run, now, drift) as the table shows them."""
     if row["drift"] == CHANGED:
-        first = row["changes"][0]
-        more = " (+%d more)" % (len(row["changes"]) - 1) if len(row["changes"]) > 1 else ""
-        return ("%s=%s" % (first[0], short(first[1])), "%s=%s" % (first[0], short(first[2])),
-                "CHANGED: %d field%s%s" % (len(row["changes"]), "" if len(row["changes"]) == 1 else "s", more))
+        first, count = row["changes"][0], len(row["changes"])
+        return (short("%s=%s" % (_field(first[0]), short(first[1]))), short("%s=%s" % (_field(first[0]), short(first[2]))),
+                "CHANGED (%d field%s)" % (count, "" if count == 1 else "s"))
     return {NONE: ("as described", "the same", "none"), GONE: ("as described", "not found", "gone (nothing to undo)"),
-            UNKNOWN: ("as described", "cannot describe: %s" % row.get("error"), "UNKNOWN"),
+            UNKNOWN: ("as described", short("cannot describe: %s" % row.get("error")), "UNKNOWN"),
             NOT_DESCRIBED: ("not recorded", "-", "cannot tell (no recorded state)")}[row["drift"]]
 
 
 def table_lines(rows, dependents):
     """The drift table and what depends on each resource, as a person reads them before the question."""
     lines = ["DRIFT since the run: each resource as the run left it (journal) and as the account shows it now"]
-    lines.append("  %-40s %-40s %-40s %s" % ("resource", "after the run", "now", "drift"))
+    lines.append("  %-*s %-*s %-*s %s" % (WIDTH, "resource", WIDTH, "after the run", WIDTH, "now", "drift"))
     for row in rows:
         after, now, drift = _cells(row)
-        lines.append("  %-40s %-40s %-40s %s" % (short("%s %s" % (row["step"], row["resource"])), after, now, drift))
-        lines += ["      %s: %s -> %s" % (path, short(old), short(new)) for path, old, new in row["changes"][1:5]]
+        resource = short("%s %s" % (row["step"], row["resource"]))
+        lines.append("  %-*s %-*s %-*s %s" % (WIDTH, resource, WIDTH, after, WIDTH, now, drift))
+        lines += ["      %s: %s -> %s" % (_field(path), short(old), short(new)) for path, old, new in row["changes"][1:5]]
     if dependents:
         lines.append("Created since the run, depending on these resources, and not made by this run "
                      "(never deleted by a rollback: the resource that holds them is left):")

@@ -221,8 +221,9 @@ class StepBatch:
                        accepted=bool(self.params.get("accept_drift")))
         outcome = {"results": [], "completed": [], "failed_step": None, "unexpected_step": None, "changed": False,
                    "drift": {"rows": rows, "dependents": dependents, "lines": lines, "needs_consent": consent}}
-        if consent and not self.params.get("accept_drift"):
-            outcome.update(failed=True, refused=True, msg="\n".join(lines + [drift.REFUSAL % self.params["run_id"]]))
+        if consent and not self.params.get("accept_drift"):  # the rows are in the journal and the report
+            outcome.update(failed=True, refused=True, msg="\n".join(lines + [drift.REFUSAL % self.params["run_id"]]),
+                           drift={"needs_consent": True})
         return outcome
 
 

@@ -95,7 +95,8 @@ class Sweep:
         handled = any(v in (found["id"], found["arn"]) or arn_names(found["arn"], v) for v in self.undone)
         entry = state_steps.get(step["id"]) or {}
         kept = entry.get("changed") and entry.get("status") != "rolled_back" and step["id"] not in batch
-        return handled or kept or step["id"] in self.left_on_purpose
+        by_hand = not step["rollback"] and entry  # its own rollback record already says: clean up by hand
+        return bool(handled or kept or by_hand or step["id"] in self.left_on_purpose)
 
     def _sweep_one(self, step, found):
         resource = found["arn"] or found["id"]
@@ -116,13 +117,15 @@ class Sweep:
         if all(c["status"] == "already_gone" for c in calls):
             return None  # the search still listed what the rollback had just removed
         failed = [c for c in calls if c["status"] in ("failed", "left")]
-        event = "sweep_left" if failed else "sweep_removed"
-        self.journal.append(event, step=step["id"], resource=resource, calls=calls,
-                            reason="; ".join(c.get("error") or c.get("reason") for c in failed) or None)
-        return {"step": step["id"], "resource": resource, "status": "left" if failed else "removed", "calls": calls}
+        reason = "; ".join(c.get("error") or c.get("reason") for c in failed) or None
+        # the step's own outcome: undone now (whatever its journaled ids said), or still to be undone
+        self.journal.append("rollback_failed" if failed else "rollback_succeeded", step=step["id"], calls=calls,
+                            swept=resource, reason=reason)
+        return {"step": step["id"], "resource": resource, "status": "left" if failed else "removed", "calls": calls,
+                "reason": reason}
 
     def _left(self, step, resource, reason):
-        self.journal.append("sweep_left", step=step["id"], resource=resource, reason=reason)
+        self.journal.append("rollback_failed", step=step["id"], calls=[], swept=resource, reason=reason)
         return {"step": step["id"], "resource": resource, "status": "left", "reason": reason}
 
     def _names_it(self, step, found):
