@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover - reported by the module as missing_requ
     jmespath = None
 
 NONE, CHANGED, GONE, UNKNOWN, NOT_DESCRIBED = "none", "changed", "gone", "unknown", "not described"
+# changed, and a later step of the run (undone first) changed the same resource: judged again at its own undo
+LATER = "rechecked at its undo"
 # drift a person must accept before the undo (gone: the undo finds nothing to do, which is harmless)
 NEEDS_CONSENT = (CHANGED, UNKNOWN)
 WIDTH = 30
@@ -56,6 +58,11 @@ DEPENDENTS = {
         ("security groups whose rules name it", "DescribeSecurityGroups",
          lambda v: _filter("ip-permission.group-id", v), "SecurityGroups", "GroupId", None),
         ("network interfaces", "DescribeNetworkInterfaces", lambda v: _filter("group-id", v), "NetworkInterfaces",
+         "NetworkInterfaceId", None)],
+    ("ec2", "GroupName"): [
+        ("security groups whose rules name it", "DescribeSecurityGroups",
+         lambda v: _filter("ip-permission.group-name", v), "SecurityGroups", "GroupName", None),
+        ("network interfaces", "DescribeNetworkInterfaces", lambda v: _filter("group-name", v), "NetworkInterfaces",
          "NetworkInterfaceId", None)],
     ("ec2", "VpcId"): [
         ("subnets", "DescribeSubnets", lambda v: _filter("vpc-id", v), "Subnets", "SubnetId", None),
@@ -149,6 +156,10 @@ def _cells(row):
         first, count = row["changes"][0], len(row["changes"])
         return (short("%s=%s" % (_field(first[0]), short(first[1]))), short("%s=%s" % (_field(first[0]), short(first[2]))),
                 "CHANGED (%d field%s)" % (count, "" if count == 1 else "s"))
+    if row["drift"] == LATER:
+        first = row["changes"][0]
+        return ("as described", short("%s=%s" % (_field(first[0]), short(first[2]))),
+                "a later step of this run changed it: rechecked at its undo")
     return {NONE: ("as described", "the same", "none"), GONE: ("as described", "not found", "gone (nothing to undo)"),
             UNKNOWN: ("as described", short("cannot describe: %s" % row.get("error")), "UNKNOWN"),
             NOT_DESCRIBED: ("not recorded", "-", "cannot tell (no recorded state)")}[row["drift"]]
@@ -206,6 +217,9 @@ class PastRun:
         shown = [i for i, e in enumerate(events[start or 0:]) if e["event"] == "drift_checked"]
         self.accepted = bool(start is not None and shown and any(
             e["event"] == "approved" and e.get("how") == "prompt" for e in events[start + shown[-1]:]))
+        # rows the table could not judge yet: the person's yes does not cover them
+        last = events[start + shown[-1]] if start is not None and shown else {}
+        self.rechecked = {row.get("step") for row in last.get("rows") or [] if row.get("drift") == LATER}
 
     def states_left(self, step_id, describe_cli):
         """The states the run left for a step's resource: its own, then the latest for its describe call."""

@@ -210,11 +210,15 @@ class StepBatch:
 
     def _drift(self, runner, steps, journal):
         """The drift table of the steps a rollback would undo (read-only), refused without consent."""
-        rows, dependents = [], []
+        rows, dependents, undone_first = [], [], set()
         for step in reversed(steps):
             if step["id"] in runner.past.steps:
-                rows.append(runner.drift_row(step))
+                row = runner.drift_row(step)
+                if row["drift"] == drift.CHANGED and runner.names(step) & undone_first:
+                    row["drift"] = drift.LATER  # its undo comes after theirs: the change may be theirs
+                rows.append(row)
                 dependents += runner.dependents(step)
+            undone_first |= runner.names(step)
         consent = drift.needs_consent(rows, dependents)
         lines = drift.table_lines(rows, dependents) if rows else []
         journal.append("drift_checked", rows=rows, dependents=dependents, needs_consent=consent,

@@ -156,7 +156,7 @@ class Undo:
         if dependents:
             return "dependents", "holds what others made since the run, so it is not deleted: %s: left" % "; ".join(
                 "%d %s (%s)" % (len(d["items"]), d["what"], ", ".join(map(str, d["items"][:5]))) for d in dependents)
-        if self.accept_drift or self.past.accepted:
+        if self.accept_drift or (self.past.accepted and step["id"] not in self.past.rechecked):
             return None
         row = self.drift_row(step)
         if row["drift"] in drift.NEEDS_CONSENT and not drift.unchanged_since(self._states_left(step),
@@ -183,6 +183,14 @@ class Undo:
         now = self.described(step) if step["validate"] else None
         return drift.drift_row(step["id"], self.resource_label(step), states[-1] if states else None, now)
 
+    def names(self, step):
+        """Every resource value a step's calls name (its call, validate and rollback calls), as far as known."""
+        values = set()
+        for call in [step["call"]] + step["validate"] + step["rollback"]:
+            params = resolve(call["params"], self.context, placeholder=True)
+            values.update(v for _m, v in identifiers(call["service"], call["operation"], params))
+        return values
+
     def resource_label(self, step):
         if not step["validate"]:
             return "(no validate call)"
@@ -200,8 +208,9 @@ class Undo:
                 params = resolve(call["params"], self.context)
             except ReferenceProblem:
                 continue
-            for member, value in identifiers(call["service"], call["operation"], params):
-                found += self._dependents_of(step, call, member, value)
+            named = identifiers(call["service"], call["operation"], params)
+            if len(named) == 1:  # a delete of one resource (DeleteObject names its bucket too: not the bucket's)
+                found += self._dependents_of(step, call, *named[0])
         return found
 
     def _dependents_of(self, step, call, member, value):
