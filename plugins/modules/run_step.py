@@ -26,6 +26,12 @@ description:
     describes the resource before and after. The batch stops at the first failure, and after a
     step whose output was unexpected, so the caller can hold a checkpoint.
   - In check mode no mutating call is made; read-only calls may run; the CLI lines are returned.
+  - A rollback touches only what the run made, as the run left it. Before each rollback call, every resource the
+    call names must carry this run's C(coworker:run-id) tag or, where the run could not tag it, be named by the
+    approved plan or returned by the run's own journaled answers; otherwise the call is not sent (C(status=left)).
+    A resource of an earlier pass that changed since is left unless O(accept_drift), and one that holds what others
+    made since is never deleted. After the calls, what still carries the run's tag is undone or reported (C(swept)).
+  - C(register), C(expect) and C(validate) expressions see each answer without the run's own C(coworker:) tags.
 author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
@@ -44,7 +50,7 @@ options:
   mode:
     description:
       - V(execute) runs the steps; V(rollback) undoes them.
-      - V(drift) only reads: for every step of an earlier pass that a rollback would undo (without O(steps),
+      - V(drift) only reads. For every step of an earlier pass that a rollback would undo (without O(steps),
         the same steps as V(rollback)), it describes the resource again, compares it with the state the run left
         (the journal's C(after) state) and lists what others made inside it since (objects in a bucket, network
         interfaces or instances in a subnet, rules of other groups that name a security group). It returns the

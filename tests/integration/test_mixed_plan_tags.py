@@ -16,7 +16,7 @@ import time
 import pytest
 
 from moto_harness import output_of
-from workflow_support import ACCOUNT, PROFILE, step_statuses, workflow
+from workflow_support import ACCOUNT, run_throttled, step_statuses, workflow
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -159,14 +159,9 @@ def test_a_30_step_plan_that_counts_tags_completes_with_run_tags_on_and_rolls_ba
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_30_step_plan_completes_under_30_percent_throttling(workflow, fault_proxy, seed):
     plan = workflow.write_plan("mixed", mixed_phases())
-    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
-    for service in ("s3", "iam", "ec2", "ssm", "sts"):
-        fault_proxy.add_fault(service, "*", "throttle", rate=0.3, seed=seed)
 
-    done = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=12", "-e", "on_failure=abort")
+    done, report, counted = run_throttled(workflow, fault_proxy, plan, ("s3", "iam", "ec2", "ssm", "sts"), 0.3, seed)
 
-    report = workflow.report(workflow.only_run())
-    counted = sum(row["retries"] for row in report["steps"])
     print(f"MIXED-THROTTLE seed={seed}: rc={done.returncode} {report['status']}, faults={fault_proxy.faults()}, "
           f"retries in the report={counted}")
     assert done.returncode == 0, output_of(done)
