@@ -78,6 +78,7 @@ def test_a_journal_id_rewritten_to_a_bystander_is_refused_and_the_runs_own_group
         rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}", "-e", "accept_drift=true")
 
     shown = unwrapped(output_of(rolled))
+    assert rolled.returncode == 0, shown  # everything the run made is undone
     assert other.encode() not in b"".join(deletes_sent(calls))  # not one call for the bystander
     assert groups(workflow) == {"bystander": other}  # the run's own group is gone, the bystander intact
     assert workflow.snapshot()["ssm_parameters"] == before["ssm_parameters"]

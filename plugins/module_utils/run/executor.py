@@ -158,7 +158,7 @@ class StepBatch:
                 perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
                                 plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None,
-                                record=RunRecord(params["run_id"], loaded["plan"]["steps"], events),
+                                record=RunRecord(params["run_id"], loaded["plan"]["steps"], events, state),
                                 past=drift.PastRun(events), accept_drift=bool(params.get("accept_drift")))
             runner.progress = Progress(self.say)
             self.total = len(loaded["plan"]["steps"])

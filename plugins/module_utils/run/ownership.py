@@ -42,10 +42,11 @@ def leaves(value):
 class RunRecord:
     """What the journal says this run made: the values it tagged, and every value its answers returned."""
 
-    def __init__(self, run_id, plan_steps, events):
+    def __init__(self, run_id, plan_steps, events, state=None):
         self.run_id = run_id
         calls = {s["id"]: s["call"] for s in plan_steps}
-        outputs = {sid: entry.get("outputs") or {} for sid, entry in run_state(events)["steps"].items()}
+        state = state or run_state(events)
+        outputs = {sid: entry.get("outputs") or {} for sid, entry in state["steps"].items()}
         self.answered = {leaf for values in outputs.values() for leaf in leaves(values)}
         self.tagged = {}  # value -> the step whose tagged create named or answered it
         self.named = set(self.answered)  # every resource the run's calls named or its answers returned

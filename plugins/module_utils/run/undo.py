@@ -21,7 +21,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.session import re
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import ReferenceProblem, resolve
 from ansible_collections.coworker.aws.plugins.module_utils.run import drift
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
-from ansible_collections.coworker.aws.plugins.module_utils.run.outcome import REMOVING_PREFIXES
+from ansible_collections.coworker.aws.plugins.module_utils.run.outcome import ABSENT, REMOVING_PREFIXES
 from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import (
     NOT_OURS, journal_sources, judge, leaves, needs_tags)
 
@@ -100,6 +100,8 @@ class Undo:
             tags, unread = None, None
             if needs_tags(self.record, value):
                 tags, unread = self._tags_of(step, call, member, value)
+                if tags is None and self._gone(step, value):
+                    continue  # nothing there to harm: the call answers "not found" (already gone)
             refusal = judge(self.record, value, journal_sources(call["params"], member), tags, unread)
             if refusal:
                 return refusal
@@ -122,6 +124,14 @@ class Undo:
         if isinstance(described, dict) and "error" not in described and value in leaves(described):
             return tags_of(described), None
         return None, "no tag of it could be found"
+
+    def _gone(self, step, value):
+        """Whether the step's describe, naming this very value, finds nothing."""
+        if not step["validate"] or self.described(step) != ABSENT:
+            return False
+        call = step["validate"][0]
+        params = resolve(call["params"], self.context, placeholder=True)
+        return value in {v for _m, v in identifiers(call["service"], call["operation"], params)}
 
     def run_tagged(self, region):
         """{arn: tags} of everything the Resource Groups Tagging API lists with this run's run-id (one search a region)."""

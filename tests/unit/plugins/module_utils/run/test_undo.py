@@ -110,3 +110,17 @@ def test_register_and_expect_see_the_answer_without_the_run_tags(tmp_path):
     assert result["status"] == "succeeded", result["error"]
     assert result["outputs"] == {"tags": 1} and result["unexpected"] == []
     assert len(result["after"]["Role"]["Tags"]) == 3  # the journal and report keep the answer as AWS gave it
+
+
+def test_a_tagged_resource_that_is_gone_is_no_bystander_its_undo_counts_as_already_gone(tmp_path):
+    put = {"id": "put_a", "action": "ssm:PutParameter", "params": {"Name": "/a", "Value": "v", "Type": "String"},
+           "validate": {"action": "ssm:GetParameter", "params": {"Name": "/a"}},
+           "rollback": {"action": "ssm:DeleteParameter", "params": {"Name": "/a"}}}
+    gone = ClientError({"Error": {"Code": "ParameterNotFound", "Message": "x"}}, "GetParameter")
+    aws = FakeAws({"GetResources": {"ResourceTagMappingList": []}, "GetParameter": gone, "DeleteParameter": gone})
+    step_runner, _journal = runner(tmp_path, aws, run_id=RUN)
+    step = plan_step(put)
+    step_runner.record = RunRecord(RUN, [step], [{"event": "call_started", "step": "put_a", "mutating": True,
+                                                  "params": {"Name": "/a", "Tags": OUR_TAGS}}])
+    record = step_runner.rollback(step)
+    assert (record["status"], record["calls"][0]["status"]) == ("rolled_back", "already_gone")
