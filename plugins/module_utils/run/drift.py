@@ -195,7 +195,7 @@ class PastRun:
     resources may have been changed since); ``after``: each step's last recorded ``after``
     state; ``latest``: the last state recorded for each describe call (by its CLI line), since a
     later step may describe, and change, the same resource; ``accepted``: a person typed yes to
-    this pass after its drift table was shown.
+    this pass after its drift table was shown; ``checked`` and ``dependents``: what that table found.
     """
 
     def __init__(self, events):
@@ -217,9 +217,13 @@ class PastRun:
         shown = [i for i, e in enumerate(events[start or 0:]) if e["event"] == "drift_checked"]
         self.accepted = bool(start is not None and shown and any(
             e["event"] == "approved" and e.get("how") == "prompt" for e in events[start + shown[-1]:]))
-        # rows the table could not judge yet: the person's yes does not cover them
+        # what this pass's drift table found, step by step (its rows "rechecked at its undo" judged nothing yet)
         last = events[start + shown[-1]] if start is not None and shown else {}
+        self.checked = {row.get("step"): row for row in last.get("rows") or [] if row.get("drift") != LATER}
         self.rechecked = {row.get("step") for row in last.get("rows") or [] if row.get("drift") == LATER}
+        self.dependents = {}
+        for found in last.get("dependents") or []:
+            self.dependents.setdefault(found.get("step"), []).append(found)
 
     def states_left(self, step_id, describe_cli):
         """The states the run left for a step's resource: its own, then the latest for its describe call."""

@@ -159,23 +159,30 @@ class Undo:
 
     # -- as the run left it ----------------------------------------------------
     def _hold_back(self, step):
-        """(kind, reason) when a step of an earlier pass must be left as it is, else None."""
+        """(kind, reason) when a step of an earlier pass must be left as it is, else None.
+
+        A step this pass's drift table judged is held to what the table showed (the rollback comes right
+        after it, or after the person read it); any other step (a resume's clean-up, a row the table left
+        to be rechecked) is described and listed again now.
+        """
         if step["id"] not in self.past.steps:
             return None
-        dependents = self.dependents(step)
+        checked = self.past.checked.get(step["id"])
+        dependents = self.past.dependents.get(step["id"]) if checked else self.dependents(step)
         if dependents:
             return "dependents", "holds what others made since the run, so it is not deleted: %s: left" % "; ".join(
                 "%d %s (%s)" % (len(d["items"]), d["what"], ", ".join(map(str, d["items"][:5]))) for d in dependents)
         if self.accept_drift or (self.past.accepted and step["id"] not in self.past.rechecked):
             return None
-        row = self.drift_row(step)
-        if row["drift"] in drift.NEEDS_CONSENT and not drift.unchanged_since(self._states_left(step),
-                                                                            self.described(step)):
-            detail = "; ".join("%s: %s -> %s" % tuple(map(drift.short, c)) for c in row["changes"][:3]) or \
-                "cannot describe it: %s" % row.get("error")
-            return "drift", ("changed since the run (%s): left; see the drift and decide with rollback_run.yml "
-                             "(-e accept_drift=true accepts it)" % detail)
-        return None
+        row = checked or self.drift_row(step)
+        if row["drift"] not in drift.NEEDS_CONSENT:
+            return None
+        if not checked and drift.unchanged_since(self._states_left(step), self.described(step)):
+            return None  # back as the run left it, once the later steps were undone
+        detail = "; ".join("%s: %s -> %s" % tuple(map(drift.short, c)) for c in row["changes"][:3]) or \
+            "cannot describe it: %s" % row.get("error")
+        return "drift", ("changed since the run (%s): left; see the drift and decide with rollback_run.yml "
+                         "(-e accept_drift=true accepts it)" % detail)
 
     def _states_left(self, step):
         if not step["validate"]:

@@ -91,7 +91,17 @@ def test_a_typed_yes_after_the_table_accepts_it_a_token_does_not_and_rechecked_r
     token = drift.PastRun(journal({"event": "run_resumed"}, table, {"event": "approved", "how": "token"}))
     before = drift.PastRun(journal({"event": "run_resumed"}, {"event": "approved", "how": "prompt"}, table))
     assert typed.accepted and not token.accepted and not before.accepted
-    assert typed.rechecked == {"make_role"}
+    assert typed.rechecked == {"make_role"} and typed.checked == {}
+
+
+def test_the_rollback_is_held_to_what_this_passs_drift_table_found():
+    table = {"event": "drift_checked", "rows": [{"step": "tag_role", "drift": drift.NONE, "changes": []}],
+             "dependents": [{"step": "make_bucket", "resource": "b", "what": "objects", "items": ["k"]}]}
+    past = drift.PastRun(journal({"event": "run_resumed"}, table))
+    assert past.checked == {"tag_role": table["rows"][0]}
+    assert past.dependents == {"make_bucket": table["dependents"]}
+    earlier = drift.PastRun(journal(table, {"event": "run_resumed"}))  # a table of an earlier pass counts for nothing
+    assert earlier.checked == {} and earlier.dependents == {}
 
 
 def test_a_resource_back_as_one_state_the_run_left_is_unchanged():
