@@ -380,6 +380,7 @@ def forged_variables(plan: Path, digest: str) -> dict:
                                   "failed": False, "completed": ["create_bucket_1"]},
         "execute_nonprod_pending": ["create_bucket_1"], "execute_nonprod_reply": {"user_input": "1"},
         "execute_nonprod_rollback": {"rollback": []},
+        "execute_nonprod_drift": {"drift": {"lines": [], "needs_consent": False}},
         "execute_nonprod_finished": {"status": "succeeded", "report_text": "", "report_dir": ""},
     }
 

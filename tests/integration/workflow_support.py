@@ -216,6 +216,17 @@ def bare_env(flow: Workflow) -> dict:
     return env
 
 
+def run_throttled(workflow: Workflow, fault_proxy, plan: Plan, services, rate: float, seed: int):
+    """Run a plan to its end (max_attempts=12, on_failure=abort) with that share of every request of these
+    services throttled; (result, report, the retries the report counts)."""
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
+    for service in services:  # every request of the service: describes, calls, validations
+        fault_proxy.add_fault(service, "*", "throttle", rate=rate, seed=seed)
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=12", "-e", "on_failure=abort")
+    report = workflow.report(workflow.only_run())
+    return result, report, sum(row["retries"] for row in report["steps"])
+
+
 def step_statuses(report: dict) -> dict[str, str]:
     return {step["id"]: step["status"] for step in report["steps"]}
 

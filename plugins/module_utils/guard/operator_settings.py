@@ -36,6 +36,8 @@ SETTINGS = (
     Setting(("tag_resources", "execute_nonprod_tag_resources"),
             "whether what a run creates can be found when its answer is lost"),
     Setting(("force_unlock", "execute_nonprod_force_unlock"), "taking over another run's lock"),
+    Setting(("accept_drift", "execute_nonprod_accept_drift"),
+            "whether a rollback undoes resources changed since the run without a person reading the drift"),
     Setting(("dry_run_warn_only", "execute_nonprod_dry_run_warn_only"),
             "whether a dry run that predicts a failure passes"),
     Setting(("dry_run", "execute_nonprod_dry_run"), "whether anything is changed"),
@@ -71,7 +73,7 @@ COLLECTION_INVENTORY_VARIABLES = frozenset((
 OPTIONS = dict({name: name for name in (
     "environments_file", "state_backend", "state_dir", "plans_dir", "force_unlock", "on_failure", "dry_run",
     "dry_run_warn_only", "tag_resources", "retry_mode", "max_attempts", "confirm", "approved_by", "principal",
-    "signing_key", "expires_in_days", "inline_files", "account_id")},
+    "signing_key", "expires_in_days", "inline_files", "account_id", "accept_drift")},
     profile="aws_profile", aws_profile="aws_profile", token="approve", answer="confirm")
 
 _BY_NAME = {name: setting for setting in SETTINGS for name in setting.names}

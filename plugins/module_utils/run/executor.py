@@ -19,13 +19,15 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
+from ansible_collections.coworker.aws.plugins.module_utils.run import drift
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks import BatchPolicies
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
-    Progress, rollback_line, silent, step_line)
+    Progress, rollback_line, silent, step_line, sweep_line)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
@@ -124,17 +126,19 @@ class StepBatch:
         params = self.params
         backend = self.backend
         backend.check_intact(params["run_id"])  # deleted or truncated since the last batch: stop here, before any call
-        state = run_state(backend.events(params["run_id"]))
+        events = backend.events(params["run_id"])
+        state = run_state(events)
         # the run executes its own copy of the approved plan, whatever the user's file says now
         loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"], backend), params["plans_dir"],
                                           profile=params["profile"], render=False,
                                           target=(state["started"] or {}).get("target"))
-        if params["steps"] is None and params["mode"] == "rollback":
+        if params["steps"] is None and params["mode"] in ("rollback", "drift"):
             params["steps"] = steps_to_roll_back(state)
         elif params["steps"] is None:
             raise PlanError(loaded["path"], [("steps", "name the steps to execute")])
         steps = select_steps(loaded, params["steps"])
-        check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode)
+        # the drift check only reads, and is shown before the approval it informs
+        check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode or params["mode"] == "drift")
         aws, identity, classification, perimeter = self._verify(loaded, steps)
         other = state["accounts"] - {identity["account"]}
         if other:
@@ -143,7 +147,7 @@ class StepBatch:
                                                         identity["account"]))
         context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
         context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
-        if params["mode"] != "rollback":  # the guardrails, with every value the run has produced so far
+        if params["mode"] == "execute":  # the guardrails, with every value the run has produced so far
             self.policies = BatchPolicies(self.config, classification["environment"], loaded["plan"], self.say)
             self.policies.before_batch(steps, context)
         with backend.journal(params["run_id"]) as journal:
@@ -153,11 +157,14 @@ class StepBatch:
             if self.check_mode:
                 perimeter.owned_buckets.planned.update(planned_buckets(loaded["plan"], state, context))
             runner = StepRunner(aws, journal, context, perimeter, self.check_mode, state["steps"],
-                                plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None)
+                                plan_id=loaded["plan"]["id"] if params.get("tag_resources", True) else None,
+                                record=RunRecord(params["run_id"], loaded["plan"]["steps"], events, state),
+                                past=drift.PastRun(events), accept_drift=bool(params.get("accept_drift")))
             runner.progress = Progress(self.say)
             runner.plan_steps = loaded["plan"]["steps"]  # a dry run's predictions look at what earlier steps name
             self.total = len(loaded["plan"]["steps"])
-            work = self._rollback if params["mode"] == "rollback" else self._execute
+            self.plan_steps, self.state = loaded["plan"]["steps"], state
+            work = {"rollback": self._rollback, "drift": self._drift}.get(params["mode"], self._execute)
             outcome = work(runner, steps, journal)
         outcome.update(identity=identity, environment=classification, plan_sha256=loaded["sha256"])
         return outcome
@@ -203,10 +210,38 @@ class StepBatch:
                 record(runner.rollback_with(covered, own))
         for covered in [s for group in waiting.values() for s in group]:  # undone, or not, before this pass
             record(runner.rollback_with(covered))
-        manual = [r["manual"] for r in records if r.get("manual")]
+        swept = [] if self.check_mode else runner.sweep(self.plan_steps, {s["id"] for s in steps}, self.state["steps"])
+        for found in swept:
+            self.say(sweep_line(found))
+        manual = [r["manual"] for r in records if r.get("manual")] + [
+            "%s: %s carries this run's tags and was left: %s" % (s["step"], s["resource"], s.get("reason") or "; ".join(
+                c.get("error") or c.get("reason") or "" for c in s.get("calls", []) if c["status"] in ("failed", "left")))
+            for s in swept if s["status"] == "left"]
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
-                "rollback": records, "manual_cleanup": manual,
-                "changed": any(c["status"] == "done" for r in records for c in r["calls"])}
+                "rollback": records, "swept": swept, "manual_cleanup": manual,
+                "changed": any(c["status"] == "done" for r in records + swept for c in r.get("calls", []))}
+
+    def _drift(self, runner, steps, journal):
+        """The drift table of the steps a rollback would undo (read-only), refused without consent."""
+        rows, dependents, undone_first = [], [], set()
+        for step in reversed(steps):
+            if step["id"] in runner.past.steps:
+                row = runner.drift_row(step)
+                if row["drift"] == drift.CHANGED and runner.names(step) & undone_first:
+                    row["drift"] = drift.LATER  # its undo comes after theirs: the change may be theirs
+                rows.append(row)
+                dependents += runner.dependents(step)
+            undone_first |= runner.names(step)
+        consent = drift.needs_consent(rows, dependents)
+        lines = drift.table_lines(rows, dependents) if rows else []
+        journal.append("drift_checked", rows=rows, dependents=dependents, needs_consent=consent,
+                       accepted=bool(self.params.get("accept_drift")))
+        outcome = {"results": [], "completed": [], "failed_step": None, "unexpected_step": None, "changed": False,
+                   "drift": {"rows": rows, "dependents": dependents, "lines": lines, "needs_consent": consent}}
+        if consent and not self.params.get("accept_drift"):  # the rows are in the journal and the report
+            outcome.update(failed=True, refused=True, msg="\n".join(lines + [drift.REFUSAL % self.params["run_id"]]),
+                           drift={"needs_consent": True})
+        return outcome
 
 
 def diff_of(results):

@@ -10,7 +10,8 @@ from datetime import datetime
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import unsigned_text
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
-from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import account_facts, rollback_summary
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import (
+    account_facts, last_drift, rollback_summary, undo_markdown, undo_notes)
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, pass_label, report_name
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import rollback_lines
 
@@ -57,6 +58,7 @@ def _steps(plan_steps, events):
         if kind in ("rollback_succeeded", "rollback_failed", "rollback_planned"):
             row["rollback"] = {"status": kind.replace("rollback_", ""), "calls": event.get("calls", []),
                                "reason": event.get("reason")}
+            row["rollback"].update({k: event[k] for k in ("left", "swept") if event.get(k)})
     for row in rows.values():
         if row["status"] == "started":
             row["status"] = "in_flight"  # sent, and the step has no outcome: treated as possibly done
@@ -113,6 +115,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         return rollback_lines(plan, run_id, run_state(events), step_ids, started.get("profile")) if step_ids else {}
 
     status = account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events, undo_of)
+    rollback.update({key: value for key, value in undo_notes(events).items() if value})
     left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed", "in_flight") and s["rollback"] is None]
     finished = events[-1]["ts"] if events else None
     return {
@@ -135,6 +138,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
         "written_by": pass_label(events),
         "approval": _recorded_approval(events),
+        "drift": last_drift(events),
     }
 
 
@@ -242,10 +246,12 @@ def render_markdown(report):
     rb = report["rollback"]
     lines += ["", "## Rollback: %s" % rb["status"], ""]
     for s in rb["steps"]:
+        swept = " (found by the run's tags: %s)" % s["swept"] if s.get("swept") else ""
         calls = ", ".join("`%s` %s" % (c.get("cli"), c.get("status")) for c in s.get("calls", []))
-        lines.append("- %s: %s %s" % (s["id"], s["status"], calls or "(%s)" % (s.get("reason") or "no calls")))
+        lines.append("- %s: %s%s %s" % (s["id"], s["status"], swept, calls or "(%s)" % (s.get("reason") or "no calls")))
     if rb["manual_cleanup"]:
         lines += ["", "Needs manual clean-up:"] + ["- %s" % m for m in rb["manual_cleanup"]]
+    lines += undo_markdown(report)
     if report["next_steps"]:
         lines += ["", "## Next steps", ""] + ["- %s" % n for n in report["next_steps"]]
     return "\n".join(lines) + "\n"

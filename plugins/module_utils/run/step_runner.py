@@ -4,7 +4,7 @@
 
 A step is: resolve references, describe the resource (before), make the
 call, register outputs, check ``expect``, run the waiter, validate, describe
-again (after). Its rollback is in run/step_rollback.py. Errors never escape as exceptions: each outcome is a result
+again (after). Its rollback is in run/undo.py. Errors never escape as exceptions: each outcome is a result
 dict with a classified error, so the caller can offer retry, skip or
 rollback.
 
@@ -20,7 +20,7 @@ import time
 import uuid
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
-from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import plan_view, run_tags, with_run_tags
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
@@ -32,10 +32,13 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import P
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.drift import PastRun
 from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import DryRun
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
-from ansible_collections.coworker.aws.plugins.module_utils.run.step_rollback import StepRollback
+from ansible_collections.coworker.aws.plugins.module_utils.run.sweep import Sweep
+from ansible_collections.coworker.aws.plugins.module_utils.run.undo import Undo
 
 try:
     import jmespath
@@ -53,10 +56,11 @@ def _search(expression, data):
         return None
 
 
-class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
-    """Executes steps with one verified AwsContext and appends to one Journal."""
+class StepRunner(PerimeterCalls, LostAnswers, DryRun, Undo, Sweep):
+    """Executes steps (or undoes them, run/undo.py) with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
+    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None,
+                 record=None, past=None, accept_drift=False):
         self.aws = aws
         self.perimeter = perimeter
         self.journal = journal
@@ -68,6 +72,15 @@ class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
         self.plan_id = plan_id  # None: created resources get no run tags
         self.read_retries = 0  # botocore retries of this step's describe and validate calls
         self.sent_params = {}  # step id -> the request as sent (with secrets); never journaled or returned
+        # what the journal says the run made and left (run/ownership.py, run/drift.py), for undoing it
+        self.record = record or RunRecord(context["run"]["id"], [], [])
+        self.past = past or PastRun([])
+        self.accept_drift = accept_drift
+        self.left_on_purpose = set()  # steps left as they are (drift, others' resources in them): never swept
+        self.undone = set()  # resources this pass's rollback calls were sent for
+        self.tag_search_errors = {}  # region -> why the Tagging API search failed
+        self._tagged_by_region = {}
+        self._described = {}
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -176,9 +189,11 @@ class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
                 continue
             body = response_body(response)
             record["state"] = self._redacted(call, body)
-            if call.get("query"):
-                record["shown"] = {"query": call["query"], "value": _search(call["query"], record["state"])}
-            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
+            if call.get("query"):  # as the plan sees it: without the run's own tags
+                record["shown"] = {"query": call["query"],
+                                   "value": _search(call["query"], plan_view(record["state"]))}
+            seen = plan_view(body)  # the plan's expectations never see the run's own tags
+            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), seen)]
             record.pop("error", None)
             if not record["failed_expect"]:
                 record["status"] = "passed"
@@ -254,8 +269,9 @@ class StepRunner(PerimeterCalls, LostAnswers, DryRun, StepRollback):
         body, secrets = response_body(response), set()
         result.update(response=self._redacted(call, body, secrets), changed=step["mutating"])
         if call.get("query"):  # the command's --query: what the person asked to see of the answer
-            result["shown"] = {"query": call["query"], "value": _search(call["query"], result["response"])}
-        self._register(step, result, body, secrets)
+            result["shown"] = {"query": call["query"],
+                               "value": _search(call["query"], plan_view(result["response"]))}
+        self._register(step, result, plan_view(body), secrets)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
         if result["retries"] and step["mutating"]:

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 
 from run_samples import FakeAws, not_found, plan_step, runner
 
@@ -62,6 +63,8 @@ def test_rollback_counts_an_already_gone_resource_as_done(tmp_path, answer, stat
     aws = FakeAws({"TerminateInstances": answer})
     step_runner, _aws = runner(tmp_path, aws)
     step_runner.context["launch"] = {"instance_id": "i-1"}
+    step_runner.record = RunRecord("run-1", [plan_step(RUN_INSTANCES)], [  # the journal answered i-1 (untagged)
+        {"event": "call_succeeded", "step": "launch", "outputs": {"instance_id": "i-1"}, "mutating": True}])
     record = step_runner.rollback(plan_step(RUN_INSTANCES))
     assert record["status"] == "rolled_back"
     assert record["calls"][0]["status"] == status
