@@ -34,6 +34,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
+from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper  # noqa: F401  the heads reach the controller
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 
 

@@ -7,14 +7,15 @@ import json
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import EMPTY, seal
 from ansible_collections.coworker.aws.plugins.module_utils.run.listing import list_runs, show_run
 
 
 def write_run(backend, run_id, ts, report=None):
-    backend.journal(run_id, create=True).append("run_started", plan_id="p\x1b[2J", account_id="210987654321",
-                                                region="us-east-1")
-    events = backend.get("runs/%s/journal.jsonl" % run_id)
-    backend.put("runs/%s/journal.jsonl" % run_id, events.replace(json.loads(events)["ts"].encode(), ts.encode()))
+    """A run that started at ``ts`` (its first event written as the journal writes it, with that time)."""
+    started = {"ts": ts, "run_id": run_id, "event": "run_started", "plan_id": "p\x1b[2J", "account_id": "210987654321",
+               "region": "us-east-1"}
+    backend.put("runs/%s/journal.jsonl" % run_id, seal(started, EMPTY)[1])
     if report:
         backend.put("runs/%s/report.json" % run_id, json.dumps(report).encode())
         backend.put("runs/%s/report.md" % run_id, b"# Run %s: SUCCEEDED\n" % run_id.encode())

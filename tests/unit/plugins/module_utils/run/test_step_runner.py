@@ -57,7 +57,7 @@ RUN_INSTANCES = {
 
 
 def runner(tmp_path, aws, check_mode=False, run_id="run-1"):
-    journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
+    journal = Journal(str(tmp_path / run_id / "journal.jsonl"), run_id)
     context = {"target": dict(TARGET), "run": {"id": run_id}}
     perimeter = Perimeter(TARGET["account_id"], lambda region: True, owned_buckets=OwnedBuckets(lambda: []))
     return StepRunner(aws, journal, context, perimeter, check_mode=check_mode), journal
@@ -78,7 +78,7 @@ def test_a_mutating_call_is_journaled_before_it_is_sent_and_after_it_returns(tmp
     step_runner, journal = runner(tmp_path, aws)
     result = step_runner.execute(plan_step(RUN_INSTANCES))
     journal.close()
-    kinds = [e["event"] for e in read_events(str(tmp_path / "journal.jsonl"))]
+    kinds = [e["event"] for e in read_events(str(tmp_path / "run-1" / "journal.jsonl"))]
     assert kinds == ["call_started", "call_succeeded", "validation", "step_succeeded"]
     assert [op for op, _params in aws.calls] == ["RunInstances", "DescribeInstances"]
     assert result["status"] == "succeeded" and result["outputs"] == {"instance_id": "i-1"}
@@ -124,7 +124,7 @@ FOUND = {"SecurityGroups": [{"GroupId": "sg-1", "GroupName": "web"}]}
 
 
 def events(tmp_path):
-    return read_events(str(tmp_path / "journal.jsonl"))
+    return read_events(str(tmp_path / "run-1" / "journal.jsonl"))
 
 
 @pytest.mark.parametrize("answer", [DUPLICATE, LOST], ids=["duplicate-on-retry", "connection-closed"])
