@@ -49,6 +49,8 @@ def expect(location, head, run_id):
     if head.events > last.events:
         what = ("it has %d event(s) after event #%d, the last one this run wrote"
                 % (head.events - last.events, last.events - 1))
+    elif head.events == 0:
+        what = "it has no events any more; this run wrote %d" % last.events
     else:
         what = "its event #%d is not the last event this run wrote (events were changed or removed)" % (head.events - 1)
     raise JournalTampered(refusal(location, run_id, what))
