@@ -12,7 +12,8 @@ messages of workers running at once never interleave):
 
 - ``hold``/``drop``: start or stop the heartbeat of a lock it took or released
   (module_utils/run/heartbeat.py, on a daemon thread: it dies with the process, so a killed
-  job stops renewing and its lease runs out);
+  job stops renewing and its lease runs out; a process that ends otherwise, after Ctrl-C or
+  a failed task, gives back the locks it still holds);
 - ``head``: the journal heads it wrote (module_utils/run/heads.py), which the controller keeps
   for the next workers it forks: every task of a live run knows what its journal must be.
 
@@ -26,6 +27,7 @@ recorded elsewhere (module_utils/run/integrity.py).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -176,5 +178,21 @@ def _after_fork_in_child():
         _KEEPER = _Keeper()
 
 
+def _at_exit():
+    """ansible-playbook ends (also after Ctrl-C): its workers are gone, so the locks its runs still hold are
+    given back now instead of running out. Killed (SIGKILL, SIGTERM), it gets no say: the leases run out."""
+    if os.getpid() != _OWNER:
+        return
+    waited = _KEEPER.beating.acquire(timeout=FORK_WAIT)
+    try:
+        with _KEEPER.lock:
+            _drain()
+        _KEEPER.heartbeat.release_all()
+    finally:
+        if waited:
+            _KEEPER.beating.release()
+
+
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
                     after_in_child=_after_fork_in_child)
+atexit.register(_at_exit)

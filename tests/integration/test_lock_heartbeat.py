@@ -3,8 +3,8 @@
 The lease of a lock on the S3 backend is short (60 s by default, a few seconds here) and the
 ansible-playbook process that holds it renews it every third of it, on a thread of its own,
 for as long as it lives: also while a prompt waits for a person, when no task runs. So a live
-job keeps its lock however long it waits, and a job killed on one machine frees its lock for
-the others within a lease.
+job keeps its lock however long it waits, a job killed on one machine frees its lock for the
+others within a lease, and one stopped by Ctrl-C gives it back as it ends.
 
 "Another host" is simulated by the host name a process reports (``socket.gethostname``): a
 sitecustomize on PYTHONPATH makes a second ansible-playbook believe it runs on
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import calendar
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -132,3 +134,28 @@ def test_a_killed_job_s_lock_on_another_host_is_taken_over_within_two_leases(wor
     took_at = calendar.timegm(time.strptime(started["ts"][:19], "%Y-%m-%dT%H:%M:%S"))
     assert took_at - killed <= 2 * lease, (killed, started["ts"])
     assert workflow.parameter_values() == ALL_FOUR
+
+
+def test_ctrl_c_at_a_prompt_gives_the_lock_back_and_sigterm_leaves_it_to_run_out_within_a_lease(workflow, bucket):
+    lease = 30
+    here, elsewhere = Host(workflow, "machine-a", lease), Host(workflow, "machine-b", lease, OTHER_HOST)
+    plan = workflow.write_plan("wf", four_steps())
+    child = here.spawn(EXECUTE, "-e", f"plan={plan.path}")
+    expect(child, APPROVAL_WAITING)
+    child.sendintr()  # Ctrl-C, then "A" to abort, as the pause offers
+    expect(child, "Press 'C' to continue the play or 'A' to abort")
+    child.send("A")
+    code, transcript = finish(child)
+    assert code != 0, transcript
+    assert "Contents" not in bucket.list_objects_v2(Bucket=BUCKET, Prefix="coworker/locks/")  # given back
+    assert workflow.parameter_values() == {}
+
+    child = here.spawn(EXECUTE, "-e", f"plan={plan.path}")
+    expect(child, APPROVAL_WAITING)
+    os.killpg(child.pid, signal.SIGTERM)  # as a supervisor stops a job: the process gets no say
+    child.close(force=True)
+    stopped = time.time()
+    left = holder(bucket)
+    assert left["pid"] == child.pid and lease_end(left) <= stopped + lease + 1  # runs out within one lease
+    refused = elsewhere.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}")
+    assert refused.returncode != 0 and "the next run takes it over then" in unwrapped(output_of(refused))

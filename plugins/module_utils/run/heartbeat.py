@@ -17,7 +17,7 @@ import time
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.run import heads
-from ansible_collections.coworker.aws.plugins.module_utils.run.lock import LockHeld, renew
+from ansible_collections.coworker.aws.plugins.module_utils.run.lock import LockHeld, release, renew
 
 
 def confirmed_head(location):
@@ -53,6 +53,16 @@ class Heartbeat:
     def due(self):
         now = self.clock()
         return [(where, hold) for where, hold in self.holds.items() if hold["due"] <= now]
+
+    def release_all(self):
+        """The holding process ends: give back every lock still held (a run stopped by Ctrl-C, a failed play).
+        Only a lock still held by this process is removed; what cannot be reached now runs out with its lease."""
+        for where, hold in list(self.holds.items()):
+            self.drop(where)
+            try:
+                release(hold["backend"], hold["key"], hold["run_id"], pid=hold["pid"])
+            except (CoworkerError, OSError):
+                pass
 
     def beat(self, where, hold):
         """Renew one lock; True when it is still held."""

@@ -233,9 +233,12 @@ def _what_to_do(holder, backend, key):
     return "Wait for it to finish, or if it is dead run again with -e force_unlock=%s" % holder.get("run_id")
 
 
-def release(backend, key, run_id):
+def release(backend, key, run_id, pid=None):
+    """Remove the run's lock (with ``pid``: only while that process of this host holds it)."""
     data, version = backend.lock_read(key)
     holder = parse_holder(data)
-    if holder and holder.get("run_id") == run_id:
-        return backend.lock_delete(key, version)
-    return False
+    if not holder or holder.get("run_id") != run_id:
+        return False
+    if pid is not None and (holder.get("pid") != pid or holder.get("host") != socket.gethostname()):
+        return False
+    return backend.lock_delete(key, version)
