@@ -101,6 +101,21 @@ def groups(ec2) -> set[str]:
     return {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"}
 
 
+def bystander_group(workflow):
+    """(the account's EC2 client, a security group the run has nothing to do with)."""
+    ec2 = workflow.session.client("ec2")
+    return ec2, ec2.create_security_group(GroupName="someone-elses", Description="not made by the run")["GroupId"]
+
+
+def finished_in_bucket(workflow, machine, s3):
+    """The plan run to its end from ``machine``, its state in the bucket: (plan, run id)."""
+    plan = workflow.write_plan("wf", PHASES)
+    done = machine.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}")
+    assert done.returncode == 0, output_of(done)
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="coworker/runs/")["Contents"]
+    return plan, listed[0]["Key"].split("/")[2]
+
+
 def refused_as_tampered(result, journal: str, run_id: str, says: str) -> str:
     text = unwrapped(output_of(result))
     assert result.returncode != 0, text
@@ -114,8 +129,7 @@ def refused_as_tampered(result, journal: str, run_id: str, says: str) -> str:
 
 
 def test_a_tampered_local_journal_is_refused_before_any_call(workflow):
-    ec2 = workflow.session.client("ec2")
-    bystander = ec2.create_security_group(GroupName="someone-elses", Description="not made by the run")["GroupId"]
+    ec2, bystander = bystander_group(workflow)
     plan = workflow.write_plan("wf", PHASES)
     done = workflow.run(plan, "-e", f"approve={plan.digest}")
     assert done.returncode == 0, output_of(done)
@@ -149,12 +163,8 @@ def test_a_tampered_local_journal_is_refused_before_any_call(workflow):
 
 def test_a_tampered_journal_in_the_state_bucket_is_refused_naming_the_object(workflow, shared):
     machine_a, machine_b, s3 = shared
-    ec2 = workflow.session.client("ec2")
-    bystander = ec2.create_security_group(GroupName="someone-elses", Description="not made by the run")["GroupId"]
-    plan = workflow.write_plan("wf", PHASES)
-    done = machine_a.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}")
-    assert done.returncode == 0, output_of(done)
-    run_id = next(k["Key"].split("/")[2] for k in s3.list_objects_v2(Bucket=BUCKET, Prefix="coworker/runs/")["Contents"])
+    ec2, bystander = bystander_group(workflow)
+    plan, run_id = finished_in_bucket(workflow, machine_a, s3)
     key = f"coworker/runs/{run_id}/journal.jsonl"
     original = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     own = json.loads(s3.get_object(Bucket=BUCKET, Key=f"coworker/runs/{run_id}/report.json")["Body"].read())[
@@ -182,12 +192,8 @@ def test_with_bucket_versioning_a_journal_rewritten_with_its_head_record_and_rep
     object's previous version still shows the run's own journal, and this one does not extend it."""
     machine_a, machine_b, s3 = shared
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    ec2 = workflow.session.client("ec2")
-    bystander = ec2.create_security_group(GroupName="someone-elses", Description="not made by the run")["GroupId"]
-    plan = workflow.write_plan("wf", PHASES)
-    done = machine_a.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}")
-    assert done.returncode == 0, output_of(done)
-    run_id = next(k["Key"].split("/")[2] for k in s3.list_objects_v2(Bucket=BUCKET, Prefix="coworker/runs/")["Contents"])
+    ec2, bystander = bystander_group(workflow)
+    plan, run_id = finished_in_bucket(workflow, machine_a, s3)
     prefix = f"coworker/runs/{run_id}/"
     report = json.loads(s3.get_object(Bucket=BUCKET, Key=prefix + "report.json")["Body"].read())
     own = report["steps"][0]["outputs"]["group_id"]
@@ -211,8 +217,7 @@ def test_a_journal_changed_while_the_run_waits_at_a_prompt_is_refused_by_the_liv
     """The run waits at "What now?"; meanwhile someone appends a well-chained event saying the group step
     made the bystander. Nothing written outside the journal would tell (the run's head record is open while
     it runs, its lock is held); the run's own memory of its last event does: "roll back" is refused."""
-    ec2 = workflow.session.client("ec2")
-    bystander = ec2.create_security_group(GroupName="someone-elses", Description="not made by the run")["GroupId"]
+    ec2, bystander = bystander_group(workflow)
     workflow.block_put_c()
     plan = workflow.write_plan("wf", [("Network", [SG_STEP]), ("Config", [put_param("put_c", "/wf/c")])])
     child = workflow.spawn(plan)

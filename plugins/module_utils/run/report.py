@@ -211,9 +211,9 @@ def render_markdown(report):
     lines += _approval_line(report.get("approval"))
     lines += ["- Duration: %s s" % report["duration_s"],
               "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"])]
-    if report.get("journal_head"):
-        lines.append("- Journal: %d events, chain head %s" % (report["journal_head"]["events"],
-                                                               report["journal_head"]["sha256"]))
+    head = report.get("journal_head")
+    if head:
+        lines.append("- Journal: %d events, chain head %s" % (head["events"], head["sha256"]))
     lines.append("")
     if report.get("written_by"):
         lines[-1:-1] = ["- Written by: %s of this run (what the run said before it is in %s.md and the other "
