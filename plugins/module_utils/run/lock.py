@@ -150,8 +150,8 @@ def took_over_note(holder, how):
                ", as %s" % holder["principal"] if holder.get("principal") else "", holder.get("since"), lease))
 
 
-def renew(backend, key, run_id, keep_if_left=None, pid=None, journal_head=None):
-    """Push the lease of our lock further (unless ``keep_if_left`` seconds of it are left); LockHeld
+def renew(backend, key, run_id, keep_fraction=None, pid=None, journal_head=None):
+    """Push the lease of our lock further (unless ``keep_fraction`` of the holder's lease is left); LockHeld
     when the run holds it no more (taken over after its lease ended, or removed). With ``pid`` (the
     ansible-playbook process that took the lock), a lock another pass of the same run took over (a resume
     or rollback on another machine, after this one's lease ended) is not ours either. ``journal_head`` is
@@ -161,9 +161,10 @@ def renew(backend, key, run_id, keep_if_left=None, pid=None, journal_head=None):
         data, version = backend.lock_read(key)
         holder = parse_holder(data)
         _check_ours(backend, key, run_id, holder, pid)
-        if keep_if_left is not None and not _lease_expired(holder, time.time() + keep_if_left):
+        lease = holder.get("lease_seconds") or backend.lease_seconds
+        if keep_fraction is not None and not _lease_expired(holder, time.time() + lease * keep_fraction):
             return
-        record = dict(holder, lease_until=_lease_end(holder.get("lease_seconds") or backend.lease_seconds))
+        record = dict(holder, lease_until=_lease_end(lease))
         if journal_head:
             record["journal_head"] = journal_head
         if backend.lock_replace(key, _encode(record), version):

@@ -60,7 +60,7 @@ class S3Journal:
             return
         # os.getppid(): the ansible-playbook process whose worker took the lock (run_journal op=start/open)
         renew(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), self.run_id,
-              keep_if_left=self.backend.lease_seconds * RENEW_FRACTION, pid=os.getppid(),
+              keep_fraction=RENEW_FRACTION, pid=os.getppid(),
               journal_head=self.head.as_dict())
         self._renewed = time.time()
 
