@@ -68,12 +68,15 @@ def check(backend, run_id):
         heads.expect(where, head, run_id)
         return events, head, None
     record = _read_json(backend, head_key(run_id))
+    note = None
     if record is None and legacy == len(events):
-        return events, head, _legacy(backend, where, run_id)
-    problem = backend.rewritten(run_id, events) or _head_problem(backend, run_id, events, record)
-    if problem:
-        raise JournalTampered(refusal(where, run_id, problem))
-    return events, head, None
+        note = _legacy(backend, where, run_id)
+    else:
+        problem = backend.rewritten(run_id, events) or _head_problem(backend, run_id, events, record)
+        if problem:
+            raise JournalTampered(refusal(where, run_id, problem))
+    heads.remember(where, head)  # from now on this process lineage holds the journal to what it checked here
+    return events, head, note
 
 
 def _legacy(backend, where, run_id):

@@ -174,3 +174,13 @@ def test_a_copy_left_an_event_short_or_torn_by_a_crash_catches_up_when_the_journ
     finish(backend)
     assert open(copy_path(path), "rb").read() == open(path, "rb").read()
     assert Head.of(json.loads(backend.get(integrity.head_key(RUN)))) == backend.verified(RUN)[1]
+
+
+def test_once_checked_the_journal_is_held_to_what_was_checked(backend, forget):
+    start(backend)
+    forget()
+    integrity.check(backend, RUN)  # a resume's or rollback's first look, before it takes the lock
+    events = backend.events(RUN)
+    rewrite(backend, RUN, events + [{"ts": "t", "run_id": RUN, "event": "step_succeeded", "step": "a"}])
+    with pytest.raises(JournalTampered, match="it has 1 event.s. after event #1, the last one this run wrote"):
+        backend.journal(RUN)  # changed in between: the pass's first write refuses it
