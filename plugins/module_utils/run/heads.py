@@ -47,10 +47,10 @@ def expect(location, head, run_id):
         return
     last = acceptable[-1]
     if head.events > last.events:
-        what = ("it has %d event(s) after event #%d, the last one this run wrote"
+        what = ("it has %d event(s) after event #%d, where this run left it"
                 % (head.events - last.events, last.events - 1))
     elif head.events == 0:
         what = "it has no events any more; this run wrote %d" % last.events
     else:
-        what = "its event #%d is not the last event this run wrote (events were changed or removed)" % (head.events - 1)
+        what = "its event #%d is not the event this run left last (events were changed or removed)" % (head.events - 1)
     raise JournalTampered(refusal(location, run_id, what))

@@ -112,7 +112,7 @@ def test_a_writer_refuses_a_journal_that_is_not_as_this_process_left_it(tmp_path
     for name in (path, str(tmp_path / "journal-copies" / (RUN + ".jsonl"))):
         with open(name, "wb") as handle:
             handle.write(forged)
-    with pytest.raises(JournalTampered, match="it has 1 event.s. after event #1, the last one this run wrote"):
+    with pytest.raises(JournalTampered, match="it has 1 event.s. after event #1, where this run left it"):
         Journal(path, RUN)
     heads.remember(path, first, journal.head)  # a write in flight: either head is as this process left it
     for name in (path, str(tmp_path / "journal-copies" / (RUN + ".jsonl"))):

@@ -182,5 +182,5 @@ def test_once_checked_the_journal_is_held_to_what_was_checked(backend, forget):
     integrity.check(backend, RUN)  # a resume's or rollback's first look, before it takes the lock
     events = backend.events(RUN)
     rewrite(backend, RUN, events + [{"ts": "t", "run_id": RUN, "event": "step_succeeded", "step": "a"}])
-    with pytest.raises(JournalTampered, match="it has 1 event.s. after event #1, the last one this run wrote"):
+    with pytest.raises(JournalTampered, match="it has 1 event.s. after event #1, where this run left it"):
         backend.journal(RUN)  # changed in between: the pass's first write refuses it
