@@ -34,6 +34,7 @@ import select
 import threading
 import time
 
+from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.run import heads
 from ansible_collections.coworker.aws.plugins.module_utils.run.chain import Head
 from ansible_collections.coworker.aws.plugins.module_utils.run.heartbeat import Heartbeat
@@ -76,8 +77,9 @@ def lease_for(backend):
 
 def _send(message):
     data = json.dumps(message, sort_keys=True).encode("utf-8") + b"\n"
-    if len(data) > select.PIPE_BUF:
-        raise ValueError("lock keeper message of %d bytes is longer than a pipe writes at once" % len(data))
+    if len(data) > select.PIPE_BUF:  # longer ones from workers running at once could interleave
+        raise CoworkerError("the state location is too long to be passed to ansible-playbook in one message "
+                            "(%d bytes, at most %d): use a shorter state_dir or prefix" % (len(data), select.PIPE_BUF))
     try:
         os.write(_WRITE, data)
     except BrokenPipeError:
