@@ -25,7 +25,9 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
-from ansible_collections.coworker.aws.plugins.module_utils.run import decide, listing
+from ansible_collections.coworker.aws.plugins.module_utils.run import decide, integrity, listing
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import EMPTY
+from ansible_collections.coworker.aws.plugins.module_utils.run.integrity import record_head
 from ansible_collections.coworker.aws.plugins.module_utils.run.approval_record import approval_record
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_lines, followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import (
@@ -35,8 +37,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.report import (
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import undone_with
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import acquire, lock_key, release
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines, resume_line
+from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
+from ansible_collections.coworker.aws.plugins.plugin_utils.lock_keeper import lease_for
 
 RECORDABLE = ("checkpoint", "decision", "step_skipped", "environment_verified", "refused", "interrupted", "note")
 ARGUMENT_SPEC = with_group_args(dict(
@@ -110,11 +114,13 @@ class ActionModule(ControllerAction):
             raise ValueError("invalid run id %r" % (run_id,))
         if not dry_run:
             lock = lock_key(plan["target"]["account_id"], plan["target"]["region"], plan["id"])
-            note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"])
+            note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"], lease_for(backend))
+            lock_keeper.hold(backend, lock, run_id)
         # from here on the run reads only the bytes whose digest was checked above
         copy_key, copy = store_copy(backend, run_id, source, raw)
         loaded = load_plan(backend.local_file(copy_key), verify=False, target=args["target"])
         commands = self._commands(args, run_id)
+        record_head(backend, run_id, EMPTY, pass_open=True)  # before the first event: the chain starts here
         with backend.journal(run_id, create=True) as journal:
             journal.append("run_started", plan_id=plan["id"], plan_path=source, plan_copy=copy, plan_copy_key=copy_key,
                            state_backend=backend.kind, sha256=loaded["sha256"], commands=commands,
@@ -150,7 +156,8 @@ class ActionModule(ControllerAction):
         backend = self.backend
         run_id = backend.find_run(args["run_id"] or "last")
         restored = backend.restore(run_id)  # a journal deleted or cut short under the run comes back whole
-        state = run_state(backend.events(run_id))
+        events, head, unverified = integrity.check(backend, run_id)  # what the run wrote, or refused here
+        state = run_state(events)
         started = state["started"]
         if started is None or started.get("dry_run"):
             raise ValueError("run %s %s" % (run_id, "is a dry run: nothing to %s" % args["purpose"]
@@ -161,12 +168,14 @@ class ActionModule(ControllerAction):
             raise ValueError("refused: the plan file %s changed since run %s (digest now %s, the run used %s); "
                              "nothing was changed" % (plan_path, run_id, digest[:12], started["sha256"][:12]))
         lock = lock_key(started["account_id"], started["region"], started["plan_id"])
-        note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"])
+        note = acquire(backend, lock, run_id, os.getppid(), args["force_unlock"], lease_for(backend), head.as_dict())
+        lock_keeper.hold(backend, lock, run_id)
+        record_head(backend, run_id, head, pass_open=True)  # events after this head are this pass's
         with backend.journal(run_id) as journal:
-            if restored:
-                journal.append("note", text=restored)
+            for text in filter(None, [restored, unverified]):
+                journal.append("note", text=text)
             journal.append("run_resumed", purpose=args["purpose"], lock_note=note)
-        note = "; ".join(filter(None, [restored, note])) or None
+        note = "; ".join(filter(None, [restored, unverified, note])) or None
         steps = load_plan(plan_path, verify=False, render=False, target=started.get("target"))["plan"]["steps"]
         result.update(changed=False, run_id=run_id, run_dir=backend.run_location(run_id), dry_run=False,
                       journal=backend.journal_location(run_id),
@@ -184,8 +193,9 @@ class ActionModule(ControllerAction):
         started = run_state(self._events(run_id))["started"] or {}
         with self.backend.journal(run_id) as journal:
             journal.append("run_released", outcome=args["outcome"])
+        record_head(self.backend, run_id, journal.head, pass_open=False)  # the pass ended here: nothing follows
         if started:
-            release(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), run_id)
+            self._release(lock_key(started["account_id"], started["region"], started["plan_id"]), run_id)
         result["changed"] = False
         return result
 
@@ -315,8 +325,7 @@ class ActionModule(ControllerAction):
     def _op_finish(self, args, result):
         path = self._journal(args)
         backend = self.backend
-        backend.check_intact(path)  # a report is never rebuilt from a journal that lost events
-        events = backend.events(path)
+        events = integrity.check(backend, path)[0]  # a report is never rebuilt from a journal that lost events
         state = run_state(events)
         started = state["started"] or {}
         loaded = load_plan(run_plan_path(started, args["plan"], backend), args["plans_dir"], verify=False,
@@ -330,10 +339,11 @@ class ActionModule(ControllerAction):
         report_json, report_md = (backend.location(key) for key in report_keys(path, events))
         with backend.journal(path) as journal:
             journal.append("run_finished", status=report["status"])
+        record_head(backend, path, journal.head, pass_open=False)  # the pass ended here: nothing follows
         if not dry_run:
             append_changelog(backend, report)
             plan = loaded["plan"]
-            release(backend, lock_key(plan["target"]["account_id"], plan["target"]["region"], plan["id"]), path)
+            self._release(lock_key(plan["target"]["account_id"], plan["target"]["region"], plan["id"]), path)
         rollback_run = args["outcome"] == "rollback"
         commands = self._commands(args, args["run_id"])
         summary = decide.summary_line(report, rollback_run)
@@ -344,6 +354,10 @@ class ActionModule(ControllerAction):
                       ends_in_error=decide.ends_in_error(report["status"], rollback_run, args["stopped_by_person"],
                                                          report["would_fail"], args["dry_run_warn_only"]))
         return result
+
+    def _release(self, lock, run_id):
+        lock_keeper.drop(self.backend, lock)  # the heartbeat first: it would only find the lock gone
+        release(self.backend, lock, run_id)
 
     def _op_list(self, args, result):
         """The runs the backend holds, newest first, as their reports say."""

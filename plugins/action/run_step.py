@@ -34,6 +34,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog, write_report
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
+# imported for what it does when imported: the journal heads this task writes reach ansible-playbook
+from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper  # pylint: disable=unused-import
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, failed
 
 

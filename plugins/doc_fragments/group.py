@@ -23,7 +23,8 @@ options:
       - C(type=s3) keeps journals, locks, reports, the change log and the approved plan copies in an S3
         bucket several machines share; it needs C(bucket), C(region) and C(account_id) (the account that owns
         the bucket), and takes C(prefix), C(profile) (the backend's own AWS profile; without it the default
-        credential chain, never the plan's target profile), C(lock_lease_seconds) (default 900), C(sse)
+        credential chain, never the plan's target profile), C(lock_lease_seconds) (default 60;
+        ansible-playbook renews the lease every third of that while the run lives), C(sse)
         (V(AES256) or V(aws:kms)) and C(kms_key_id). O(state_dir) then only caches the plan copies it reads.
     type: dict
   plans_dir:

@@ -19,7 +19,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import
     check_execution, establish_identity, plan_regions)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
-from ansible_collections.coworker.aws.plugins.module_utils.run import drift
+from ansible_collections.coworker.aws.plugins.module_utils.run import drift, integrity
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -125,8 +125,8 @@ class StepBatch:
     def run(self):
         params = self.params
         backend = self.backend
-        backend.check_intact(params["run_id"])  # deleted or truncated since the last batch: stop here, before any call
-        events = backend.events(params["run_id"])
+        # deleted, cut short or changed since the last batch: stop here, before any call (run/integrity.py)
+        events = integrity.check(backend, params["run_id"])[0]
         state = run_state(events)
         # the run executes its own copy of the approved plan, whatever the user's file says now
         loaded = self.loaded or load_plan(run_plan_path(state["started"], params["plan"], backend), params["plans_dir"],

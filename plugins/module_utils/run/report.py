@@ -9,6 +9,7 @@ from datetime import datetime
 
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import unsigned_text
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import head_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import (
     account_facts, last_drift, rollback_summary, undo_markdown, undo_notes)
@@ -222,7 +223,11 @@ def render_markdown(report):
              "- Executor: %s" % (report["executor_arn"] or "unknown")]
     lines += _approval_line(report.get("approval"))
     lines += ["- Duration: %s s" % report["duration_s"],
-              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
+              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"])]
+    head = report.get("journal_head")
+    if head:
+        lines.append("- Journal: %d events, chain head %s" % (head["events"], head["sha256"]))
+    lines.append("")
     if report.get("written_by"):
         lines[-1:-1] = ["- Written by: %s of this run (what the run said before it is in %s.md and the other "
                         "reports beside this one, unchanged)" % (report["written_by"], FIRST)]
@@ -311,6 +316,7 @@ def write_report(backend, run_id, plan_info, events, outcome="auto", dry_run=Fal
     _refuse_shorter_history(backend, json_key, len(events))
     report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
     report["journal_events"] = len(events)
+    report["journal_head"] = head_of(events)  # one of the places the chain's head is kept (run/integrity.py)
     if provisional:
         report.update(provisional=True, note=PROVISIONAL_NOTE)
         started = next((e for e in events if e["event"] == "run_started"), {})

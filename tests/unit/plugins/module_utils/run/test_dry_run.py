@@ -41,7 +41,7 @@ def test_a_read_that_needs_an_output_no_step_has_produced_is_shown_never_sent(tm
     assert [op for op, _params in aws.calls] == ["GetQueueUrl"]  # only create_queue's describe-before
     assert planned[1]["status"] == "planned" and planned[1]["waits_for"] == ["create_queue"]
     assert planned[1]["validation"]["calls"][0]["status"] == "planned"
-    events = [e for e in read_events(str(tmp_path / "journal.jsonl")) if e["event"] == "step_planned"]
+    events = [e for e in read_events(journal.path) if e["event"] == "step_planned"]
     assert events[1]["waits_for"] == ["create_queue"] and "<create_queue.queue_url>" in events[1]["cli"]
 
 
@@ -52,7 +52,7 @@ def test_a_dry_run_predicts_a_conflict_with_what_already_exists(tmp_path):
     journal.close()
     assert result["prediction"] == "already exists: the create would fail, or is already done"
     assert [op for op, _params in aws.calls] == ["DescribeSecurityGroups"]  # the create itself is never sent
-    planned = [e for e in read_events(str(tmp_path / "journal.jsonl")) if e["event"] == "step_planned"]
+    planned = [e for e in read_events(journal.path) if e["event"] == "step_planned"]
     assert planned[0]["would_fail"] is True
 
 

@@ -26,7 +26,8 @@ def test_client_token_is_the_same_on_every_attempt_of_a_step_and_differs_between
     first, second, other_run = FakeAws(answers), FakeAws(answers), FakeAws(answers)
     runner(tmp_path, first)[0].execute(plan_step(RUN_INSTANCES))
     runner(tmp_path, second)[0].execute(plan_step(RUN_INSTANCES))
-    runner(tmp_path, other_run, run_id="run-2")[0].execute(plan_step(RUN_INSTANCES))
+    (tmp_path / "run-2").mkdir()  # a journal of its own: one journal is one run's chain
+    runner(tmp_path / "run-2", other_run, run_id="run-2")[0].execute(plan_step(RUN_INSTANCES))
     tokens = [dict(aws.calls)["RunInstances"]["ClientToken"] for aws in (first, second, other_run)]
     assert tokens[0] == tokens[1] != tokens[2]
 
