@@ -17,7 +17,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import red
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import ApprovalRefused, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
-from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, plan_grants
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, mark_destructive, plan_grants
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
@@ -105,8 +105,10 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     if render:
         _add_cli(plan["steps"], plan["target"], profile or plan["target"]["profile"])
     plan["approval"] = document.get("approval")
+    grants = plan_grants(plan)
+    mark_destructive(plan["steps"], grants)  # letting another account in gets a checkpoint, like a delete
     return {"path": path, "document": document, "sha256": digest, "plan": plan, "warnings": warnings,
-            "blast_radius": blast_radius(plan["steps"], plan_grants(plan)), "segments": segments(plan["steps"])}
+            "blast_radius": blast_radius(plan["steps"], grants), "segments": segments(plan["steps"])}
 
 
 def approval_environments(explicit):

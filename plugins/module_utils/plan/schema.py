@@ -25,7 +25,9 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import R
 FORMAT = "coworker.aws/plan-v1"
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "targets", "guardrail", "risk", "phases",
-            "approval", "ticket"}
+            "approval", "ticket", "fetched"}
+FETCHED_KEYS = {"step", "field", "object", "sha256"}
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
              "validate", "rollback", "destructive", "skippable"}
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
@@ -291,6 +293,22 @@ def _guardrail(doc, check):
             "findings": [f for f in findings if isinstance(f, dict)]}
 
 
+def _fetched(doc, check):
+    """The objects the plan's calls fetch by reference, pinned by SHA-256 at approval (guard/fetched.py)."""
+    entries = check.get(doc, "fetched", list, "", required=False, default=[])
+    for index, entry in enumerate(entries):
+        path = "fetched[%d]" % index
+        if not isinstance(entry, dict):
+            check.add(path, "must be a mapping with step, field, object and sha256")
+            continue
+        check.keys(entry, FETCHED_KEYS, path)
+        check.text(entry, "step", path, pattern=STEP_ID_RE)
+        check.text(entry, "field", path)
+        check.text(entry, "object", path, pattern=re.compile(r"^s3://[^/]+/."))
+        check.text(entry, "sha256", path, pattern=SHA256_RE)
+    return [e for e in entries if isinstance(e, dict)]
+
+
 def _count_steps(doc):
     phases = doc.get("phases")
     if not isinstance(phases, list):
@@ -325,6 +343,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
         # the change ticket the plan belongs to; part of the digest, so it is approved with the plan
         "ticket": check.text(doc, "ticket", "", required=False),
         "guardrail": _guardrail(doc, check),
+        "fetched": _fetched(doc, check),
     }
     defaults, targets = parse_targets(doc, check)
     steps = _phases(doc, check)
