@@ -125,3 +125,4 @@ def verify_object(pinned, step, found, read_object, where):
     if now != wanted:
         raise GuardRefusal("REFUSED by the perimeter: %s, %s: %s changed after approval (SHA-256 now %s, approved "
                            "%s); nothing was sent" % (where, found.path, name, now[:16], wanted[:16]))
+

@@ -15,9 +15,8 @@ did not list.
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import is_grant
 from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
-from ansible_collections.coworker.aws.plugins.module_utils.guard.values import named_values
+from ansible_collections.coworker.aws.plugins.module_utils.guard.values import is_grant, named_values
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
 

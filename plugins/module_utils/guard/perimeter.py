@@ -36,7 +36,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
     DEFAULT_MAX_REQUEST_BYTES, region_allowed)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import check_recorded
 from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
-from ansible_collections.coworker.aws.plugins.module_utils.guard.values import named_values, principal_account
+from ansible_collections.coworker.aws.plugins.module_utils.guard.values import is_grant, named_values
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
 # operations that hand out credentials; any op whose output carries a Credentials structure counts too
@@ -194,11 +194,6 @@ def _grant(perimeter, item, where, _buckets, step):
         raise refusal(where, item.path, "grants %s access, which the approval did not list for step %s (a grant "
                       "must be written in the plan, not come from a value known only at run time)"
                       % (item.value, step))
-
-
-def is_grant(account, item):
-    """Whether a ``grant`` finding lets in someone other than ``account`` (a placeholder counts: not known yet)."""
-    return item.kind == "grant" and principal_account(item.value) != account
 
 
 def _nothing(*_args):

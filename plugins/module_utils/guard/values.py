@@ -30,8 +30,7 @@ import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.guard import model_roles as roles
-from ansible_collections.coworker.aws.plugins.module_utils.guard.value_scan import (
-    ACCOUNT_RE, parse_arn, region_of, scan)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.value_scan import ACCOUNT_RE, parse_arn, scan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import load_embedded_yaml
 
 Found = collections.namedtuple("Found", "kind path value info")
@@ -332,4 +331,6 @@ def principal_account(principal):
     return principal
 
 
-__all__ = ["Found", "named_values", "principal_account", "region_of"]
+def is_grant(account, item):
+    """Whether a ``grant`` finding lets in someone other than ``account`` (a placeholder counts: not known yet)."""
+    return item.kind == "grant" and principal_account(item.value) != account

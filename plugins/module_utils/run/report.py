@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import grant_lines
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import account_facts, rollback_summary
@@ -133,6 +134,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
         "written_by": pass_label(events),
         "approval": _recorded_approval(events),
+        "cross_account_grants": (plan_info.get("blast_radius") or {}).get("cross_account_grants") or [],
     }
 
 
@@ -215,6 +217,9 @@ def render_markdown(report):
                         "reports beside this one, unchanged)" % (report["written_by"], FIRST)]
     if report.get("refusal"):
         lines += ["## Refused", "", report["refusal"], ""]
+    if report.get("cross_account_grants"):
+        lines += ["## Cross-account grants", ""] + grant_lines(report["account_id"], report["cross_account_grants"]) \
+            + [""]
     if report.get("dry_run"):
         lines += _dry_run_lines(report["steps"])
     lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",
