@@ -9,7 +9,9 @@ The perimeter judges every value (guard/value_scan.py); the member's role says h
                principals inside are grants, everything else is judged as any value
 ``FREE_TEXT``  descriptions, comments, tag keys and values: only whole ARNs are judged there
 ``BUCKET``     names an S3 bucket: the member name ends in ``bucket`` or ``bucketname`` (any case),
-               is S3's ``CopySource``, or its documentation says it is the name of an S3 bucket
+               is S3's ``CopySource``, or its documentation opens by saying it is (the name of) an S3
+               bucket (CloudWatch Logs ``destination``, CodePipeline ``location``) or says that with
+               type S3 it is the name of the bucket (CodeBuild ``artifacts.location``)
 ``FETCH``      content the API fetches from S3 by reference (``TemplateURL``, ``StackPolicyURL``,
                ``ScriptLocation``, ``...S3Uri`` of a template, script, code, definition, bundle or
                package, documented as S3)
@@ -43,6 +45,8 @@ BUCKET_NAME_RE = re.compile(r"\w*bucket(name)?|copysource")
 BUCKET_DOC_RE = re.compile(r"\s*(the\s+)?(name\s+of\s+)?(the\s+|an\s+|your\s+)?(amazon\s+)?s3\s+bucket"
                            r"(?!\s+(prefix|subfolder|region|version|source|path|uri|url|location|key|folder|owner|arn))",
                            re.I)
+# "If type is set to S3, this is the name of the output bucket" (CodeBuild artifacts.location)
+BUCKET_DOC_CASE_RE = re.compile(r"\bS3\b[^.]*, this is the name of the (output |input )?bucket\b")
 FETCH_NAME_RE = re.compile(r"\w*(template|script|code|definition|bundle|package|stackpolicy)\w*(url|uri|location|path)")
 S3_DOC_RE = re.compile(r"\bS3\b|Simple Storage Service")
 # who gets access, in an operation that shares (its revoking twins too: they are skipped, not judged)
@@ -97,7 +101,8 @@ def _string_role(service, parent, name, shape):
         return POLICY
     if _is_tag(parent, lower) or FREE_TEXT_NAME_RE.fullmatch(lower) or FREE_TEXT_DOC_RE.match(doc):
         return FREE_TEXT
-    if service not in OTHER_BUCKETS and (BUCKET_NAME_RE.fullmatch(lower) or BUCKET_DOC_RE.match(doc)):
+    if service not in OTHER_BUCKETS and (BUCKET_NAME_RE.fullmatch(lower) or BUCKET_DOC_RE.match(doc)
+                                         or BUCKET_DOC_CASE_RE.search(doc)):
         return BUCKET
     if service != "s3" and FETCH_NAME_RE.fullmatch(lower) and S3_DOC_RE.search(doc):
         return FETCH
