@@ -83,3 +83,25 @@ def check_bucket(perimeter, bucket, path, where):
         planned = bucket in getattr(perimeter.owned_buckets, "planned", ())
         raise BucketNotOwned(str(refusal(where, path, "bucket %r is not owned by the target account %s (it is not "
                                          "in its ListBuckets)" % (bucket, perimeter.account))), bucket, planned)
+
+
+def list_buckets(aws):
+    """Names of the buckets the verified session's account owns (ListBuckets, every page)."""
+    client = aws.client("s3")
+    if client.can_paginate("list_buckets"):
+        pages = client.get_paginator("list_buckets").paginate()
+    else:  # pragma: no cover - older botocore without ListBuckets pagination
+        pages = [client.list_buckets()]
+    return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
+
+
+class WithPlanned:
+    """The owned buckets as a plan about to run sees them: the account's, and those its own steps create."""
+
+    def __init__(self, owned, creates):
+        self._owned = owned
+        self._creates = frozenset(creates)
+        self.planned = getattr(owned, "planned", set())
+
+    def __call__(self):
+        return self._owned() | self._creates

@@ -26,12 +26,13 @@ YAML inside strings included) and says what it names; here each finding is judge
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import json
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
 from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import (  # noqa: F401  (re-exported)
-    BucketNotOwned, OwnedBuckets, check_bucket, refusal)
+    BucketNotOwned, OwnedBuckets, WithPlanned, check_bucket, refusal)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     DEFAULT_MAX_REQUEST_BYTES, region_allowed)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import check_recorded
@@ -205,12 +206,24 @@ JUDGES = {"arn": _arn, "account": _account, "region": _region, "bucket": _bucket
 
 
 # -- whole plans (before any AWS call) --------------------------------------
-def check_plan(perimeter, plan):
-    """The perimeter over every call of the plan as written (later outputs unknown): before any AWS call."""
+def check_plan(perimeter, plan, buckets=False):
+    """The perimeter over every call of the plan as written (later outputs unknown), before the plan runs.
+
+    Without ``buckets`` no AWS call is made (the controller's pre-check). With it (verify_environment,
+    before the approval prompt) the buckets named are held to the target account's ListBuckets, plus
+    those the plan's own steps create or delete (a resumed run's bucket may exist, or be gone, by now):
+    each call is judged again, bucket by bucket, right before it is sent.
+    """
     context = known_now(plan["target"])
-    for step in plan["steps"]:
-        for label, service, operation, params in step_calls(step):
-            where = "step %s%s" % (step["id"], " " + label if label else "")
-            check_request(perimeter, service, operation, resolve(params, context, placeholder=True), where,
-                          buckets=False, step=step["id"])
+    calls = [(step, label, service, operation, resolve(params, context, placeholder=True))
+             for step in plan["steps"] for label, service, operation, params in step_calls(step)]
+    view = perimeter
+    if buckets and perimeter.owned_buckets is not None:
+        view = copy.copy(perimeter)
+        view.owned_buckets = WithPlanned(perimeter.owned_buckets, {
+            params.get("Bucket") for _step, label, service, operation, params in calls
+            if not label and service == "s3" and operation in ("CreateBucket", "DeleteBucket")})
+    for step, label, service, operation, params in calls:
+        where = "step %s%s" % (step["id"], " " + label if label else "")
+        check_request(view, service, operation, params, where, buckets=buckets, step=step["id"])
     check_recorded(plan)

@@ -141,7 +141,7 @@ def _rule_verdict(rule, pairs):
             if breaks:
                 broken.append({"step": doc["step"], "detail": _detail(rule, doc)})
         else:
-            unsure.append({"step": doc["step"], "detail": ""})
+            unsure.append({"step": doc["step"], "detail": doc["call"]})
     status = rule["severity"].lower() if broken else "unknown" if unsure else "pass"
     return {"rule": rule["id"], "severity": rule["severity"], "status": status,
             "description": rule["description"], "steps": broken or unsure, "pending": unsure if broken else []}

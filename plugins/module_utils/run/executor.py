@@ -17,6 +17,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import list_buckets
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import recorded
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approved_grants
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
@@ -41,16 +42,6 @@ def select_steps(loaded, ids):
         raise PlanError(loaded["path"], [("steps", "no step %s in this plan" % ", ".join(map(repr, unknown)))])
     wanted = set(ids)
     return [s for s in loaded["plan"]["steps"] if s["id"] in wanted]
-
-
-def list_buckets(aws):
-    """Names of the buckets the verified session's account owns (ListBuckets, every page)."""
-    client = aws.client("s3")
-    if client.can_paginate("list_buckets"):
-        pages = client.get_paginator("list_buckets").paginate()
-    else:  # pragma: no cover - older botocore without ListBuckets pagination
-        pages = [client.list_buckets()]
-    return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
 
 
 def planned_buckets(plan, state, context):
