@@ -87,7 +87,7 @@ class Perimeter:
             "created": "2026-11-23T10:00:00Z",
             "target": {"environment": environment, "account_id": account, "region": "us-east-1"},
             "guardrail": {"status": "PASS", "validated_at": "2026-11-23T10:02:00Z", "findings": []},
-            "phases": [{"name": "Only", "steps": steps}], **top}
+            "phases": [{"name": "Only", "steps": json.loads(json.dumps(steps))}], **top}  # no YAML aliases
         if approve:
             document["approval"] = approval_block(document, "tester@example.com")
         path = self.root / f"{document['id']}.yml"
