@@ -194,7 +194,10 @@ class _Walker:
         if len(objects) == 1 and objects[0].text == text:
             ref = objects[0]
             self.add("object", path, text, (ref.bucket, ref.key, ref.version))
-        elif not text.startswith("<"):  # a check-mode placeholder is judged once it is known
+        elif "<" in text:  # an output not known before the run: its content cannot be pinned at approval
+            self.add("unfetchable", path, text, "named by a value known only at run time, so its content cannot be "
+                     "pinned at approval")
+        else:
             self.add("unfetchable", path, text, "a URL outside AWS" if scan(text).urls else
                      "not one S3 object (s3://bucket/key or an S3 URL)")
 

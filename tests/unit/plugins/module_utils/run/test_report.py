@@ -154,3 +154,16 @@ def test_an_unsigned_approval_is_said_unsigned_and_an_unapproved_run_has_none():
     refused = build_report("r", PLAN, [event("run_started"), event("not_approved", how="prompt")],
                            outcome="not_approved")
     assert refused["approval"] is None and "- Approval:" not in render_markdown(refused)
+
+
+def test_the_report_lists_the_cross_account_grants_the_approval_showed():
+    grants = [{"step": "put_a", "field": "params.Principal", "principal": "111111111111", "effect": "Allow"}]
+    plan = dict(PLAN, blast_radius={"cross_account_grants": grants})
+    events = [event("run_started", account_id="123456789012")] + ran("put_a")
+    report = build_report("r1", plan, events, "succeeded")
+    assert report["cross_account_grants"] == grants
+    text = render_markdown(report)
+    assert ("## Cross-account grants\n\nCross-account grants (principals outside account 123456789012 that this plan "
+            "lets in; a checkpoint comes before each of these steps):\n  - step put_a, params.Principal: Allow "
+            "111111111111\n") in text
+    assert "## Cross-account grants" not in render_markdown(build_report("r1", PLAN, events, "succeeded"))
