@@ -15,15 +15,26 @@ did not list.
 
 from __future__ import annotations
 
+from ansible_collections.coworker.aws.plugins.module_utils.guard.model_roles import may_carry_policy, may_name_principals
 from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
 from ansible_collections.coworker.aws.plugins.module_utils.guard.values import is_grant, named_values
-from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
+from ansible_collections.coworker.aws.plugins.module_utils.plan.references import iter_strings, resolve
 
 
 def cross_account_grants(account, service, operation, params):
     """Grants to principals outside ``account`` in one request: ``[{field, principal, effect}]``."""
     return [{"field": item.path, "principal": item.value, "effect": item.info}
             for item in named_values(service, operation, params) if is_grant(account, item)]
+
+
+def _may_grant(service, operation, params):
+    """Whether a request can hold a grant: its model has policies or principals, or a text may be a document.
+
+    Most calls (a CreateBucket, a HeadBucket) can do neither: they are not resolved and walked at load.
+    """
+    if may_carry_policy(service, operation) or may_name_principals(service, operation):
+        return True
+    return any(text.lstrip()[:1] in ("{", "[") or "\n" in text for _path, text in iter_strings(params))
 
 
 def plan_grants(plan):
@@ -33,6 +44,8 @@ def plan_grants(plan):
     grants = []
     for step in plan["steps"]:
         for label, service, operation, params in step_calls(step):
+            if not _may_grant(service, operation, params):
+                continue
             for grant in cross_account_grants(account, service, operation, resolve(params, context, placeholder=True)):
                 grant["step"] = step["id"]
                 grant["field"] = "%s.params.%s" % (label, grant["field"]) if label else "params." + grant["field"]

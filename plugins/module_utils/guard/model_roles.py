@@ -159,6 +159,32 @@ def object_members(service, shape_name):
     return bucket, key, next((m for m in OBJECT_VERSION_MEMBERS if m in members), None)
 
 
+def _input_shapes(service, operation):
+    """Every shape of an operation's input, each once."""
+    shape = service_model.operation_model(service, operation).input_shape
+    stack, seen = [shape] if shape is not None else [], set()
+    while stack:
+        shape = stack.pop()
+        if shape.name in seen:
+            continue
+        seen.add(shape.name)
+        yield shape
+        if shape.type_name == "structure":
+            stack.extend(shape.members.values())
+        elif shape.type_name == "list":
+            stack.append(shape.member)
+        elif shape.type_name == "map":
+            stack.append(shape.value)
+
+
+@functools.lru_cache(maxsize=None)
+def may_name_principals(service, operation):
+    """Whether the operation shares and its model has a member that says who gets access (read once)."""
+    return is_sharing(service, operation) and any(
+        member_role(service, shape.name, name) == PRINCIPAL
+        for shape in _input_shapes(service, operation) if shape.type_name == "structure" for name in shape.members)
+
+
 @functools.lru_cache(maxsize=None)
 def may_carry_policy(service, operation):
     """Whether a request of this operation can hold a policy document anywhere (read once from the model).
@@ -167,24 +193,13 @@ def may_carry_policy(service, operation):
     or an ``AttributeName``/``AttributeValue`` pair. Most operations carry none: their requests are not
     searched for one.
     """
-    shape = service_model.operation_model(service, operation).input_shape
-    stack, seen = [shape] if shape is not None else [], set()
-    while stack:
-        shape = stack.pop()
-        if shape.name in seen:
+    for shape in _input_shapes(service, operation):
+        if shape.type_name != "structure":
             continue
-        seen.add(shape.name)
-        if shape.type_name == "structure":
-            if "AttributeValue" in shape.members:
+        if "AttributeValue" in shape.members:
+            return True
+        for name, member in shape.members.items():
+            role = member_role(service, shape.name, name)
+            if role == POLICY or (member.type_name == "map" and role != FREE_TEXT):
                 return True
-            for name, member in shape.members.items():
-                if member_role(service, shape.name, name) == POLICY:
-                    return True
-                if member.type_name == "map" and member_role(service, shape.name, name) != FREE_TEXT:
-                    return True
-                stack.append(member)
-        elif shape.type_name == "list":
-            stack.append(shape.member)
-        elif shape.type_name == "map":
-            stack.append(shape.value)
     return False

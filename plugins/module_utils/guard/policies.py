@@ -28,14 +28,23 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_facts im
     bucket_companions, call_document, call_tags, creates, unknown_references)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
 from ansible_collections.coworker.aws.plugins.module_utils.guard.tag_state import end_states
-from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import DAYS, active_rules, load_guardrails
+from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import (
+    BUILTIN_IDS, DAYS, active_rules, load_guardrails)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
 
 @functools.lru_cache(maxsize=256)
 def _compiled(expression):
     import jmespath
-    return jmespath.compile(expression)
+    return jmespath.compile(expression).parsed
+
+
+@functools.lru_cache(maxsize=1)
+def _interpreter():
+    """One JMESPath tree interpreter for every search (jmespath.search builds a new one each time)."""
+    from jmespath.visitor import Options, TreeInterpreter
+    return TreeInterpreter(Options())
 
 
 def _truthy(value):
@@ -46,7 +55,7 @@ def _truthy(value):
 
 
 def _search(expression, doc):
-    return _compiled(expression).search(doc)
+    return _interpreter().visit(_compiled(expression), doc)
 
 
 def plan_calls(plan, rollback_only=False):
@@ -83,13 +92,15 @@ def _without_unknown(value, placeholders):
     return value
 
 
-def _documents(plan, guardrails, context, environment, rollback_only=False):
-    """``(document, other)`` per call; ``other`` is the same call with its unknown values null (None if none).
+def _documents(plan, guardrails, context, environment, rules, rollback_only=False):
+    """``(document, other)`` per call some rule judges; ``other`` is the same call with its unknown values null
+    (None if none).
 
     A rule that fails on both does not depend on the unknown values: it fails now. A rule
-    that fails on only one cannot tell yet.
+    that fails on only one cannot tell yet. A step's validate calls and waiter are read-only: the
+    built-in rules judge what calls change, so only a user rule that names them sees them.
     """
-    calls = plan_calls(plan, rollback_only)
+    calls = [c for c in plan_calls(plan, rollback_only) if not c["label"] or _judged(rules, c)]
     for call in calls:
         call["resolved"] = resolve(call["params"], context, placeholder=True)
         call["unknown"] = unknown_references(call["params"], context)
@@ -115,10 +126,44 @@ def _documents(plan, guardrails, context, environment, rollback_only=False):
     return pairs
 
 
+@functools.lru_cache(maxsize=4096)
+def _matches(patterns, action):
+    return any(fnmatch.fnmatchcase(action, pattern) for pattern in patterns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_only(service, operation):
+    return access_levels.is_read_only(service, operation)
+
+
+def _judged_by(rule, action, read_only):
+    if read_only and rule["id"] in BUILTIN_IDS:
+        return False  # the built-in rules judge what a call changes
+    return _matches(tuple(rule["applies_to"]), action)
+
+
+def _judged(rules, call):
+    """Whether any rule judges a validate, wait or rollback call (the others are not even resolved)."""
+    action = "%s:%s" % (call["service"], call["operation"])
+    read_only = _read_only(call["service"], call["operation"])
+    return any(_judged_by(rule, action, read_only) for rule in rules)
+
+
+# the built-in rules' ``when``, as Python: the same answer without a JMESPath walk of every call
+# (tests/unit/plugins/module_utils/guard/test_policies.py checks that both agree)
+BUILTIN_WHEN = {
+    "required-tags": lambda doc: doc["tags"] is not None and bool(doc["creates"] or doc["removes_tags"]),
+    "iam-no-admin-wildcard": lambda doc: bool(doc["policy_statements"]),
+}
+
+
 def _applies(rule, doc):
-    if not any(fnmatch.fnmatchcase(doc["action"], pattern) for pattern in rule["applies_to"]):
+    if not _judged_by(rule, doc["action"], bool(doc["call"]) and _read_only(doc["service"], doc["operation"])):
         return False
-    return "when" not in rule or _truthy(_search(rule["when"], doc))
+    if "when" not in rule:
+        return True
+    when = BUILTIN_WHEN.get(rule["id"]) if rule["id"] in BUILTIN_IDS else None
+    return when(doc) if when else _truthy(_search(rule["when"], doc))
 
 
 def _detail(rule, doc):
@@ -204,8 +249,9 @@ def evaluate(plan, guardrails, environment, context=None, now=None, rollback_onl
     """
     if context is None:
         context = known_now(plan["target"])
-    pairs = _documents(plan, guardrails, context, environment, rollback_only)
-    verdicts = [_rule_verdict(rule, pairs) for rule in active_rules(guardrails)]
+    rules = active_rules(guardrails)
+    pairs = _documents(plan, guardrails, context, environment, rules, rollback_only)
+    verdicts = [_rule_verdict(rule, pairs) for rule in rules]
     if rollback_only:
         return verdicts
     if "max-resources" not in guardrails["disable"]:

@@ -18,6 +18,7 @@ Every call of a step is judged: its main call, validate calls, waiter and rollba
                        tags, the required keys it leaves removed at the end of the plan
 ``removes_tags``       the call removes or replaces tags (UntagResource, DeleteTags, DeleteBucketTagging, ...)
 ``tags_removed_by``    the steps whose calls took a required key away from what this call creates
+``missing_tags_text``  what required-tags shows: "missing Owner (removed by step untag)", "leaves removed Owner"
 ``ingress``            each ingress range: {cidr, protocol, from_port, to_port, world, web, text}
 ``policy_statements``  every statement of every policy document of the request (the members the
                        operation's model says carry a policy; JSON strings parsed, a single
@@ -199,10 +200,13 @@ def call_document(call, params, unknown, target, required_tags, plan_facts):
         tags = tags or {}  # a bucket always takes tags: CreateBucketConfiguration.Tags or a later PutBucketTagging
     end = plan_facts.get("tags")
     if end and "removes" in end:
-        doc.update(removes_tags=True, tags={}, missing_tags=list(end["removes"]))
+        doc.update(removes_tags=True, tags={}, missing_tags=list(end["removes"]),
+                   missing_tags_text="leaves removed %s" % ", ".join(end["removes"]))
         return doc
     if end and tags is not None:
         tags, doc["tags_removed_by"] = end["tags"], end["removed_by"]
     doc["tags"] = tags
     doc["missing_tags"] = missing_tags(tags, required_tags) if tags is not None else []
+    doc["missing_tags_text"] = "missing %s%s" % (", ".join(doc["missing_tags"]), " (removed by step %s)" % ", ".join(
+        doc["tags_removed_by"]) if doc["tags_removed_by"] else "")
     return doc

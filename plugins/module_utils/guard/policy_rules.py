@@ -47,10 +47,9 @@ BUILTIN_RULES = (
     {"id": "required-tags", "severity": "WARN",
      "description": "what a creating call makes ends the plan with the required tag keys (non-empty values), "
                     "and no call leaves one removed",
-     "applies_to": ["*:*"], "when": "(creates || removes_tags) && tags != null",
+     "applies_to": ["*:*"], "when": "tags != null && (creates || removes_tags)",
      "require": "length(missing_tags) == `0`",
-     "detail": "join('', [removes_tags && 'leaves removed ' || 'missing ', join(', ', missing_tags), "
-               "tags_removed_by[0] && join('', [' (removed by step ', join(', ', tags_removed_by), ')']) || ''])"},
+     "detail": "missing_tags_text"},
     {"id": "s3-bucket-encryption", "severity": "WARN",
      "description": "a plan that creates a bucket also sets its default encryption (s3:PutBucketEncryption)",
      "applies_to": ["s3:CreateBucket"], "require": "bucket.encryption"},

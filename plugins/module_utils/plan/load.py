@@ -8,8 +8,6 @@ so the same file always gets the same verdict wherever it is read.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections import Counter
 
@@ -24,6 +22,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import pl
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import MAX_STEPS, validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.bulk import gc_paused
 
 
 def _add_cli(steps, target, profile):
@@ -72,18 +71,6 @@ def segments(steps):
     return result
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """A plan is a large tree of small objects built at once: cyclic GC passes over it only cost time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True,
               target=None):
     """Return the verified plan as JSON-safe data.
@@ -95,7 +82,7 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     selects one entry of the plan's ``targets`` (its key), see ``plan.targets``.
     """
     path = find_plan(ref, plans_dir)
-    with _gc_paused():
+    with gc_paused():
         document = read_document(path)
         plan = validate_document(document, path, max_steps, target)
     digest = plan_digest(document)

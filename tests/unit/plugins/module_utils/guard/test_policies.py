@@ -320,3 +320,22 @@ def test_a_text_that_merely_looks_like_a_policy_is_no_policy_document():
     assert verdicts(plan)["iam-no-admin-wildcard"]["status"] == "pass"
     queue = plan_of(("q", "sqs:SetQueueAttributes", {"QueueUrl": "u", "Attributes": {"Policy": admin}}))
     assert verdicts(queue)["iam-no-admin-wildcard"]["status"] == "fail"  # the model says SQS Policy is one
+
+
+def test_the_builtin_when_clauses_in_python_agree_with_their_jmespath():
+    """evaluate() answers the built-in rules' ``when`` in Python (speed); the JMESPath stays what is documented."""
+    from ansible_collections.coworker.aws.plugins.module_utils.guard import policies
+    from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import BUILTIN_RULES
+    plans = [load_plan(str(path))["plan"] for path in EXAMPLES] + [
+        _with_rollback({"action": "iam:PutRolePolicy", "params": {"RoleName": "r", "PolicyName": "p",
+                                                                  "PolicyDocument": '{"Statement": []}'}}),
+        plan_of(("untag", "s3:DeleteBucketTagging", {"Bucket": "b"}))]
+    guardrails = load_guardrails("env.yml", "g", None)
+    docs = [doc for plan in plans for pair in policies._documents(
+        plan, guardrails, policies.known_now(plan["target"]), "sandbox", BUILTIN_RULES) for doc in pair if doc]
+    assert len(docs) > 20
+    for rule in BUILTIN_RULES:
+        if rule["id"] in policies.BUILTIN_WHEN:
+            for doc in docs:
+                assert policies.BUILTIN_WHEN[rule["id"]](doc) == policies._truthy(policies._search(rule["when"], doc))
+    assert set(policies.BUILTIN_WHEN) == {r["id"] for r in BUILTIN_RULES if "when" in r}
