@@ -26,6 +26,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigE
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_facts import (
     bucket_companions, call_document, call_tags, creates, unknown_references)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.model_roles import may_carry_policy
 from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
 from ansible_collections.coworker.aws.plugins.module_utils.guard.tag_state import end_states
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels
@@ -139,14 +140,31 @@ def _read_only(service, operation):
 def _judged_by(rule, action, read_only):
     if read_only and rule["id"] in BUILTIN_IDS:
         return False  # the built-in rules judge what a call changes
-    return _matches(tuple(rule["applies_to"]), action)
+    return _matches(rule["patterns"], action)
+
+
+@functools.lru_cache(maxsize=4096)
+def _builtin_may_apply(rule_id, service, operation):
+    """Whether a built-in rule's ``when`` can hold for a validate, wait or rollback call, from the model alone.
+
+    Such a call has no end-state tag facts: required-tags needs a creating call whose shape takes tags;
+    iam-no-admin-wildcard needs a member that can carry a policy (BUILTIN_WHEN, read for any request).
+    """
+    if rule_id == "required-tags":
+        takes_tags = call_tags(service, operation, {}) is not None or (service, operation) == ("s3", "CreateBucket")
+        return creates(operation) and takes_tags
+    if rule_id == "iam-no-admin-wildcard":
+        return may_carry_policy(service, operation)
+    return True
 
 
 def _judged(rules, call):
-    """Whether any rule judges a validate, wait or rollback call (the others are not even resolved)."""
-    action = "%s:%s" % (call["service"], call["operation"])
-    read_only = _read_only(call["service"], call["operation"])
-    return any(_judged_by(rule, action, read_only) for rule in rules)
+    """Whether any rule can judge a validate, wait or rollback call (the others are not even resolved)."""
+    service, operation = call["service"], call["operation"]
+    action, read_only = "%s:%s" % (service, operation), _read_only(service, operation)
+    return any(_judged_by(rule, action, read_only) and (rule["id"] not in BUILTIN_IDS or
+                                                        _builtin_may_apply(rule["id"], service, operation))
+               for rule in rules)
 
 
 # the built-in rules' ``when``, as Python: the same answer without a JMESPath walk of every call
@@ -249,7 +267,7 @@ def evaluate(plan, guardrails, environment, context=None, now=None, rollback_onl
     """
     if context is None:
         context = known_now(plan["target"])
-    rules = active_rules(guardrails)
+    rules = [dict(rule, patterns=tuple(rule["applies_to"])) for rule in active_rules(guardrails)]
     pairs = _documents(plan, guardrails, context, environment, rules, rollback_only)
     verdicts = [_rule_verdict(rule, pairs) for rule in rules]
     if rollback_only:

@@ -329,13 +329,21 @@ def test_the_builtin_when_clauses_in_python_agree_with_their_jmespath():
     plans = [load_plan(str(path))["plan"] for path in EXAMPLES] + [
         _with_rollback({"action": "iam:PutRolePolicy", "params": {"RoleName": "r", "PolicyName": "p",
                                                                   "PolicyDocument": '{"Statement": []}'}}),
+        _with_rollback({"action": "ssm:PutParameter", "params": {"Name": "/x", "Value": "v", "Type": "String",
+                                                                 "Tags": TAGS[:2]}}),
         plan_of(("untag", "s3:DeleteBucketTagging", {"Bucket": "b"}))]
     guardrails = load_guardrails("env.yml", "g", None)
+    every_call = {"id": "every-call", "applies_to": ["*:*"], "require": "`true`"}  # so that every call gets a document
+    rules = [dict(r, patterns=tuple(r["applies_to"])) for r in BUILTIN_RULES + (every_call,)]
     docs = [doc for plan in plans for pair in policies._documents(
-        plan, guardrails, policies.known_now(plan["target"]), "sandbox", BUILTIN_RULES) for doc in pair if doc]
-    assert len(docs) > 20
+        plan, guardrails, policies.known_now(plan["target"]), "sandbox", rules) for doc in pair if doc]
+    assert len(docs) > 20 and any(doc["call"].startswith("rollback") for doc in docs)
     for rule in BUILTIN_RULES:
         if rule["id"] in policies.BUILTIN_WHEN:
             for doc in docs:
-                assert policies.BUILTIN_WHEN[rule["id"]](doc) == policies._truthy(policies._search(rule["when"], doc))
+                when = policies.BUILTIN_WHEN[rule["id"]](doc)
+                assert when == policies._truthy(policies._search(rule["when"], doc))
+                # a validate, wait or rollback call left without a document can never break the rule
+                assert not (when and doc["call"]) or policies._builtin_may_apply(rule["id"], doc["service"],
+                                                                                 doc["operation"])
     assert set(policies.BUILTIN_WHEN) == {r["id"] for r in BUILTIN_RULES if "when" in r}
