@@ -15,7 +15,8 @@ did not list.
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.model_roles import may_carry_policy, may_name_principals
+from ansible_collections.coworker.aws.plugins.module_utils.guard.model_roles import (
+    may_carry_policy, may_name_principals)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
 from ansible_collections.coworker.aws.plugins.module_utils.guard.values import is_grant, named_values
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import iter_strings, resolve

@@ -43,8 +43,8 @@ FREE_TEXT_NAME_RE = re.compile(r"(\w*description|comments?|\w*displayname)")
 FREE_TEXT_DOC_RE = re.compile(r"\s*(a|an|the|optional)\s+(optional\s+)?(description|comment)\b", re.I)
 BUCKET_NAME_RE = re.compile(r"\w*bucket(name)?|copysource")
 BUCKET_DOC_RE = re.compile(r"\s*(the\s+)?(name\s+of\s+)?(the\s+|an\s+|your\s+)?(amazon\s+)?s3\s+bucket"
-                           r"(?!\s+(prefix|subfolder|region|version|source|path|uri|url|location|key|folder|owner|arn))",
-                           re.I)
+                           r"(?!\s+(prefix|subfolder|region|version|source|path|uri|url|location|key|folder|owner"
+                           r"|arn))", re.I)
 # "If type is set to S3, this is the name of the output bucket" (CodeBuild artifacts.location)
 BUCKET_DOC_CASE_RE = re.compile(r"\bS3\b[^.]*, this is the name of the (output |input )?bucket\b")
 FETCH_NAME_RE = re.compile(r"\w*(template|script|code|definition|bundle|package|stackpolicy)\w*(url|uri|location|path)")

@@ -15,7 +15,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import red
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import ApprovalRefused, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
-from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, mark_destructive, plan_grants
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import (
+    approval_notes, mark_destructive, plan_grants)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest

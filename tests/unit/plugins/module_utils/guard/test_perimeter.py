@@ -71,7 +71,8 @@ def test_an_arn_in_a_region_the_class_does_not_allow_is_refused():
     ("sqs", "SetQueueAttributes",
      {"QueueUrl": "http://127.0.0.1:5000/%s/q" % ME,
       "Attributes": {"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:dlq" % PROD,
-                                                  "maxReceiveCount": "5"})}}, "Attributes.RedrivePolicy#/deadLetterTargetArn"),
+                                                  "maxReceiveCount": "5"})}},
+     "Attributes.RedrivePolicy#/deadLetterTargetArn"),
     ("stepfunctions", "CreateStateMachine",
      {"name": "m", "roleArn": "arn:aws:iam::%s:role/r" % ME,
       "definition": '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:%s:'

@@ -95,7 +95,8 @@ def _plan(*steps):
 def test_before_the_prompt_the_plans_own_creates_and_deletes_count_as_owned_and_others_do_not():
     plan = _plan({"id": "make", "action": "s3:CreateBucket", "params": {"Bucket": "fresh"},
                   "wait": {"waiter": "bucket_exists", "params": {"Bucket": "fresh"}}},
-                 {"id": "tag", "action": "s3:PutBucketTagging", "params": {"Bucket": "fresh", "Tagging": {"TagSet": []}}},
+                 {"id": "tag", "action": "s3:PutBucketTagging",
+                  "params": {"Bucket": "fresh", "Tagging": {"TagSet": []}}},
                  {"id": "drop", "action": "s3:DeleteBucket", "params": {"Bucket": "old"}})
     check_plan(fence(buckets=[]), plan, buckets=True)
     plan["steps"].append(_plan({"id": "peek", "action": "s3:HeadBucket", "params": {"Bucket": "prod"}})["steps"][0])

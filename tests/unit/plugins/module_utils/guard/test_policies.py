@@ -286,10 +286,13 @@ def _with_rollback(rollback, **step):
     return validate_document(document, "plan.yml", 1000)
 
 
+OPENS = {"action": "ec2:AuthorizeSecurityGroupIngress", "params": {"GroupId": SG, "IpPermissions": [perm("0.0.0.0/0")]}}
+
+
 def test_a_rollback_call_is_judged_by_the_same_rules():
-    opens = {"action": "ec2:AuthorizeSecurityGroupIngress", "params": {"GroupId": SG, "IpPermissions": [perm("0.0.0.0/0")]}}
-    failed = verdicts(_with_rollback(opens))["no-open-ingress"]
-    assert (failed["status"], failed["steps"]) == ("fail", [{"step": "grp", "detail": "rollback[0]: tcp 22-22 from 0.0.0.0/0"}])
+    failed = verdicts(_with_rollback(OPENS))["no-open-ingress"]
+    assert (failed["status"], failed["steps"]) == (
+        "fail", [{"step": "grp", "detail": "rollback[0]: tcp 22-22 from 0.0.0.0/0"}])
     admin = {"action": "iam:PutRolePolicy", "params": {"RoleName": "r", "PolicyName": "p", "PolicyDocument": json.dumps(
         {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}}
     assert verdicts(_with_rollback(admin))["iam-no-admin-wildcard"]["steps"] == [
@@ -297,9 +300,10 @@ def test_a_rollback_call_is_judged_by_the_same_rules():
 
 
 def test_a_rollback_alone_is_judged_by_the_rules_not_by_the_limits_or_the_clock():
-    opens = {"action": "ec2:AuthorizeSecurityGroupIngress", "params": {"GroupId": SG, "IpPermissions": [perm("0.0.0.0/0")]}}
-    guardrails = load_guardrails("env.yml", "g", {"ticket": "required", "max_resources": {"ec2:CreateSecurityGroup": 0}})
-    rules = {v["rule"]: v["status"] for v in evaluate(_with_rollback(opens), guardrails, "sandbox", rollback_only=True)}
+    guardrails = load_guardrails("env.yml", "g", {"ticket": "required",
+                                                  "max_resources": {"ec2:CreateSecurityGroup": 0}})
+    rules = {v["rule"]: v["status"] for v in evaluate(_with_rollback(OPENS), guardrails, "sandbox",
+                                                      rollback_only=True)}
     assert rules["no-open-ingress"] == "fail"
     assert "ticket-reference" not in rules and "max-resources" not in rules
 
