@@ -98,21 +98,7 @@ EXAMPLES = r"""
   coworker.aws.approve_plan:
     plan: plans/dev-roles.yml
     approved_by: alice@example.com
-    record_fetched:
-    description:
-      - First read every S3 object the plan's calls fetch by reference (a C(TemplateURL), Lambda C(Code.S3Bucket)
-        and C(S3Key), an SSM document attachment ...) and write its SHA-256 into the plan's C(fetched) list, before
-        the review. The list is part of the digest, so the approval covers the content, and execution refuses an
-        object whose content changed after approval.
-      - Each object is read (S3 C(GetObject), with C(ExpectedBucketOwner) set to the target account) with
-        O(profile), or the target's own profile (and its C(role_arn)); the file is written only when the list
-        changes.
-      - Without it, a plan whose calls fetch content by reference that the plan's C(fetched) list does not pin
-        is refused; or give the content inline (C(TemplateBody) instead of C(TemplateURL)).
-      - With O(record_fetched=true) and O(confirm=false), only the checksums are recorded.
-    type: bool
-    default: false
-  inline_files: true
+    inline_files: true
     confirm: false
 
 - name: Approve and sign a plan (a second approver runs the same task with their own key)

@@ -9,7 +9,6 @@ import io
 
 import pytest
 import yaml
-from moto import mock_aws
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import (
@@ -79,19 +78,12 @@ def test_before_sending_the_object_must_still_have_the_pinned_sha256():
 
 
 @pytest.fixture
-def moto_s3(monkeypatch, tmp_path):
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    with mock_aws():
-        import boto3
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="templates")
-        s3.put_object(Bucket="templates", Key="stack.yml", Body=TEMPLATE)
-        yield s3
+def moto_s3(fake_aws):
+    import boto3
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="templates")
+    s3.put_object(Bucket="templates", Key="stack.yml", Body=TEMPLATE)
+    return s3
 
 
 def _params(path, confirm):
