@@ -40,7 +40,8 @@ options:
     description:
       - AWS profile. Used by M(coworker.aws.verify_environment), M(coworker.aws.run_step) and
         M(coworker.aws.plan_info) (for the printed commands); recorded by M(coworker.aws.run_journal);
-        ignored by M(coworker.aws.approve_plan).
+        used by M(coworker.aws.approve_plan) to read the objects a plan fetches by reference (its
+        record_fetched option).
     type: str
     aliases: [aws_profile]
   retry_mode:

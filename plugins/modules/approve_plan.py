@@ -67,6 +67,20 @@ options:
       - With O(inline_files=true) and O(confirm=false), only the files are inlined.
     type: bool
     required: true
+  record_fetched:
+    description:
+      - First read every S3 object the plan's calls fetch by reference (a C(TemplateURL), Lambda C(Code.S3Bucket)
+        and C(S3Key), an SSM document attachment ...) and write its SHA-256 into the plan's C(fetched) list, before
+        the review. The list is part of the digest, so the approval covers the content, and execution refuses an
+        object whose content changed after approval.
+      - Each object is read (S3 C(GetObject), with C(ExpectedBucketOwner) set to the target account) with
+        O(profile), or the target's own profile (and its C(role_arn)); the file is written only when the list
+        changes.
+      - Without it, a plan whose calls fetch content by reference that the plan's C(fetched) list does not pin
+        is refused; or give the content inline (C(TemplateBody) instead of C(TemplateURL)).
+      - With O(record_fetched=true) and O(confirm=false), only the checksums are recorded.
+    type: bool
+    default: false
   inline_files:
     description:
       - First replace every C(file://) or C(fileb://) value in the plan's C(command) lines by the content
@@ -113,6 +127,14 @@ EXAMPLES = r"""
     account_id: "123456789012"
     confirm: false
 
+- name: Pin the S3 objects the plan's calls fetch (TemplateURL, Lambda code ...), before the review
+  coworker.aws.approve_plan:
+    plan: plans/dev-stack.yml
+    approved_by: alice@example.com
+    profile: dev-admin
+    record_fetched: true
+    confirm: false
+
 - name: Approve a plan after review
   coworker.aws.approve_plan:
     plan: plans/dev-logs.yml
@@ -144,19 +166,24 @@ converted:
     very Markdown was already in O(plans_dir)).
   returned: when O(plan) is a Markdown file and O(confirm=false)
   type: bool
+fetched:
+  description: With O(record_fetched) and O(confirm=false), the objects pinned (C(step), C(field), C(object), C(sha256)).
+  returned: when only the checksums are recorded
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
-from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
+from ansible_collections.coworker.aws.plugins.module_utils.guard.pin_fetched import approve_with_pins
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
                                      confirm=dict(type="bool", required=True), inline_files=dict(type="bool", default=False),
                                      signing_key=dict(type="path", no_log=False), principal=dict(type="str"),
-                                     account_id=dict(type="str")))
+                                     account_id=dict(type="str"), record_fetched=dict(type="bool", default=False)))
 
 
 def main():
@@ -164,7 +191,7 @@ def main():
     if not HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"))
     try:
-        result = approve(module.params, module.check_mode, module._diff)
+        result = approve_with_pins(module.params, module.check_mode, module._diff)
     except CoworkerError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -10,6 +10,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import OwnedBuckets, list_buckets
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
@@ -26,8 +27,9 @@ def _verdict(aws, config, loaded, approval, policies=True):
     if loaded:
         try:
             check_execution(config, identity, loaded["plan"]["target"], plan_regions(loaded["plan"]["steps"]))
-            check_plan(Perimeter.for_class(config, classification["environment"], identity["account"]),
-                       loaded["plan"])
+            # buckets too: a bucket of another account is refused before the approval prompt
+            check_plan(Perimeter.for_class(config, classification["environment"], identity["account"],
+                                           OwnedBuckets(lambda: list_buckets(aws))), loaded["plan"], buckets=True)
             if policies:  # the class's guardrails, whatever the plan's own guardrail.status claims
                 result["policies"] = check_plan_policies(config, classification["environment"], loaded["plan"])
             result["approval"] = check_self_approval(approval, identity)  # needs the identity STS reported

@@ -8,8 +8,6 @@ so the same file always gets the same verdict wherever it is read.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections import Counter
 
@@ -18,13 +16,15 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanErr
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import (
     ApprovalRefused, check_signatures, unsigned_text)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
-from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, plan_grants
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import (
+    approval_notes, mark_destructive, plan_grants)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import MAX_STEPS, validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.bulk import gc_paused
 
 
 def _add_cli(steps, target, profile):
@@ -72,18 +72,6 @@ def segments(steps):
     return result
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """A plan is a large tree of small objects built at once: cyclic GC passes over it only cost time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True,
               target=None):
     """Return the verified plan as JSON-safe data.
@@ -95,7 +83,7 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     selects one entry of the plan's ``targets`` (its key), see ``plan.targets``.
     """
     path = find_plan(ref, plans_dir)
-    with _gc_paused():
+    with gc_paused():
         document = read_document(path)
         plan = validate_document(document, path, max_steps, target)
     digest = plan_digest(document)
@@ -105,8 +93,10 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     if render:
         _add_cli(plan["steps"], plan["target"], profile or plan["target"]["profile"])
     plan["approval"] = document.get("approval")
+    grants = plan_grants(plan)
+    mark_destructive(plan["steps"], grants)  # letting another account in gets a checkpoint, like a delete
     return {"path": path, "document": document, "sha256": digest, "plan": plan, "warnings": warnings,
-            "blast_radius": blast_radius(plan["steps"], plan_grants(plan)), "segments": segments(plan["steps"])}
+            "blast_radius": blast_radius(plan["steps"], grants), "segments": segments(plan["steps"])}
 
 
 def approval_environments(explicit):

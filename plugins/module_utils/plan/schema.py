@@ -28,7 +28,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import R
 FORMAT = "coworker.aws/plan-v1"
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "targets", "guardrail", "risk", "phases",
-            "approval", "ticket", "markdown"}
+            "approval", "ticket", "markdown", "fetched"}
+FETCHED_KEYS = {"step", "field", "object", "sha256"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
              "validate", "rollback", "undone_by", "destructive", "skippable"}
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -324,6 +325,22 @@ def _markdown_source(doc, check):
     return {"file": name, "sha256": digest}
 
 
+def _fetched(doc, check):
+    """The objects the plan's calls fetch by reference, pinned by SHA-256 at approval (guard/fetched.py)."""
+    entries = check.get(doc, "fetched", list, "", required=False, default=[])
+    for index, entry in enumerate(entries):
+        path = "fetched[%d]" % index
+        if not isinstance(entry, dict):
+            check.add(path, "must be a mapping with step, field, object and sha256")
+            continue
+        check.keys(entry, FETCHED_KEYS, path)
+        check.text(entry, "step", path, pattern=STEP_ID_RE)
+        check.text(entry, "field", path)
+        check.text(entry, "object", path, pattern=re.compile(r"^s3://[^/]+/."))
+        check.text(entry, "sha256", path, pattern=SHA256_RE)
+    return [e for e in entries if isinstance(e, dict)]
+
+
 def _count_steps(doc):
     phases = doc.get("phases")
     if not isinstance(phases, list):
@@ -359,6 +376,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
         "ticket": check.text(doc, "ticket", "", required=False),
         "guardrail": _guardrail(doc, check),
         "markdown": _markdown_source(doc, check),
+        "fetched": _fetched(doc, check),
     }
     defaults, targets = parse_targets(doc, check)
     check.profiles = [entry.get("profile") for entry in targets]

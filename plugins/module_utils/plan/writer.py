@@ -25,15 +25,31 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.markdown_plan im
 _TOP_KEY = re.compile(r"^[^\s#-][^:]*:")
 
 
-def _strip_yaml_approval(text):
-    """Remove a top-level ``approval:`` section (up to the next top-level key)."""
+def _strip_yaml_approval(text, key="approval"):
+    """Remove a top-level ``key:`` section (up to the next top-level key)."""
     out, skipping = [], False
     for line in text.splitlines(keepends=True):
         if _TOP_KEY.match(line) or line.startswith("#"):
-            skipping = line.startswith("approval:")
+            skipping = line.startswith(key + ":")
         if not skipping:
             out.append(line)
     return "".join(out)
+
+
+def with_fetched(text, path, entries):
+    """The plan text with its ``fetched`` list (guard/fetched.py) replaced; an approval, now stale, is dropped."""
+    if path.endswith(".json") or text.lstrip().startswith("{"):
+        document = json.loads(text)
+        document.pop("approval", None)
+        document["fetched"] = entries
+        if not entries:
+            document.pop("fetched")
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    body = _strip_yaml_approval(_strip_yaml_approval(text), "fetched").rstrip("\n") + "\n"
+    if not entries:
+        return body
+    note = "# The objects this plan's calls fetch by reference, pinned at approval (approve_plan records them)\n"
+    return body + note + yaml.safe_dump({"fetched": entries}, default_flow_style=False, sort_keys=False, width=1 << 16)
 
 
 def with_approval(text, path, approval):

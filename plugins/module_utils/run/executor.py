@@ -17,6 +17,9 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import list_buckets
+from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import recorded
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approved_grants
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.run import drift, integrity
@@ -41,16 +44,6 @@ def select_steps(loaded, ids):
         raise PlanError(loaded["path"], [("steps", "no step %s in this plan" % ", ".join(map(repr, unknown)))])
     wanted = set(ids)
     return [s for s in loaded["plan"]["steps"] if s["id"] in wanted]
-
-
-def list_buckets(aws):
-    """Names of the buckets the verified session's account owns (ListBuckets, every page)."""
-    client = aws.client("s3")
-    if client.can_paginate("list_buckets"):
-        pages = client.get_paginator("list_buckets").paginate()
-    else:  # pragma: no cover - older botocore without ListBuckets pagination
-        pages = [client.list_buckets()]
-    return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
 
 
 def planned_buckets(plan, state, context):
@@ -110,8 +103,10 @@ class StepBatch:
         try:
             classification = check_execution(config, identity, target, plan_regions(steps))
             check_self_approval(approval, identity)
+            # at execution a grant must be one the approval listed, and fetched content what it pinned
             perimeter = Perimeter.for_class(config, classification["environment"], identity["account"],
-                                            OwnedBuckets(lambda: list_buckets(aws)))
+                                            OwnedBuckets(lambda: list_buckets(aws)),
+                                            approved_grants(loaded["blast_radius"]), recorded(loaded["plan"]))
             check_plan(perimeter, dict(loaded["plan"], steps=steps))  # the plan alone, before any other call
             aws, role_identity = assume_execution_role(aws, config, classification, target, self.params["run_id"])
         except GuardRefusal as exc:
@@ -147,8 +142,11 @@ class StepBatch:
                                                         identity["account"]))
         context = {"target": dict(loaded["plan"]["target"]), "run": {"id": params["run_id"]}}
         context.update({sid: entry["outputs"] for sid, entry in state["steps"].items() if entry["outputs"]})
-        if params["mode"] == "execute":  # the guardrails, with every value the run has produced so far
-            self.policies = BatchPolicies(self.config, classification["environment"], loaded["plan"], self.say)
+        # the guardrails, with every value the run has produced so far (a rollback: over its rollback calls)
+        self.policies = BatchPolicies(self.config, classification["environment"], loaded["plan"], self.say)
+        if params["mode"] == "rollback":
+            self.policies.before_rollback(steps, context)
+        elif params["mode"] == "execute":  # a drift check only reads
             self.policies.before_batch(steps, context)
         with backend.journal(params["run_id"]) as journal:
             journal.append("guard_passed", account=identity["account"], arn=identity["arn"],

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import unsigned_text
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import grant_lines
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run.chain import head_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
@@ -140,6 +141,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "written_by": pass_label(events),
         "approval": _recorded_approval(events),
         "drift": last_drift(events),
+        "cross_account_grants": (plan_info.get("blast_radius") or {}).get("cross_account_grants") or [],
     }
 
 
@@ -233,6 +235,9 @@ def render_markdown(report):
                         "reports beside this one, unchanged)" % (report["written_by"], FIRST)]
     if report.get("refusal"):
         lines += ["## Refused", "", report["refusal"], ""]
+    if report.get("cross_account_grants"):
+        lines += ["## Cross-account grants", ""] + grant_lines(report["account_id"], report["cross_account_grants"]) \
+            + [""]
     if report.get("dry_run"):
         lines += _dry_run_lines(report["steps"])
     lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",

@@ -46,6 +46,7 @@ EXPECTED = {
     "`validate`": fields(schema.VALIDATE_KEYS),
     "`rollback`": fields(schema.CALL_KEYS - {"expect"}) + ["`expect`"],
     "`wait`": fields(schema.WAIT_KEYS),
+    "`fetched`": fields(schema.FETCHED_KEYS),
     "`command`": ["`--%s`" % option for option in sorted(set(GLOBAL_OPTIONS) | set(INPUT_OPTIONS) | set(PAGING_OPTIONS))]
     + fields(READS_FILE + READS_URL),
     "References": ["`${%s.%s}`" % (scope, name) for scope, names in BUILTIN.items() for name in names],
@@ -68,7 +69,8 @@ def test_every_mapping_the_loader_checks_has_its_section():
     """A new key set in the schema (a new mapping in the plan) needs a section and an entry above."""
     documented = {id(getattr(module, name)) for module, name in (
         (schema, "TOP_KEYS"), (schema, "STEP_KEYS"), (schema, "CALL_KEYS"), (schema, "VALIDATE_KEYS"),
-        (schema, "WAIT_KEYS"), (schema, "PHASE_KEYS"), (schema, "GUARDRAIL_KEYS"), (schema, "FINDING_KEYS"))}
+        (schema, "WAIT_KEYS"), (schema, "PHASE_KEYS"), (schema, "GUARDRAIL_KEYS"), (schema, "FINDING_KEYS"),
+        (schema, "FETCHED_KEYS"))}
     key_sets = [name for name, value in vars(schema).items() if name.endswith("_KEYS") and isinstance(value, set)]
     assert sorted(name for name in key_sets if id(getattr(schema, name)) not in documented) == []
 

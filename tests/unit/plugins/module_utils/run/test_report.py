@@ -180,3 +180,16 @@ def test_left_in_place_it_goes_with_the_step_that_undoes_it():
         "put_b: goes with put_a: undo that step and this one is undone too",
         "put_a: may have changed the account and was not rolled back; undo it with "
         '`aws ssm delete-parameter --name 1-put_a --region us-east-1` (outputs: {"version": 1})']
+
+
+def test_the_report_lists_the_cross_account_grants_the_approval_showed():
+    grants = [{"step": "put_a", "field": "params.Principal", "principal": "111111111111", "effect": "Allow"}]
+    plan = dict(PLAN, blast_radius={"cross_account_grants": grants})
+    events = [event("run_started", account_id="123456789012")] + ran("put_a")
+    report = build_report("r1", plan, events, "succeeded")
+    assert report["cross_account_grants"] == grants
+    text = render_markdown(report)
+    assert ("## Cross-account grants\n\nCross-account grants (principals outside account 123456789012 that this plan "
+            "lets in; a checkpoint comes before each of these steps):\n  - step put_a, params.Principal: Allow "
+            "111111111111\n") in text
+    assert "## Cross-account grants" not in render_markdown(build_report("r1", PLAN, events, "succeeded"))
