@@ -18,8 +18,10 @@ process (benchmarks/cli_oracle.py: nothing is sent, no file is read) and through
 
 Figures, over the lines the CLI accepts:
 - parse equal, all: same service, operation and params (types included) as the CLI;
-- parse equal, excluding on-purpose refusals: without the lines that use a global option or a value
-  the CLI reads from a file or URL (which a plan refuses, and which parse_command must refuse);
+- parse equal, excluding on-purpose refusals: without the lines that use a value the CLI reads from a
+  file or URL, a global option that changes where or how requests are sent (all but --region, --profile,
+  --query, --output, --color, --no-paginate), or an option the CLI adds to the operation for itself
+  (paging, --cli-input-json): a plan refuses those, and parse_command must refuse them;
 - round trip: ``render_cli`` of the CLI's own call, read back by the CLI, gives the same call;
 - crashes: any exception from parse_command other than PlanError, or from render_cli.
 """
@@ -45,6 +47,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanErr
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import parse_command, render_cli  # noqa: E402
 
 _SHELL_OPERATORS = re.compile(r"^[|&;<>()]+$")
+# The global options a plan reads (the contract, plan-format.md "Calls"); the CLI's other ones are refused.
+HONOURED_GLOBALS = frozenset(("--region", "--profile", "--query", "--output", "--color", "--no-paginate"))
 _COMMAND_START = re.compile(r"^\s*(?:\$\s+)?aws\s+[a-z0-9]")
 
 
@@ -163,7 +167,7 @@ def check_line(oracle, source, command, global_options):
     result.status = "accepted"
     if outcome.kind == "paramfile":
         result.refusal = "paramfile"
-    elif _uses_global_option(oracle, words, global_options):
+    elif _uses_refused_option(oracle, words, global_options):
         result.refusal = "global"
     _compare_parse(result, outcome, command)
     if outcome.kind == "call":
@@ -171,14 +175,17 @@ def check_line(oracle, source, command, global_options):
     return result
 
 
-def _uses_global_option(oracle, words, global_options):
-    """A global option, or one of the options the CLI adds to every operation for itself (pagination,
-    --cli-input-json, ...), or a unique prefix of either (the CLI reads both), unless the operation has an
-    input member of that name."""
+def _uses_refused_option(oracle, words, global_options):
+    """A global option a plan refuses, or one of the options the CLI adds to every operation for itself
+    (pagination, --cli-input-json, ...), or a prefix of either (the CLI reads both), unless the operation
+    has an input member of that name."""
     added = oracle.operation_options(words[1], words[2])
     for word in words[3:]:
         name = word.split("=", 1)[0]
-        if name.startswith("--") and any(option.startswith(name) for option in tuple(added) + tuple(global_options)):
+        if not name.startswith("--"):
+            continue
+        read_as = {option for option in global_options if option.startswith(name)}
+        if any(option.startswith(name) for option in added) or read_as - HONOURED_GLOBALS:
             return True
     return False
 

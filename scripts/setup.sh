@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+# pip's downloads are cached in the checkout (.cache/, ignored by git and by the build), not in ~/.cache
+export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$PWD/.cache/pip}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

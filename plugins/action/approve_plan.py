@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
+from ansible_collections.coworker.aws.plugins.module_utils.guard.pin_fetched import approve_with_pins
 from ansible_collections.coworker.aws.plugins.modules.approve_plan import ARGUMENT_SPEC
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import ControllerAction, plan_reference
 
@@ -15,5 +15,5 @@ class ActionModule(ControllerAction):
 
     def act(self, args, result):
         args["plan"] = plan_reference(args["plan"])
-        result.update(approve(args, self._task.check_mode, self._task.diff))
+        result.update(approve_with_pins(args, self._task.check_mode, self._task.diff))
         return result

@@ -23,6 +23,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.finish import end
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import followup_commands
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import RUN_ID_RE, run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.opening import open_run, start_run
+from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed, plan_reference)
 from ansible_collections.coworker.aws.plugins.plugin_utils.prompts import prompter
@@ -45,6 +46,8 @@ ARGUMENT_SPEC = with_group_args(dict(
     force_unlock=dict(type="str"),
     token=dict(type="str", no_log=False),
     tag_resources=dict(type="bool", default=True),
+    # op=approve of a rollback run: undo what changed since the run without a person reading the drift table
+    accept_drift=dict(type="bool", default=False),
     event=dict(type="str", choices=list(RECORDABLE)),
     data=dict(type="dict", default={}),
     outcome=dict(type="str", default="auto", choices=OUTCOMES),
@@ -88,7 +91,7 @@ class ActionModule(ControllerAction):
         for warning in info["warnings_list"]:
             Display().warning(printable(warning))
         run["journal"] = self.backend.journal_location(run["run_id"])
-        self._show(screens.loading_plan(info) + screens.run_lines(run))
+        self._show(screens.loading_plan(info, run["dry_run"]) + screens.run_lines(run))
         result.update(run, run_dir=self.backend.run_location(run["run_id"]), segments=info["segments"],
                       steps_total=len(info["plan"]["steps"]))
         warning = self.backend.versioning_warning()  # the backend cannot restore a lost journal (S3 versioning)
@@ -99,7 +102,7 @@ class ActionModule(ControllerAction):
     def _op_start(self, args, result):
         args["plan"] = plan_reference(args["plan"])
         dry_run = bool(args["dry_run"] or self._task.check_mode)
-        run, info = start_run(self.backend, args, dry_run, lambda run_id: self._commands(args, run_id))
+        run, info = start_run(self.backend, args, dry_run, lambda run_id: self._commands(args, run_id), lock_keeper)
         return self._loaded(result, run, info)
 
     def _op_open(self, args, result):
@@ -108,7 +111,8 @@ class ActionModule(ControllerAction):
             # a dry run would journal "planned" steps into the real run and hide what it changed
             raise RunError("a dry run of %s is not available: the %s plan is shown before the approval prompt; "
                            "answer no there to stop — nothing was changed" % (args["purpose"], args["purpose"]))
-        run, info = open_run(self.backend, args, args["purpose"], lambda run_id: self._commands(args, run_id))
+        run, info = open_run(self.backend, args, args["purpose"], lambda run_id: self._commands(args, run_id),
+                             lock_keeper)
         return self._loaded(result, run, info)
 
     # -- Approve ----------------------------------------------------------------------------------------
@@ -116,14 +120,23 @@ class ActionModule(ControllerAction):
         run_id = _run_id(args)
         ask = prompter(self._task.get_name()) if controller_has_terminal() else None
         verdict = approve_run(self.backend, run_id, args["token"], ask, self.say, args["environments_file"],
-                              args["tag_resources"])
+                              args["tag_resources"], self._session_params(args))
         result.update(approved=verdict["approved"], how=verdict["how"])
         if verdict["approved"]:
             return result
-        self.say("%s — no changes made" % printable(verdict["reason"]))
+        self.say("%s — no changes made" % printable(verdict["reason"], multiline=True))
         reopened = run_state(self.backend.events(run_id))["resumed"] is not None
-        ended = end_run(self.backend, run_id, "not_approved", reopened, self._commands(args, run_id))
+        outcome = "refused" if verdict.get("refused") else "not_approved"
+        ended = end_run(self.backend, run_id, outcome, reopened, self._commands(args, run_id), lock_keeper)
         return self._ended(result, ended)
+
+    @staticmethod
+    def _session_params(args):
+        """The AWS settings of the Run task, for the drift check a rollback run shows before its question."""
+        return {"plan": None, "plans_dir": args["plans_dir"], "environments_file": args["environments_file"],
+                "profile": args["profile"], "retry_mode": args["retry_mode"] or "standard",
+                "max_attempts": args["max_attempts"] or 5, "tag_resources": args["tag_resources"],
+                "accept_drift": args["accept_drift"]}
 
     def _ended(self, result, ended):
         """A run that ends in this task: its report, then the task fails with the one closing line."""
@@ -135,7 +148,7 @@ class ActionModule(ControllerAction):
         run_id = _run_id(args)
         ended = finish_run(self.backend, run_id, args["outcome"], args["stopped_by_person"],
                            args["dry_run_warn_only"], plan_fallback=plan_reference(args["plan"]) if args["plan"] else None,
-                           commands=self._commands(args, run_id))
+                           commands=self._commands(args, run_id), keeper=lock_keeper)
         self.say("Report: %s (%s and journal.jsonl beside it)" % (
             printable(ended["report_md"]), printable(ended["report_json"].rsplit("/", 1)[-1])))
         if not ended["ends_in_error"]:
@@ -149,7 +162,7 @@ class ActionModule(ControllerAction):
     # -- storage --------------------------------------------------------------------------------------
     def _op_release(self, args, result):
         """Leave a reopened run as it was (its report untouched) and give its lock back."""
-        release_run(self.backend, _run_id(args), args["outcome"])
+        release_run(self.backend, _run_id(args), args["outcome"], keeper=lock_keeper)
         return result
 
     def _op_record(self, args, result):

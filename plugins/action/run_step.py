@@ -37,6 +37,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.finish import las
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import done_steps, run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import append_changelog
 from ansible_collections.coworker.aws.plugins.modules.run_step import ARGUMENT_SPEC
+# imported for what it does when imported: the journal heads this task writes reach ansible-playbook
+from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper  # pylint: disable=unused-import
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_has_terminal, failed)
 from ansible_collections.coworker.aws.plugins.plugin_utils.prompts import prompter

@@ -13,10 +13,10 @@ from __future__ import annotations
 from ansible import context
 from ansible.utils.display import Display
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import resolve_path
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import path_source, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.verification import verify_environment
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
-from ansible_collections.coworker.aws.plugins.module_utils.run import screens
+from ansible_collections.coworker.aws.plugins.module_utils.run import integrity, screens
 from ansible_collections.coworker.aws.plugins.module_utils.run.approving import purpose_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.finish import end_run
@@ -24,6 +24,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.followup import f
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.modules.verify_environment import ARGUMENT_SPEC
+from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper
 from ansible_collections.coworker.aws.plugins.plugin_utils.controller import (
     ControllerAction, controller_path, failed, plan_reference)
 
@@ -34,22 +35,25 @@ class ActionModule(ControllerAction):
     LOCAL_ONLY = True
 
     def act(self, args, result):
-        args.update(environments_file=resolve_path(args.get("environments_file")), plan=plan_reference(args["plan"]))
+        explicit = args.get("environments_file")
+        # where the environments file's path came from, shown with the file that classified the account
+        source = path_source(explicit, self.sources.given_by("environments_file") if explicit else None)
+        args.update(environments_file=resolve_path(explicit), plan=plan_reference(args["plan"]))
         if not args["run_id"]:
-            result.update(verify_environment(args))
+            result.update(verify_environment(args, source))
             return result
-        return self._for_run(args, result)
+        return self._for_run(args, result, source)
 
-    def _for_run(self, args, result):
+    def _for_run(self, args, result, source):
         backend = backend_of(dict(args, state_dir=args["state_dir"] or controller_path(".coworker")))
         run_id = args["run_id"]
-        state = run_state(backend.events(run_id))
+        state = run_state(integrity.check(backend, run_id)[0])  # the journal the run wrote, or refused here
         started = state["started"] or {}
         # the run's own copy and target; a rollback run's calls are not the plan's: no guardrails on them
         args.update(plan=run_plan_path(started, args["plan"], backend), target=started.get("target"),
                     check_policies=purpose_of(state) != "rollback", fail_on_refusal=False,
                     profile=args["profile"] or started.get("profile"))
-        verdict = verify_environment(args)
+        verdict = verify_environment(args, source)
         say = Display().display
         identity = verdict.get("identity") or {}
         if identity:
@@ -63,11 +67,12 @@ class ActionModule(ControllerAction):
             else:
                 journal.append("refused", account=identity.get("account"), arn=identity.get("arn"),
                                environment=verdict.get("environment"), reason=verdict["refusal"])
-        result.update({k: v for k, v in verdict.items() if k in ("identity", "environment", "allowed", "policies")})
+        result.update({k: v for k, v in verdict.items() if k in ("identity", "environment", "allowed", "policies",
+                                                                   "environments", "approval")})
         if verdict["allowed"]:
             return result
         say("REFUSED: %s" % printable(verdict["refusal"], multiline=True))
         commands = followup_commands(context.CLIARGS.get("args") or [], run_id, args["command_vars"])
-        ended = end_run(backend, run_id, "refused", state["resumed"] is not None, commands)
+        ended = end_run(backend, run_id, "refused", state["resumed"] is not None, commands, lock_keeper)
         say("Report: %s" % printable(ended["report_md"]))
         return failed({"changed": False}, ended["closing"], refused=True)

@@ -23,7 +23,8 @@ options:
       - C(type=s3) keeps journals, locks, reports, the change log and the approved plan copies in an S3
         bucket several machines share; it needs C(bucket), C(region) and C(account_id) (the account that owns
         the bucket), and takes C(prefix), C(profile) (the backend's own AWS profile; without it the default
-        credential chain, never the plan's target profile), C(lock_lease_seconds) (default 900), C(sse)
+        credential chain, never the plan's target profile), C(lock_lease_seconds) (default 60;
+        ansible-playbook renews the lease every third of that while the run lives), C(sse)
         (V(AES256) or V(aws:kms)) and C(kms_key_id). O(state_dir) then only caches the plan copies it reads.
     type: dict
   plans_dir:
@@ -39,7 +40,8 @@ options:
     description:
       - AWS profile. Used by M(coworker.aws.verify_environment), M(coworker.aws.run_step) and
         M(coworker.aws.plan_info) (for the printed commands); recorded by M(coworker.aws.run_journal);
-        ignored by M(coworker.aws.approve_plan).
+        used by M(coworker.aws.approve_plan) to read the objects a plan fetches by reference (its
+        record_fetched option).
     type: str
     aliases: [aws_profile]
   retry_mode:

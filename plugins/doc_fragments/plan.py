@@ -9,10 +9,13 @@ class ModuleDocFragment:  # pylint: disable=too-few-public-methods
     DOCUMENTATION = r"""
 options:
   plan:
-    description: Plan file path, plan id in O(plans_dir), or V(last) (the newest plan by C(created)).
+    description:
+      - Plan file path, plan id in O(plans_dir), or V(last) (the newest plan by C(created)).
+      - Or the planner's Markdown (a C(.md) file), which stands for the plan approved from it, the plan in O(plans_dir)
+        that records this Markdown's sha256. A Markdown changed since, or never approved, is refused.
     type: str
     required: true
   plans_dir:
-    description: Directory searched when O(plan) is an id or V(last).
+    description: Directory searched when O(plan) is an id, V(last) or a Markdown file.
     type: path
 """

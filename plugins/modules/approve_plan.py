@@ -19,6 +19,12 @@ description:
   - The digest is the SHA-256 of the canonical JSON of the plan without C(approval); any later edit
     invalidates the approval.
   - Use C(playbooks/approve_plan.yml), which shows the plan and asks for an explicit C(yes).
+  - O(plan) may be the Markdown the planner (C(/aws-coworker-plan-interaction)) writes (a C(.md) file). It is first
+    converted into a plan of the collection's format and written, not yet approved, into O(plans_dir) as
+    C(<name>-<sha256 prefix>.yml), recording the Markdown's file name and sha256; with O(confirm=false) that is all.
+    That plan is what is reviewed, approved and run (C(execute_nonprod.yml -e plan=<file.md>) finds it by the
+    Markdown's sha256, so an edited Markdown is refused). A plan already made from this very Markdown is used as it
+    is. Answering no removes an unapproved plan made for the review. See C(docs/markdown-plans.md).
   - Runs on the controller, where the plan file is (an action plugin of the same name).
 author:
   - coworker.aws maintainers (@coworker)
@@ -34,6 +40,11 @@ options:
   expires_in_days:
     description: Days until the approval expires; no expiry when omitted.
     type: int
+  account_id:
+    description:
+      - For a Markdown O(plan) without an C(- Account:) line under C(## Target), the 12-digit account the plan is for.
+      - When the Markdown names one, this must be the same.
+    type: str
   signing_key:
     description:
       - Sign the approval with this SSH key (C(ssh-keygen -Y sign -n coworker.aws-plan)), the kind of key used to sign git
@@ -56,6 +67,20 @@ options:
       - With O(inline_files=true) and O(confirm=false), only the files are inlined.
     type: bool
     required: true
+  record_fetched:
+    description:
+      - First read every S3 object the plan's calls fetch by reference (a C(TemplateURL), Lambda C(Code.S3Bucket)
+        and C(S3Key), an SSM document attachment ...) and write its SHA-256 into the plan's C(fetched) list, before
+        the review. The list is part of the digest, so the approval covers the content, and execution refuses an
+        object whose content changed after approval.
+      - Each object is read (S3 C(GetObject), with C(ExpectedBucketOwner) set to the target account) with
+        O(profile), or the target's own profile (and its C(role_arn)); the file is written only when the list
+        changes.
+      - Without it, a plan whose calls fetch content by reference that the plan's C(fetched) list does not pin
+        is refused; or give the content inline (C(TemplateBody) instead of C(TemplateURL)).
+      - With O(record_fetched=true) and O(confirm=false), only the checksums are recorded.
+    type: bool
+    default: false
   inline_files:
     description:
       - First replace every C(file://) or C(fileb://) value in the plan's C(command) lines by the content
@@ -94,6 +119,22 @@ EXAMPLES = r"""
     signing_key: ~/.ssh/id_ed25519
     confirm: true
 
+- name: Convert the planner's Markdown into a plan in plans/ (not approved yet), to review it
+  coworker.aws.approve_plan:
+    plan: plans/network.md
+    plans_dir: plans
+    approved_by: alice@example.com
+    account_id: "123456789012"
+    confirm: false
+
+- name: Pin the S3 objects the plan's calls fetch (TemplateURL, Lambda code ...), before the review
+  coworker.aws.approve_plan:
+    plan: plans/dev-stack.yml
+    approved_by: alice@example.com
+    profile: dev-admin
+    record_fetched: true
+    confirm: false
+
 - name: Approve a plan after review
   coworker.aws.approve_plan:
     plan: plans/dev-logs.yml
@@ -120,18 +161,29 @@ inlined:
   returned: always
   type: list
   elements: dict
+converted:
+  description: For a Markdown O(plan), whether the plan was made from it now (V(false) when one made from this
+    very Markdown was already in O(plans_dir)).
+  returned: when O(plan) is a Markdown file and O(confirm=false)
+  type: bool
+fetched:
+  description: With O(record_fetched) and O(confirm=false), the objects pinned (C(step), C(field), C(object), C(sha256)).
+  returned: when only the checksums are recorded
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.coworker.aws.plugins.module_utils.common import with_group_args
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import HAS_YAML
-from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve
+from ansible_collections.coworker.aws.plugins.module_utils.guard.pin_fetched import approve_with_pins
 
 ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans_dir=dict(type="path"),
                                      approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
                                      confirm=dict(type="bool", required=True), inline_files=dict(type="bool", default=False),
-                                     signing_key=dict(type="path", no_log=False), principal=dict(type="str")))
+                                     signing_key=dict(type="path", no_log=False), principal=dict(type="str"),
+                                     account_id=dict(type="str"), record_fetched=dict(type="bool", default=False)))
 
 
 def main():
@@ -139,7 +191,7 @@ def main():
     if not HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"))
     try:
-        result = approve(module.params, module.check_mode, module._diff)
+        result = approve_with_pins(module.params, module.check_mode, module._diff)
     except CoworkerError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -103,8 +103,10 @@ blast_radius:
   description:
     - Counts of calls by service and action, destructive and irreversible steps, regions.
     - C(permissions_steps), the ids of steps whose action is C(Permissions management) in AWS's access levels.
-    - C(cross_account_grants), principals of other accounts (or C(*)) named in policy documents of the plan's
-      calls, each with C(step), C(field), C(principal) and C(effect), for the person who approves.
+    - C(cross_account_grants), every grant to a principal outside the target account (or C(*)) that a call of the
+      plan makes, in a policy document or in any member that says who gets access (C(lambda:AddPermission)
+      C(Principal), a RAM share, a snapshot shared ...), each with C(step), C(field), C(principal) and C(effect), for
+      the person who approves; such a step is destructive (a checkpoint comes before it).
   returned: success
   type: dict
 approval_notes:
@@ -122,6 +124,13 @@ approval_check:
       approvers) fails the task, naming the plan file and the field.
   returned: success
   type: dict
+approval_text:
+  description:
+    - One line on who approved - C(approval_check.text) when the class's rules were checked; else the principals that
+      claim to have signed (verified with the account, by M(coworker.aws.verify_environment) and M(coworker.aws.run_step));
+      else V(claimed by <approved_by>, unsigned — anyone who can edit the file can write this).
+  returned: success
+  type: str
 segments:
   description: Runs of steps that need no prompt between them, each with its checkpoint reason.
   returned: success

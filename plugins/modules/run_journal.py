@@ -107,6 +107,14 @@ options:
     description: For V(approve), whether the execution plan says that created resources get the run's tags.
     type: bool
     default: true
+  accept_drift:
+    description:
+      - For V(approve) of a rollback run (V(open) with O(purpose=rollback)). Before the rollback plan is shown, the
+        run's resources are described again (read-only, after the guard verified the credentials) and compared with
+        what the run left; the drift table is shown with the plan. Without a person to ask, drift that needs consent
+        refuses the rollback (nothing is sent) unless O(accept_drift) is true; a person's typed yes accepts it.
+    type: bool
+    default: false
   event:
     description: For V(record), the event name.
     type: str

@@ -35,6 +35,12 @@ description:
     describes the resource before and after. A batch stops at the first failure, and after a
     step whose output was unexpected, so the run can hold a checkpoint.
   - In check mode no mutating call is made; read-only calls may run; the CLI lines are returned.
+  - A rollback touches only what the run made, as the run left it. Before each rollback call, every resource the
+    call names must carry this run's C(coworker:run-id) tag or, where the run could not tag it, be named by the
+    approved plan or returned by the run's own journaled answers; otherwise the call is not sent (C(status=left)).
+    A resource of an earlier pass that changed since is left unless O(accept_drift), and one that holds what others
+    made since is never deleted. After the calls, what still carries the run's tag is undone or reported (C(swept)).
+  - C(register), C(expect) and C(validate) expressions see each answer without the run's own C(coworker:) tags.
 author:
   - coworker.aws maintainers (@coworker)
 extends_documentation_fragment:
@@ -57,9 +63,14 @@ options:
       - V(run) runs the run's plan to its end (the role's Run task); V(recover) finishes a Run task that broke
         (the role's rescue); V(execute) runs O(steps); V(rollback) undoes them.
       - A run that is a rollback run (reopened with purpose rollback) is rolled back by V(run).
+      - V(drift) only reads. For every step of an earlier pass that a rollback would undo (without O(steps),
+        the same steps as V(rollback)), it describes the resource again, compares it with the state the run left
+        (the journal's C(after) state) and lists what others made inside it since (objects in a bucket, network
+        interfaces or instances in a subnet, rules of other groups that name a security group). It returns the
+        table as C(drift) and fails (refused) when there is something to accept and O(accept_drift) is false.
     type: str
     default: execute
-    choices: [execute, rollback, run, recover]
+    choices: [execute, rollback, run, recover, drift]
   on_failure:
     description:
       - With O(mode=run) or O(mode=recover), what happens when a step fails; V(ask) without a person to ask
@@ -80,6 +91,15 @@ options:
   failure:
     description: With O(mode=recover), the message of the Run task that broke (journaled).
     type: str
+  accept_drift:
+    description:
+      - In O(mode=rollback) (and the rollbacks of O(mode=run)), undo a resource of an earlier pass even though it changed since the run left it.
+        Without it such a resource is left as it is and listed (what others made inside a resource is never
+        deleted, with or without it). A person's typed yes to a rollback after its drift table was shown
+        accepts the drift too.
+      - In O(mode=drift), do not fail for the drift found (a person is asked next, or it is accepted).
+    type: bool
+    default: false
   run_id:
     description: The run this invocation belongs to (from M(coworker.aws.run_journal) C(start)).
     type: str
@@ -190,10 +210,26 @@ results:
   type: list
   elements: dict
 rollback:
-  description: In rollback mode, one entry per step undone, with each call and its outcome.
+  description:
+    - In rollback mode, one entry per step undone, with each call and its outcome. A call that would have touched
+      a resource this run did not make was not sent (C(status=left), with the reason).
   returned: when mode is rollback
   type: list
   elements: dict
+swept:
+  description:
+    - In rollback mode, what still carried this run's C(coworker:run-id) tag after the rollback calls (Resource
+      Groups Tagging API, and IAM names the plan's creates give), each C(removed) with its step's rollback calls or
+      C(left) with the reason.
+  returned: when mode is rollback
+  type: list
+  elements: dict
+drift:
+  description:
+    - In drift mode, C(rows) (step, resource, drift, changes), C(dependents) (what others made inside a resource),
+      C(lines) (the table as shown) and C(needs_consent).
+  returned: when mode is drift
+  type: dict
 completed:
   description: Ids of the steps that succeeded (or were planned in check mode) in this invocation.
   returned: always
@@ -228,7 +264,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.executor import r
 ARGUMENT_SPEC = dict(
     AWS_ARGS, plan=dict(type="str"), plans_dir=dict(type="path"),
     steps=dict(type="list", elements="str"),
-    mode=dict(type="str", default="execute", choices=["execute", "rollback", "run", "recover"]),
+    mode=dict(type="str", default="execute", choices=["execute", "rollback", "run", "recover", "drift"]),
+    accept_drift=dict(type="bool", default=False),
     on_failure=dict(type="str", default="ask", choices=["ask", "rollback", "abort"]),
     segments=dict(type="list", elements="int"),
     checkpoint_answer=dict(type="str", no_log=False),

@@ -119,6 +119,14 @@ reason:
   description: One line explaining the classification.
   returned: always
   type: str
+environments:
+  description:
+    - C(path), the environments file that classified the account, and C(source), where that path came from (an
+      extra var, the environment variable E(COWORKER_AWS_ENVIRONMENTS), the default path, or the playbook).
+    - The path never comes from an inventory, C(group_vars) or C(host_vars) - the action refuses that before any
+      AWS call.
+  returned: when the environments file loaded
+  type: dict
 allowed:
   description: Whether a plan (or, without O(plan), anything) may execute here.
   returned: always

@@ -9,7 +9,9 @@ import os
 from ansible.plugins.action import ActionBase
 from ansible_collections.coworker.aws.plugins.module_utils.aws import botocore_data
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError
+from ansible_collections.coworker.aws.plugins.module_utils.guard.operator_settings import refusal_text
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import state_dir_problem
+from ansible_collections.coworker.aws.plugins.plugin_utils.setting_sources import SettingSources
 
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
 
@@ -72,7 +74,8 @@ class ControllerAction(ActionBase):
 
     Subclasses set ``ARGUMENT_SPEC`` and implement ``act(args, result)``; an
     error of ours becomes a failed result (with ``failure_fields``), never a
-    traceback.
+    traceback. Before anything else, a setting that an inventory decides is refused
+    (plugin_utils/setting_sources.py): every action of the collection is the guard.
     """
 
     _requires_connection = False
@@ -92,6 +95,10 @@ class ControllerAction(ActionBase):
         if self.LOCAL_ONLY and not is_local(self._play_context):
             return failed(result, "%s runs on the controller only (connection: local)" % self._task.action,
                           refused=True)
+        self.sources = SettingSources(self._task, self._loader, task_vars)
+        findings = self.sources.findings() or self.sources.option_findings(self._task.args)
+        if findings:
+            return failed(result, refusal_text(findings), **dict(self.failure_fields(None), refused=True))
         args = dict(self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1])
         for spec in self.ARGUMENT_SPEC.values():
             for alias in spec.get("aliases", ()):

@@ -10,6 +10,8 @@ or botocore would not read the error code (see /work/shared/TESTING.md, "Faults"
     proxy.add_fault("ec2", "*", "error500")                        # every EC2 call, forever
     proxy.add_fault("iam", "CreateRole", "drop_answer", count=1)   # moto acts, the answer is lost
     proxy.hits("s3", "CreateBucket")                               # requests seen, incl. faulted
+    held = proxy.add_fault("ec2", "CreateSecurityGroup", "hold", count=1)  # moto acts, the answer waits...
+    held.release()                                                  # ...until the test lets it go
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 import random
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -39,14 +41,20 @@ class FaultRule:
     """Fail matching requests: `remaining` more times, or forever when None."""
     service: str
     operation: str  # "*" matches every operation of the service
-    kind: str       # "throttle", "error500" or "drop_answer" (forwarded, then the connection closes)
+    kind: str       # "throttle", "error500", "drop_answer" (forwarded, then the connection closes) or
+                    # "hold" (forwarded, and the answer kept until release(): a call in flight)
     remaining: int | None = None
     status: int | None = None  # overrides the protocol's usual status
     rate: float = 1.0          # the share of matching requests that fail (a seeded draw each)
     seed: int = 0
+    released: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self) -> None:
         self._draw = random.Random(self.seed).random
+
+    def release(self) -> None:
+        """Let every answer this rule holds (and will hold) go to the client."""
+        self.released.set()
 
     def matches(self, service: str, operation: str) -> bool:
         return (self.service == service and self.operation in ("*", operation)
@@ -139,6 +147,9 @@ class FaultProxy:
         return self
 
     def stop(self) -> None:
+        with self._lock:
+            for rule in self._rules:
+                rule.release()  # a held answer must not keep a handler thread alive
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
@@ -148,7 +159,7 @@ class FaultProxy:
                   seed: int = 0) -> FaultRule:
         """Fail the first `count` matching requests (None: all of them) with `kind`; with
         `rate` below 1, only that share of them (seeded, so a trial can be replayed)."""
-        if kind not in ("throttle", "error500", "drop_answer"):
+        if kind not in ("throttle", "error500", "drop_answer", "hold"):
             raise ValueError(f"unknown fault kind {kind!r}")
         rule = FaultRule(service, operation, kind, count, status, rate, seed)
         with self._lock:
@@ -197,7 +208,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         kind = classify_request(self.command, self.path, dict(self.headers.items()), body)
         rule = self.proxy.take_fault(kind.service, kind.operation)
-        if rule and rule.kind == "drop_answer":
+        if rule and rule.kind == "hold":
+            answer = self._forward(body)  # moto has acted; the client waits for its answer
+            rule.released.wait(timeout=120)
+            self._reply(*answer)
+        elif rule and rule.kind == "drop_answer":
             # moto really does the work; the client sees the connection close unanswered
             self._forward(body)
             self.close_connection = True

@@ -155,6 +155,18 @@ def ansible_bin(name: str = "ansible-playbook") -> Path:
     return Path(sys.executable).parent / name
 
 
+def install_built_collection(dest: Path) -> Path:
+    """Build the collection's tarball and install it under ``dest`` as a user does; the collections path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    subprocess.run([str(ansible_bin("ansible-galaxy")), "collection", "build", "--output-path", str(dest / "built")],
+                   cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    [tarball] = (dest / "built").glob("coworker-aws-*.tar.gz")
+    subprocess.run([str(ansible_bin("ansible-galaxy")), "collection", "install", "--offline", "-p",
+                    str(dest / "installed"), str(tarball)], cwd=dest, env=env, capture_output=True, text=True,
+                   check=True)
+    return dest / "installed"
+
+
 def run_playbook(args, env: dict, cwd, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ansible-playbook to completion; stdout and stderr captured as text."""
     require_local_endpoint(env)

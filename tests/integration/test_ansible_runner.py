@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import ansible_runner
 import pytest
 
-from moto_harness import REPO_ROOT, ansible_bin
+from moto_harness import REPO_ROOT, ansible_bin, install_built_collection
 from workflow_support import ACCOUNT, four_steps, put_param, step_statuses, workflow
 
 pytestmark = pytest.mark.integration
@@ -115,3 +117,41 @@ def test_group_module_defaults_carry_state_dir_environments_file_and_profile_to_
     assert refused.rc != 0
     assert "Detected environment: staging" in " ".join(refused.stdout.read().split())
     assert workflow.run_ids() == [run_id]  # refused before a run was started
+
+
+EXAMPLE = REPO_ROOT / "examples" / "ansible-runner"
+STATE_BUCKET = "coworker-state-222233334444"
+
+
+def test_the_shipped_runner_example_runs_as_shipped_and_its_rollback_job_undoes_it(aws_env, tmp_path):
+    """examples/ansible-runner/ copied as it ships, the collection installed from the built tarball, and only
+    what a user's shell adds: the local endpoint in AWS_ENDPOINT_URL. The state bucket is the one-time setup
+    its README describes."""
+    job = tmp_path / "job"
+    shutil.copytree(EXAMPLE, job)
+    aws_env.add_account_profile("tooling-setup", "222233334444")
+    tooling = aws_env.boto3_session("tooling-setup").client("s3")
+    tooling.create_bucket(Bucket=STATE_BUCKET)
+    tooling.put_bucket_versioning(Bucket=STATE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    (tmp_path / "home").mkdir()
+    (tmp_path / "empty.cfg").write_text("")
+    env = aws_env.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=None,
+                      AWS_SHARED_CREDENTIALS_FILE=None, AWS_DEFAULT_REGION=None, HOME=str(tmp_path / "home"),
+                      ANSIBLE_CONFIG=str(tmp_path / "empty.cfg"),
+                      ANSIBLE_COLLECTIONS_PATH=str(install_built_collection(tmp_path)),
+                      PATH=f"{ansible_bin().parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    runner = [str(ansible_bin("ansible-runner")), "run", str(job)]
+    ssm = aws_env.boto3_session().client("ssm")  # the sandbox account, 123456789012
+
+    done = subprocess.run(runner + ["-p", "execute.yml"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr
+    values = {p["Name"]: p["Value"] for p in ssm.get_parameters_by_path(Path="/runner-demo")["Parameters"]}
+    assert values == {"/runner-demo/greeting": "hello from a runner job", "/runner-demo/log_level": "info"}
+    runs = tooling.list_objects_v2(Bucket=STATE_BUCKET, Prefix="coworker/runs/")["Contents"]
+    assert any(o["Key"].endswith("/report.json") for o in runs)
+
+    rolled = subprocess.run(runner + ["-p", "rollback.yml", "--cmdline", "-e run=last"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert rolled.returncode == 0, rolled.stdout[-6000:] + rolled.stderr
+    assert ssm.get_parameters_by_path(Path="/runner-demo")["Parameters"] == []

@@ -83,3 +83,47 @@ def test_dry_run_warn_only_exits_0_and_a_dry_run_never_counts_as_changed(workflo
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert recap_changed(clean.stdout) == 0
     assert "would fail" not in clean.stdout
+
+
+NO_OVERWRITE = {"id": "put_c", "action": "ssm:PutParameter", "params": {"Name": "/wf/c", "Value": "v1", "Type": "String"},
+                "validate": {"action": "ssm:GetParameter", "params": {"Name": "/wf/c"}},
+                "rollback": {"action": "ssm:DeleteParameter", "params": {"Name": "/wf/c"}}}
+ATTACH = {"id": "attach", "action": "iam:AttachRolePolicy",
+          "params": {"RoleName": "wf-nobody", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+          "validate": {"action": "iam:ListAttachedRolePolicies", "params": {"RoleName": "wf-nobody"}},
+          "rollback": {"action": "iam:DetachRolePolicy",
+                       "params": {"RoleName": "wf-nobody", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}}
+SUBNET = {"id": "subnet", "action": "ec2:CreateSubnet", "params": {"VpcId": "vpc-0badc0de", "CidrBlock": "10.9.1.0/24"},
+          "register": {"subnet_id": "Subnet.SubnetId"},
+          "validate": {"action": "ec2:DescribeSubnets", "params": {"SubnetIds": ["${subnet.subnet_id}"]}},
+          "rollback": {"action": "ec2:DeleteSubnet", "params": {"SubnetId": "${subnet.subnet_id}"}}}
+
+
+def test_check_predicts_each_certain_failure_and_the_real_run_fails_where_it_said(workflow):
+    """The reported case (PutParameter without Overwrite on an existing parameter), a change of a role that
+    does not exist, and a create in a VPC that does not exist: exit 2, each named; nothing changed."""
+    workflow.block_put_c()
+    plan = workflow.write_plan("dry", [("Config", [put_param("put_a", "/wf/a"), NO_OVERWRITE]),
+                                       ("Network", [ATTACH, SUBNET])])
+    before = workflow.snapshot()
+
+    with workflow.moto.recording() as calls:
+        ran = workflow.run(plan, "--check")
+
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert mutating_calls(calls) == [] and workflow.snapshot() == before
+    report = workflow.report(workflow.only_run())
+    assert report["would_fail"] == ["put_c", "attach", "subnet"]
+    predicted = {s["id"]: s.get("prediction") for s in report["steps"]}
+    assert predicted == {
+        "put_a": "would create it",
+        "put_c": "already exists and the request does not set Overwrite: true: the call would fail with "
+                 "ParameterAlreadyExists",
+        "attach": "not found, and no earlier step of the plan makes it: the call would fail",
+        "subnet": "VpcId vpc-0badc0de does not exist (InvalidVpcID.NotFound): the create would fail"}
+    assert "a real run would fail at: put_c, attach, subnet" in unwrapped(ran.stdout)
+
+    real = workflow.run(plan, "-e", f"approve={plan.digest}")
+    assert real.returncode != 0
+    failed = [e for e in workflow.journal(workflow.run_ids()[-1]) if e["event"] == "step_failed"]
+    assert failed[0]["step"] == "put_c" and failed[0]["error"]["code"] == "ParameterAlreadyExists"

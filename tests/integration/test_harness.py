@@ -4,6 +4,8 @@ result means anything. Each asserts something that a broken harness would get wr
 from __future__ import annotations
 
 import textwrap
+import threading
+import time
 
 import boto3
 import pexpect
@@ -200,6 +202,24 @@ def test_error500_is_retried_and_clear_stops_faults(aws_env, fault_proxy, instan
     fault_proxy.add_fault("ssm", "*", "throttle")
     fault_proxy.clear()
     assert ssm.get_parameter(Name="/after-500")["ResponseMetadata"]["RetryAttempts"] == 0
+
+
+def test_a_held_answer_reaches_the_client_only_when_released_and_moto_has_acted_already(aws_env, fault_proxy):
+    held = fault_proxy.add_fault("ssm", "PutParameter", "hold", count=1)
+    ssm = aws_env.boto3_session(endpoint_url=fault_proxy.url).client("ssm")
+    answers = []
+    caller = threading.Thread(target=lambda: answers.append(ssm.put_parameter(Name="/held", Value="v", Type="String")))
+    caller.start()
+    direct = aws_env.boto3_session().client("ssm")
+    for _ in range(100):
+        if direct.describe_parameters()["Parameters"]:
+            break
+        time.sleep(0.05)
+    assert [p["Name"] for p in direct.describe_parameters()["Parameters"]] == ["/held"]  # in moto already
+    assert answers == [] and caller.is_alive()  # while the client still waits
+    held.release()
+    caller.join(timeout=10)
+    assert answers[0]["Version"] == 1
 
 
 def test_run_playbook_reaches_moto_with_the_profile_account(aws_env, tmp_path):

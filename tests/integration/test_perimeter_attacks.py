@@ -10,115 +10,21 @@ judged by AWS's own access levels here (Read/List only), stricter than name pref
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.access_levels import is_read_only
-from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
-from moto_harness import REPO_ROOT, call_keys, mutating_calls, output_of, run_playbook
+from moto_harness import call_keys, output_of
+from perimeter_support import (
+    DEV_PROFILE, DEVELOPMENT, PROD_BUCKET, PRODUCTION, SANDBOX, SANDBOX_PROFILE, TOOLING, Perimeter, assert_refused,
+    changing_calls, flat, prod_arn, step)
 
 pytestmark = pytest.mark.integration
-
-EXECUTE = REPO_ROOT / "playbooks" / "execute_nonprod.yml"
-SANDBOX, PRODUCTION, DEVELOPMENT, TOOLING = "555555555555", "111111111111", "333333333333", "888888888888"
-SANDBOX_PROFILE, DEV_PROFILE = "sandbox-perimeter", "dev-perimeter"
-PROD_BUCKET = "acme-prod-data"
-ENVIRONMENTS = {
-    "environments": {
-        "sandbox": {"account_ids": [SANDBOX], "profiles": ["sandbox-*"], "regions": ["*"]},
-        "development": {"account_ids": [DEVELOPMENT], "profiles": ["dev-*"], "regions": ["us-east-1", "us-west-2"]},
-        "production": {"account_ids": [PRODUCTION], "profiles": ["prod-*"]},
-    },
-    "unknown_environment": "staging",
-}
-
-
-def prod_arn(service: str, resource: str, region: str = "us-east-1") -> str:
-    return f"arn:aws:{service}:{region}:{PRODUCTION}:{resource}"
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-class Perimeter:
-    """A sandbox user's directory on a moto holding a production account with data in it."""
-
-    def __init__(self, aws_env, moto, root: Path):
-        self.aws_env, self.moto, self.root = aws_env, moto, root
-        self.environments = root / "environments.yml"
-        self.environments.write_text(yaml.safe_dump(ENVIRONMENTS))
-        self.state = root / "state"
-        self.empty_cfg = root / "empty.cfg"
-        self.empty_cfg.write_text("")
-        aws_env.add_account_profile(SANDBOX_PROFILE, SANDBOX)
-        aws_env.add_account_profile(DEV_PROFILE, DEVELOPMENT)
-        aws_env.add_account_profile("prod-observer", PRODUCTION)
-        self.prod = aws_env.boto3_session("prod-observer")
-        self.prod.client("s3").create_bucket(Bucket=PROD_BUCKET)
-        self.prod.client("s3").put_object(Bucket=PROD_BUCKET, Key="ledger.csv", Body=b"1,2,3")
-
-    def plan(self, steps: list, account: str = SANDBOX, environment: str = "sandbox") -> tuple[Path, str]:
-        document = {
-            "format": "coworker.aws/plan-v1", "id": f"perimeter-{steps[0]['id']}", "name": "Perimeter test",
-            "created": "2026-11-23T10:00:00Z",
-            "target": {"environment": environment, "account_id": account, "region": "us-east-1"},
-            "guardrail": {"status": "PASS", "validated_at": "2026-11-23T10:02:00Z", "findings": []},
-            "phases": [{"name": "Only", "steps": steps}]}
-        document["approval"] = approval_block(document, "tester@example.com")
-        path = self.root / f"{document['id']}.yml"
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
-        return path, document["approval"]["plan_sha256"]
-
-    def execute(self, steps: list, profile: str = SANDBOX_PROFILE, extra=(), empty_cfg: bool = True,
-                **plan_args):
-        """Run playbooks/execute_nonprod.yml non-interactively; returns (result, recorded calls)."""
-        path, digest = self.plan(steps, **plan_args)
-        args = [str(EXECUTE), "-e", f"plan={path}", "-e", f"environments_file={self.environments}",
-                "-e", f"state_dir={self.state}", "-e", f"aws_profile={profile}", "-e", f"approve={digest}",
-                "-e", "on_failure=rollback", *extra]
-        env = self.aws_env.env(profile=profile)
-        if empty_cfg:  # no repo ansible.cfg: the default callback prints JSON, messages must still read
-            env.update(ANSIBLE_CONFIG=str(self.empty_cfg),
-                       ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / "collections"))
-        with self.moto.recording() as calls:
-            result = run_playbook(args, env, self.root)
-        return result, calls
-
-    def prod_state(self) -> dict:
-        s3 = self.prod.client("s3")
-        objects = [o["Key"] for o in s3.list_objects_v2(Bucket=PROD_BUCKET).get("Contents", [])]
-        try:
-            policy = s3.get_bucket_policy(Bucket=PROD_BUCKET)["Policy"]
-        except s3.exceptions.ClientError:
-            policy = None
-        return {"buckets": [b["Name"] for b in s3.list_buckets()["Buckets"]], "objects": objects, "policy": policy}
-
-
-def changing_calls(calls) -> list:
-    """Every recorded call that is not Read/List by AWS's access levels (and by name)."""
-    by_level = [key for key in call_keys(calls) if key[0] != "moto-api" and not is_read_only(*key)]
-    return sorted(set(by_level) | set(mutating_calls(calls)))
-
-
-def assert_refused(ws: Perimeter, result, calls, *texts: str) -> None:
-    out = flat(output_of(result))
-    assert result.returncode != 0, out
-    for text in texts:
-        assert text in out, f"{text!r} not in output:\n{output_of(result)}"
-    assert changing_calls(calls) == []
-    assert ws.prod_state() == {"buckets": [PROD_BUCKET], "objects": ["ledger.csv"], "policy": None}
 
 
 @pytest.fixture
 def ws(aws_env, moto_server, tmp_path) -> Perimeter:
     return Perimeter(aws_env, moto_server, tmp_path)
-
-
-def step(step_id: str, action: str, params: dict, **extra) -> dict:
-    return {"id": step_id, "description": f"{step_id} ({action})", "action": action, "params": params, **extra}
 
 
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -138,8 +44,8 @@ REFUSED = {
          f"not the target account {SANDBOX}"]),
     "sqs-queue-url": (
         [step("purge", "sqs:PurgeQueue", {"QueueUrl": f"https://sqs.us-east-1.amazonaws.com/{PRODUCTION}/orders"})],
-        [f"step purge, QueueUrl: queue URL 'https://sqs.us-east-1.amazonaws.com/{PRODUCTION}/orders' "
-         f"belongs to account {PRODUCTION}"]),
+        [f"step purge, QueueUrl: 'https://sqs.us-east-1.amazonaws.com/{PRODUCTION}/orders' "
+         f"names account {PRODUCTION}, not the target account {SANDBOX}"]),
     "lambda-arn": (
         [step("drop_fn", "lambda:DeleteFunction", {"FunctionName": prod_arn("lambda", "function:billing")})],
         [f"step drop_fn, FunctionName: ARN '{prod_arn('lambda', 'function:billing')}' names account {PRODUCTION}"]),
@@ -179,11 +85,8 @@ REFUSED = {
     "arn-inside-redrive-policy": (
         [step("dlq", "sqs:CreateQueue", {"QueueName": "work", "Attributes": {"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": prod_arn("sqs", "orders-dlq"), "maxReceiveCount": "3"})}})],
-        [f"step dlq, Attributes.RedrivePolicy: ARN '{prod_arn('sqs', 'orders-dlq')}' names account {PRODUCTION}"]),
-    "ami-shared-with-production": (
-        [step("share", "ec2:ModifyImageAttribute",
-              {"ImageId": "ami-12345678", "LaunchPermission": {"Add": [{"UserId": PRODUCTION}]}})],
-        [f"step share, LaunchPermission.Add[0].UserId: account {PRODUCTION} is not the target account"]),
+        [f"step dlq, Attributes.RedrivePolicy#/deadLetterTargetArn: ARN '{prod_arn('sqs', 'orders-dlq')}' "
+         f"names account {PRODUCTION}"]),
     "snapshot-shared-with-everyone": (
         [step("publish", "ec2:ModifySnapshotAttribute",
               {"SnapshotId": "snap-12345678", "CreateVolumePermission": {"Add": [{"Group": "all"}]}})],
@@ -263,8 +166,9 @@ def test_an_ordinary_run_tells_s3_the_expected_owner_and_shows_cross_account_gra
     result, calls = ws.execute(steps, empty_cfg=False)
     out = flat(output_of(result))
     assert result.returncode == 0, output_of(result)
-    assert f"Cross-account grants (principals outside account {SANDBOX} that the policies of this plan let in)" in out
-    assert f"- step deploy_role, params.AssumeRolePolicyDocument: Allow arn:aws:iam::{TOOLING}:root" in out
+    assert f"Cross-account grants (principals outside account {SANDBOX} that this plan lets in" in out
+    assert (f"- step deploy_role, params.AssumeRolePolicyDocument#/Statement/0/Principal/AWS: "
+            f"Allow arn:aws:iam::{TOOLING}:root") in out
     s3_calls = [c for c in calls if c.service == "s3"]
     owners = {(c.operation, {k.lower(): v for k, v in c.headers.items()}.get("x-amz-expected-bucket-owner"))
               for c in s3_calls}

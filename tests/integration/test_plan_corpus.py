@@ -163,6 +163,7 @@ def test_jinja_text_in_a_plan_stays_text_all_the_way_to_aws(aws_env, clean_moto,
     assert "Jinja %s stays text" % LOOKUP in output, output
     assert "Config {{ 7 * 7 }}" in output and "Config 49" not in output
     assert "uid=" not in output
+    assert "{% raw %}{{ lookup(" in output  # the String parameter's value is shown (plain text by its type), as text
     reports = list((tmp_path / "state").glob("runs/*/report.md"))
     assert len(reports) == 1
     report = reports[0].read_text(encoding="utf-8")

@@ -12,12 +12,14 @@ import json
 import pytest
 import yaml
 
-from moto_harness import mutating_calls, output_of
-from workflow_support import APPROVAL_WAITING, ENVIRONMENTS, finish, put_param, workflow
+from moto_harness import REPO_ROOT, mutating_calls, output_of, spawn_playbook
+from workflow_support import (
+    APPROVAL_WAITING, ENVIRONMENTS, Plan, expect, finish, plan_document, put_param, unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
 
+APPROVE = REPO_ROOT / "playbooks" / "approve_plan.yml"
 ADMIN = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["*"], "Resource": "*"}})
 
 
@@ -92,3 +94,32 @@ def test_batch_recheck_refuses_a_value_known_only_after_an_earlier_step(workflow
     assert mutating_calls(calls) == []
     assert workflow.session.client("iam").list_policies(Scope="Local")["Policies"] == []
     assert workflow.report(workflow.only_run())["status"] == "refused"
+
+
+def test_the_approver_sees_the_values_and_the_policy_results_before_each_question(workflow):
+    """approve_plan's review and the execution plan show the WARN rules with their steps, and a String
+    parameter's value, before the question; "Loading plan" does not repeat them."""
+    path = workflow.tmp / "plans" / "review.yml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump(plan_document("review", [("P", [put_param("put_a", "/wf/a", value="db.internal")])]),
+                    sort_keys=False))
+    approving = spawn_playbook([APPROVE, "-e", f"plan={path}", "-e", "approved_by=alice@example.com",
+                                "-e", f"environments_file={workflow.environments}"], workflow.env(), workflow.tmp)
+    workflow.children.append(approving)
+    expect(approving, "Approve this plan as alice@example.com? (yes/no):")
+    review = unwrapped(approving.logfile_read.getvalue())
+    approving.sendline("yes")
+    assert finish(approving)[0] == 0
+    assert "Policies: WARN required-tags:" in review and "— steps: put_a (missing Name" in review
+    assert "--value db.internal --type String" in review
+
+    child = workflow.spawn(Plan(path, yaml.safe_load(path.read_text())["approval"]["plan_sha256"]))
+    expect(child, APPROVAL_WAITING)
+    shown = unwrapped(child.logfile_read.getvalue())
+    child.sendline("no")
+    finish(child)
+    execution_plan = shown[shown.index("EXECUTION PLAN"):]
+    assert "Policies: WARN required-tags:" in execution_plan and "put_a (missing Name" in execution_plan
+    assert "--value db.internal --type String" in execution_plan
+    assert shown.count("WARN required-tags") == 1, shown  # not in "Loading plan" too
+    assert workflow.parameter_values() == {}

@@ -66,10 +66,10 @@ CHECK_MODE_LINES = {
         f"--region us-east-1 --profile {PROFILE} -> planned",
     ],
     "ssm-iam-app-config.yml": [
-        f"aws ssm put-parameter --name /sandbox/app/db_host --value '<redacted: sensitive>' "
+        f"aws ssm put-parameter --name /sandbox/app/db_host --value db.sandbox.internal "
         f"--type String --no-overwrite {tags_option('--tags', 'app-db-host', 'sandbox-app')} "
         f"--region us-east-1 --profile {PROFILE}",
-        f"aws ssm put-parameter --name /sandbox/app/log_level --value '<redacted: sensitive>' --type String "
+        f"aws ssm put-parameter --name /sandbox/app/log_level --value debug --type String "
         f"--no-overwrite {tags_option('--tags', 'app-log-level', 'sandbox-app')} --region us-east-1 --profile {PROFILE}",
         f"aws iam get-role --role-name sandbox-app-config-reader --region us-east-1 "
         f"--profile {PROFILE} -> planned",

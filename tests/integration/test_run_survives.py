@@ -16,7 +16,7 @@ import pytest
 from moto_harness import ansible_bin, mutating_calls, output_of
 from workflow_support import (
     ALL_FOUR, APPROVAL_WAITING, ROLLBACK, CHECKPOINT_WAITING, PROFILE, expect, finish, four_steps, kill_tree, put_param,
-    step_statuses, unwrapped, workflow)
+    run_throttled, step_statuses, unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -125,14 +125,9 @@ def test_half_of_every_request_throttled_completes_with_max_attempts_12_and_ever
         workflow, fault_proxy):
     steps = mixed_steps(THROTTLE_STEPS)
     plan = workflow.write_plan("throttled", [("Only", steps)])
-    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
-    for service in ("ssm", "ec2"):  # every request of the plan's services: describes, calls, validations
-        fault_proxy.add_fault(service, "*", "throttle", rate=0.5, seed=THROTTLE_SEED)
 
-    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=12", "-e", "on_failure=abort")
+    result, report, counted = run_throttled(workflow, fault_proxy, plan, ("ssm", "ec2"), 0.5, THROTTLE_SEED)
 
-    report = workflow.report(workflow.only_run())
-    counted = sum(row["retries"] for row in report["steps"])
     print(f"THROTTLE-TRIAL steps={len(steps)} seed={THROTTLE_SEED}: rc={result.returncode} {report['status']}, "
           f"faults injected={fault_proxy.faults()}, retries in the report={counted}")
     assert result.returncode == 0, output_of(result)

@@ -111,8 +111,8 @@ def test_a_run_keeps_all_its_state_in_the_bucket_of_the_tooling_account(workflow
     result = machine_a.run(EXECUTE, "-e", f"plan={plan.path}", "-e", f"approve={plan.digest}")
     assert result.returncode == 0, output_of(result)
     run_id = only_run(s3)
-    assert objects(s3) == ["changelog.md", f"runs/{run_id}/approved-plan.yml", f"runs/{run_id}/journal.jsonl",
-                           f"runs/{run_id}/report.json", f"runs/{run_id}/report.md"]
+    assert objects(s3) == ["changelog.md", f"runs/{run_id}/approved-plan.yml", f"runs/{run_id}/journal-head.json",
+                           f"runs/{run_id}/journal.jsonl", f"runs/{run_id}/report.json", f"runs/{run_id}/report.md"]
     assert report_of(s3, run_id)["status"] == "succeeded"
     assert run_id in s3.get_object(Bucket=BUCKET, Key="coworker/changelog.md")["Body"].read().decode()
     for key in objects(s3):

@@ -84,7 +84,7 @@ def test_register_of_a_secret_is_a_plan_error_before_any_call(workflow):
         result = workflow.run(plan, "-e", f"approve={plan.digest}")
     shown = " ".join(output_of(result).split())
     assert result.returncode != 0
-    assert "register.password: reads Parameter.Value, which the AWS model marks sensitive" in shown
+    assert "register.password: touches Parameter.Value, a secret (a member the AWS model marks sensitive" in shown
     assert str(plan.path) in shown
     assert calls == [] or mutating_calls(calls) == []
 

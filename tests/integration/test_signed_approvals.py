@@ -229,25 +229,69 @@ def test_refused_before_any_aws_call(workflow, case):
     assert workflow.parameter_values() == {}
 
 
-def test_self_approval_forbidden_is_refused_after_sts_only(workflow):
-    """The executing session is named alice@example.com (an SSO-style role session), alice signed."""
-    environments(workflow, self_approval="forbid")
-    sts = workflow.aws_env.boto3_session().client("sts")
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/Deployer",
-                                  RoleSessionName="alice@example.com")["Credentials"]
-    workflow.aws_env._write_credentials(PROFILE, credentials)  # pylint: disable=protected-access
+IDENTITIES = {"alice@example.com": [f"arn:aws:iam::{ACCOUNT}:role/people/AliceAdmin"],
+              "bob@example.com": [f"arn:aws:iam::{ACCOUNT}:user/bob"]}
+
+
+def execute_as_role(flow, path, role: str, session_name: str):
+    """Run the plan with the profile's credentials replaced by a session of ``role`` named ``session_name``."""
+    sts = flow.aws_env.boto3_session().client("sts")
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}",
+                                  RoleSessionName=session_name)["Credentials"]
+    flow.aws_env._write_credentials(PROFILE, credentials)  # pylint: disable=protected-access
+    return execute(flow, path)
+
+
+def test_self_approval_through_a_session_named_after_someone_else_is_refused_after_sts_only(workflow):
+    """alice signed and runs her plan through her own role, with the session named bob@example.com (issue 24):
+    the role is judged, not the name, and the run stops after the identity call, before anything else."""
+    environments(workflow, self_approval="forbid", identities=IDENTITIES)
     path = write_plan(workflow, "selfie")
     sign(workflow, path, "alice")
-    result, calls = execute(workflow, path)
+    result, calls = execute_as_role(workflow, path, "AliceAdmin", "bob@example.com")
     out = unwrapped(output_of(result))
     assert result.returncode != 0
-    assert ("self-approval is forbidden in sandbox: alice@example.com signed the approval and is also the identity "
-            f"executing it (arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/alice@example.com)") in out, out
+    assert ("self-approval is forbidden in sandbox: alice@example.com signed the approval and acts as the identity "
+            f"executing it (role aliceadmin in {ACCOUNT}, arn:aws:sts::{ACCOUNT}:assumed-role/AliceAdmin/"
+            "bob@example.com); 0 other approver(s) signed, 1 required") in out, out
     assert call_keys(calls) == STS_ONLY  # exactly these two, once each, in this order
     assert workflow.parameter_values() == {}
     # bob's signature beside alice's satisfies the rule: the same executor may now run it
     sign(workflow, path, "bob")
     result, _calls = execute(workflow, path)
     assert result.returncode == 0, output_of(result)
-    assert "not counted: alice@example.com (executing)" in unwrapped(output_of(result))
+    assert f"not counted: alice@example.com (acts as the executing role aliceadmin in {ACCOUNT})" in \
+        unwrapped(output_of(result))
     assert workflow.parameter_values() == {"/selfie/a": "v1"}
+
+
+def test_a_session_named_after_the_signer_does_not_make_anyone_the_signer(workflow):
+    """A CI role no approver acts as runs alice's plan although its session is named alice@example.com."""
+    environments(workflow, self_approval="forbid", identities=IDENTITIES)
+    path = write_plan(workflow, "ci-run")
+    sign(workflow, path, "alice")
+    result, _calls = execute_as_role(workflow, path, "Deployer", "alice@example.com")
+    assert result.returncode == 0, output_of(result)
+    assert "not counted" not in output_of(result)
+    assert workflow.parameter_values() == {"/ci-run/a": "v1"}
+
+
+UNSIGNED = "claimed by tester@example.com, unsigned — anyone who can edit the file can write this"
+
+
+def test_an_unsigned_approval_is_shown_as_a_claim_in_the_review_the_report_and_the_run_statistics(workflow):
+    """Where the class does not require signatures an unsigned approval still runs, but is never shown as more than
+    it is (issue 24): the plan's review, the environment verification, report.md, report.json and the statistics."""
+    plan = workflow.write_plan("unsigned", [("Config", [put_param("put_a", "/unsigned/a")])])
+    env = dict(workflow.env(), ANSIBLE_SHOW_CUSTOM_STATS="true")
+    result = run_playbook(workflow.execute_args(plan, "-e", f"approve={plan.digest}"), env, workflow.tmp)
+    out = unwrapped(output_of(result))
+    assert result.returncode == 0, output_of(result)
+    assert f"Approval: {UNSIGNED} (at " in out                     # Loading plan
+    assert f"'Approval: {UNSIGNED}'" in out                         # Environment verification
+    assert f"approval: {UNSIGNED}" in out                           # the run statistics (CUSTOM STATS)
+    run_id = workflow.only_run()
+    assert f"; {UNSIGNED}" in workflow.report_md(run_id)
+    assert workflow.report(run_id)["approval"]["text"] == UNSIGNED
+    [approved] = [e for e in workflow.journal(run_id) if e["event"] == "approved"]
+    assert (approved["signature"], approved["approved_by"]) == ("unsigned", "tester@example.com")

@@ -189,7 +189,7 @@ def test_a_dry_run_shows_every_call_changes_nothing_and_asks_nothing(workflow, d
     assert workflow.parameter_values() == {}
     shown = unwrapped(transcript)
     for name in sorted(ALL_FOUR):
-        assert (f"aws ssm put-parameter --name {name} --value '<redacted: sensitive>' --type String --no-overwrite "
+        assert (f"aws ssm put-parameter --name {name} --value v1 --type String --no-overwrite "
                 f"--region us-east-1 --profile {PROFILE}") in shown
         assert f"aws ssm get-parameter --name {name} --region us-east-1 --profile {PROFILE}" in shown
     assert f"aws ssm delete-parameter --name /wf/b --region us-east-1 --profile {PROFILE}" in shown

@@ -8,33 +8,20 @@ action group under module_defaults.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 
 import pexpect
 import pytest
 
-from moto_harness import REPO_ROOT, ansible_bin, mutating_calls, output_of, run_playbook
+from moto_harness import REPO_ROOT, mutating_calls, output_of, run_playbook
 from workflow_support import (
-    ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, assert_closing_line, closing_commands, expect,
-    finish,
-    four_steps, sent_after_resume, step_statuses, workflow)
+    ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, FAILURE_WAITING, assert_closing_line, bare_env, closing_commands,
+    expect, finish, four_steps, sent_after_resume, step_statuses, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
 
 GROUP_DEFAULTS = REPO_ROOT / "tests" / "integration" / "playbooks" / "group_defaults.yml"
-
-
-def bare_env(flow) -> dict:
-    """No repo ansible.cfg: an empty .cfg, the collection found through the environment only,
-    and the venv's ansible-playbook first on PATH so printed commands run as printed."""
-    empty = flow.tmp / "empty.cfg"
-    empty.write_text("")
-    env = flow.env()
-    env.update(ANSIBLE_CONFIG=str(empty), ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / "collections"),
-               PATH=f"{ansible_bin().parent}{os.pathsep}{env.get('PATH', '')}")
-    return env
 
 
 def spawn_as_typed(flow, command: str, env: dict):

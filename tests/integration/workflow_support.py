@@ -21,7 +21,7 @@ import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block
 from moto_harness import (
-    REPO_ROOT, AwsEnv, account_snapshot, descendants, latest_report_name, run_playbook, spawn_playbook)
+    REPO_ROOT, AwsEnv, account_snapshot, ansible_bin, descendants, latest_report_name, run_playbook, spawn_playbook)
 
 ACCOUNT = "210987654321"
 PROFILE = "sandbox-wf"
@@ -203,6 +203,28 @@ class Workflow:
 
     def parameter_values(self) -> dict[str, str]:
         return {name: p["value"] for name, p in self.snapshot()["ssm_parameters"].items()}
+
+
+def bare_env(flow: Workflow) -> dict:
+    """No repo ansible.cfg: an empty .cfg, the collection found through the environment only,
+    and the venv's ansible-playbook first on PATH so printed commands run as printed."""
+    empty = flow.tmp / "empty.cfg"
+    empty.write_text("")
+    env = flow.env()
+    env.update(ANSIBLE_CONFIG=str(empty), ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / "collections"),
+               PATH=f"{ansible_bin().parent}{os.pathsep}{env.get('PATH', '')}")
+    return env
+
+
+def run_throttled(workflow: Workflow, fault_proxy, plan: Plan, services, rate: float, seed: int):
+    """Run a plan to its end (max_attempts=12, on_failure=abort) with that share of every request of these
+    services throttled; (result, report, the retries the report counts)."""
+    workflow.env = lambda: workflow.aws_env.env(profile=PROFILE, endpoint_url=fault_proxy.url)
+    for service in services:  # every request of the service: describes, calls, validations
+        fault_proxy.add_fault(service, "*", "throttle", rate=rate, seed=seed)
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_attempts=12", "-e", "on_failure=abort")
+    report = workflow.report(workflow.only_run())
+    return result, report, sum(row["retries"] for row in report["steps"])
 
 
 def step_statuses(report: dict) -> dict[str, str]:

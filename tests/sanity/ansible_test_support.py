@@ -12,7 +12,10 @@ bootstrapped with a ``get-pip`` script downloaded from ci-files.testing.ansible.
 these machines cannot reach. It uses a cached copy when one exists, so we put a small
 bootstrap of our own there: CPython's ``ensurepip``, then ``pip install`` of the versions
 ansible-test asks for, from the same package index every other install here uses. Its cache
-lives in a private HOME (one per checkout) so no other project's ansible-test is affected.
+(the virtualenvs, pip's downloads) lives in a private HOME inside the checkout (``.cache/sanity``,
+ignored by git and by the build), so nothing is written to the user's own HOME and no other
+project's ansible-test is affected; a checkout whose path is too long for ansible-test's
+virtualenv shebangs uses a directory of its own under the system's temporary directory instead.
 
 Usage: ``.venv/bin/python tests/sanity/ansible_test_support.py [ansible-test sanity options]``.
 """
@@ -50,10 +53,21 @@ sys.exit(subprocess.call([sys.executable, "-m", "pip", "install"] + args))
 '''
 
 
+def _longest_venv_python() -> int:
+    """Length of the longest ``~/.ansible/test/venv/<label>/<python>/<hash>/bin/python`` ansible-test makes."""
+    from ansible_test._internal.util import ANSIBLE_TEST_DATA_ROOT  # pylint: disable=import-outside-toplevel
+    labels = [p.stem for p in (Path(ANSIBLE_TEST_DATA_ROOT) / "requirements").glob("sanity.*.in")]
+    return len("/.ansible/test/venv/%s/%s/%s/bin/python" % (max(labels, key=len), PYTHON_VERSION, "0" * 8))
+
+
 def sanity_home() -> Path:
-    """A HOME for ansible-test's caches, short (its venv shebangs must stay under 127 chars)."""
+    """A HOME for ansible-test's caches: in the checkout, unless that makes a venv shebang (``#!`` + the
+    venv's python) longer than the 127 characters Linux reads, then under the temporary directory."""
+    home = REPO / ".cache" / "sanity"
+    if len(str(home)) + _longest_venv_python() + len("#!") <= 127:
+        return home
     digest = hashlib.sha256(str(REPO).encode()).hexdigest()[:8]
-    return Path.home() / ".cache" / "coworker-aws-sanity" / digest
+    return Path(tempfile.gettempdir()) / ("coworker-aws-sanity-%s" % digest)
 
 
 def _pip_version() -> str:

@@ -9,6 +9,10 @@ tags, and in which form, is read from the operation's botocore input shape:
 ``TagSpecifications`` (EC2: a resource type and its tags), a ``Tags`` list of
 Key/Value pairs (IAM, SSM, DynamoDB, ...) or a ``Tags`` map (Lambda, ...).
 The plan's own tags are kept; a tag of the plan with one of our keys wins.
+
+What a plan's ``register``, ``expect`` and ``validate`` see is the answer without these
+tags (``plan_view``): a plan written without knowing about them (``length(Tags) == `1```)
+reads the same answer with the run's tags on or off.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws import service_mo
 
 PREFIX = "coworker:"
 RUN_KEY, PLAN_KEY, STEP_KEY = PREFIX + "run-id", PREFIX + "plan-id", PREFIX + "step-id"
+OUR_KEYS = frozenset((RUN_KEY, PLAN_KEY, STEP_KEY))
 # Verbs of operations that bring a resource into being; others (TagResource, Update*) only
 # change an existing one, which must not gain our tags.
 CREATING_PREFIXES = ("Create", "Run", "Allocate", "Import", "Copy", "Put", "Register", "Request")
@@ -87,3 +92,53 @@ def created_resource_type(spec_shape, operation):
         if candidate in allowed:
             return candidate
     return None
+
+
+def plan_view(body):
+    """``body`` as the plan sees it: every tag with one of our keys left out of its tag list or map.
+
+    A tag list is a list under a member whose name says tags (``Tags``, ``TagList``, ``TagSet``,
+    ``tags``) whose items are Key/Value pairs (any case); a tag map is a mapping under such a name.
+    Returns a copy; the answer itself (journaled and reported as AWS gave it) is left as it is.
+    """
+    if isinstance(body, dict):
+        return {key: _without_ours(value) if _names_tags(key) else plan_view(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [plan_view(item) for item in body]
+    return body
+
+
+def _without_ours(value):
+    if isinstance(value, list):
+        return [plan_view(item) for item in value if _tag_key(item) not in OUR_KEYS]
+    if isinstance(value, dict) and not ({"Key", "key"} & set(value)):
+        return {key: plan_view(item) for key, item in value.items() if key not in OUR_KEYS}
+    return plan_view(value)
+
+
+def _names_tags(member):
+    name = member.lower()
+    return name.endswith(("tags", "taglist", "tagset")) or name == "tag"
+
+
+def _tag_key(item):
+    return item.get("Key", item.get("key")) if isinstance(item, dict) else None
+
+
+def tags_of(body, _tagged=False):
+    """Every tag in a describe or tag-read answer as a dict (Key/Value lists and tag maps alike)."""
+    found = {}
+    if isinstance(body, dict):
+        for key, value in body.items():
+            tagged = _names_tags(key)
+            if tagged and isinstance(value, dict) and not ({"Key", "key"} & set(value)):
+                found.update({k: v for k, v in value.items() if isinstance(v, str)})
+            else:
+                found.update(tags_of(value, tagged))
+    elif isinstance(body, list):
+        for item in body:
+            if _tagged and _tag_key(item) is not None:
+                found[_tag_key(item)] = item.get("Value", item.get("value"))
+            else:
+                found.update(tags_of(item))
+    return found

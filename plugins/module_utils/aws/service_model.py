@@ -12,6 +12,7 @@ import difflib
 import functools
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
+from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import is_already_exists
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, exact_reference, references_in)
 
@@ -169,3 +170,17 @@ def waiter_operation(service, waiter):
         if botocore.xform_name(name) == waiter:
             return config.get_waiter(name).operation
     raise ValueError("unknown %s waiter %r" % (service, waiter))
+
+
+def overwrite_member(service, operation):
+    """The input's boolean that lets the call replace what exists (``Overwrite``, ``allowOverwrite``), or None."""
+    shape = operation_model(service, operation).input_shape
+    for name, member in (shape.members.items() if shape is not None else ()):
+        if member.type_name == "boolean" and name.lower() in ("overwrite", "allowoverwrite", "shouldoverwrite"):
+            return name
+    return None
+
+
+def already_exists_errors(service, operation):
+    """The errors the model says the operation answers when what it makes exists (``ParameterAlreadyExists``)."""
+    return [shape.name for shape in operation_model(service, operation).error_shapes if is_already_exists(shape.name)]

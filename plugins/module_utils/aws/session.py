@@ -58,6 +58,8 @@ class AwsContext:
                              user_agent_extra="coworker.aws")
         self.session = session
         self.assumed_role = None
+        # the SourceIdentity AWS returned when this context's role was assumed (None: not set, or not ours to see)
+        self.source_identity = None
         self._clients = {}
 
     def _frozen(self):
@@ -88,6 +90,7 @@ class AwsContext:
                                 region_name=self.region, botocore_session=new_session())
         assumed = AwsContext(self.profile, self.region, session=session)
         assumed.config, assumed.assumed_role = self.config, role_arn
+        assumed.source_identity = answer.get("SourceIdentity") or self.source_identity
         return assumed
 
 

@@ -5,38 +5,34 @@
 The environments file gives each class (optionally)::
 
     approval: {signed: required, approvers: approvers.allowed_signers, min_approvers: 1,
-               destructive_min_approvers: 2, self_approval: forbid}
+               destructive_min_approvers: 2, self_approval: forbid,
+               identities: {alice@example.com: ["arn:aws:iam::123456789012:role/alice-admin"]}}
 
 ``check_signatures`` needs only the plan and the class (the plan's own
 ``target.environment``: a run elsewhere is refused by the account check anyway),
 so it runs before any AWS call. ``check_self_approval`` needs the identity STS
-reported. Principals are matched to that identity case-insensitively against its
-full ARN, its IAM user name (``...:user/<path>/<name>``), its role session name
-(``...:assumed-role/<role>/<session>``) or its federated user name.
+reported: it is judged on the IAM user or role behind the session, never on a name
+the executor chooses (guard/self_approval.py).
 """
 
 from __future__ import annotations
 
 import os
 
-from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.allowed_signers import (
     principals_of, read_allowed_signers)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.self_approval import (
+    ApprovalRefused, executing, parse_identities)
 from ansible_collections.coworker.aws.plugins.module_utils.plan import ssh_keygen
 from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures import (
     MAX_SIGNATURES, approval_message, parse_signature)
 
-APPROVAL_KEYS = ("signed", "approvers", "min_approvers", "destructive_min_approvers", "self_approval")
+# what an approval block without a signature proves: nothing but that someone wrote it
+UNSIGNED = "claimed by %s, unsigned — anyone who can edit the file can write this"
+APPROVAL_KEYS = ("signed", "approvers", "min_approvers", "destructive_min_approvers", "self_approval", "identities")
 DEFAULT_SETTINGS = {"signed": "optional", "approvers": None, "min_approvers": 1, "destructive_min_approvers": 1,
-                    "self_approval": "allow"}
-
-
-class ApprovalRefused(GuardRefusal):
-    """The approval does not satisfy the class's rules; ``field`` names the plan field."""
-
-    def __init__(self, field, reason):
-        self.field, self.reason = field, reason
-        super().__init__("STOPPING: approval refused — %s: %s. Nothing was changed." % (field, reason))
+                    "self_approval": "allow", "identities": {}}
 
 
 def _choice(path, where, value, choices):
@@ -82,6 +78,11 @@ def approval_settings(path, field, executable, value):
     if settings["signed"] == "optional" and settings["destructive_min_approvers"] > 1:
         raise ConfigError(path, where + ".signed", "counting approvers needs signed: required (an unsigned approval "
                           "cannot be counted)")
+    if settings["signed"] == "optional" and settings["self_approval"] == "forbid":
+        raise ConfigError(path, where + ".signed", "self_approval: forbid needs signed: required (an unsigned "
+                          "approval names whoever its writer chose)")
+    if value.get("identities") is not None:
+        settings["identities"] = parse_identities(path, where + ".identities", value["identities"])
     return settings
 
 
@@ -135,7 +136,8 @@ def _required(settings, destructive):
 def _summary(settings, environment, destructive, status, signers, text):
     return {"approved_by": None, "status": status, "signers": signers, "environment": environment, "destructive": destructive,
             "required": _required(settings, destructive) if status == "verified" else 0,
-            "approvers": settings["approvers"], "self_approval": settings["self_approval"], "text": text}
+            "approvers": settings["approvers"], "self_approval": settings["self_approval"],
+            "identities": settings["identities"], "text": text}
 
 
 def _signers_text(signers):
@@ -156,7 +158,7 @@ def check_signatures(config, environment, loaded):
             raise ApprovalRefused("approval.signatures", "the approval is unsigned, but %s requires approvals signed "
                                   "by approvers listed in %s: sign it with playbooks/approve_plan.yml -e signing_key=..."
                                   % (environment, settings["approvers"]))
-        return dict(_summary(settings, environment, destructive, "unsigned", [], "unsigned"),
+        return dict(_summary(settings, environment, destructive, "unsigned", [], unsigned_text(approval.get("approved_by"))),
                     approved_by=approval.get("approved_by"))
     claimed = [{"principal": e["principal"], "signed_at": e["signed_at"]} for e in entries]
     if not settings["approvers"]:
@@ -177,6 +179,11 @@ def check_signatures(config, environment, loaded):
     return summary
 
 
+def unsigned_text(approved_by):
+    """How an unsigned approval is shown everywhere (review, verification, report, run statistics)."""
+    return UNSIGNED % (approved_by or "nobody")
+
+
 def _check_count(summary, signers):
     count, required = distinct_approvers(signers), summary["required"]
     if summary["approvers"] and count < required:
@@ -187,39 +194,24 @@ def _check_count(summary, signers):
                                   " destructive" if summary["destructive"] else " non-destructive"))
 
 
-def identity_names(arn):
-    """The names a principal may match for an STS identity (lowercase): ARN, user, session or federated name."""
-    names = {arn.lower()}
-    resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else ""
-    kind, _sep, rest = resource.partition("/")
-    if kind in ("user", "federated-user") and rest:
-        names.add(rest.rsplit("/", 1)[-1].lower())
-    elif kind == "assumed-role" and "/" in rest:
-        names.add(rest.rsplit("/", 1)[-1].lower())
-    return names
-
-
 def check_self_approval(summary, identity):
-    """Refuse when self-approval is forbidden and the executing identity's own approval is needed to pass."""
+    """Refuse when self-approval is forbidden and the executing identity's own approval is needed to pass
+    (who executes: the IAM user or role behind the session, and its SourceIdentity; guard/self_approval.py)."""
     if summary["self_approval"] != "forbid":
         return summary
-    names = identity_names(identity["arn"])
-    if summary["status"] != "verified":
-        claimed = [s["principal"] for s in summary["signers"]] or [summary["approved_by"] or ""]
-        own = [name for name in claimed if name.lower() in names]
-        if own:
-            raise ApprovalRefused("approval", "self-approval is forbidden in %s: the plan was approved by %s, who is "
-                                  "also the identity executing it (%s)" % (summary["environment"], own[0], identity["arn"]))
-        return summary
-    own = sorted({s["principal"] for s in summary["signers"] if s["principal"].lower() in names})
-    others = [s for s in summary["signers"] if s["principal"].lower() not in names]
+    if summary["status"] != "verified":  # unreachable through the file's rules (forbid needs signed: required)
+        raise ApprovalRefused("approval", "self-approval is forbidden in %s and the approval is not verified: "
+                              "nobody can tell who approved" % summary["environment"])
+    own, executor = executing(summary, identity)
+    others = [s for s in summary["signers"] if s["principal"] not in own]
     if own and distinct_approvers(others) < summary["required"]:
-        raise ApprovalRefused("approval", "self-approval is forbidden in %s: %s signed the approval and is also the "
-                              "identity executing it (%s); %d other approver(s) signed, %d required"
-                              % (summary["environment"], ", ".join(own), identity["arn"], distinct_approvers(others),
-                                 summary["required"]))
+        raise ApprovalRefused("approval", "self-approval is forbidden in %s: %s signed the approval and acts as the "
+                              "identity executing it (%s, %s); %d other approver(s) signed, %d required"
+                              % (summary["environment"], ", ".join(own), executor, identity["arn"],
+                                 distinct_approvers(others), summary["required"]))
     if own:
-        summary = dict(summary, text=summary["text"] + "; not counted: %s (executing)" % ", ".join(own))
+        summary = dict(summary, text=summary["text"] + "; not counted: %s (acts as the executing %s)"
+                       % (", ".join(own), executor))
     return summary
 
 
@@ -232,4 +224,6 @@ def signature_record(summary):
                               "signed_at": s["signed_at"]} for s in summary["signers"]]
     elif summary["status"] == "unverified":
         record["claimed"] = [s["principal"] for s in summary["signers"]]
+    else:
+        record["approved_by"] = summary["approved_by"]
     return record

@@ -29,7 +29,9 @@ Rules:
   ``SourceRegion`` of a copy; default none beyond ``regions``),
   ``allow_operations`` (``service:Operation`` steps that issue credentials or
   act on other accounts, refused unless listed here, e.g. ``sts:AssumeRole``)
-  and ``max_request_bytes`` (the largest resolved request, default 1 MiB).
+  ``max_request_bytes`` (the largest resolved request, default 1 MiB) and
+  ``cross_account_grants`` (``allow``, the default: a grant to another account is listed at
+  approval and its step gets a checkpoint; ``refuse``: any such grant is refused).
 * ``guardrails``: the policies checked against the plan's calls (guard/policy_rules.py).
 * ``approval`` (optional, sandbox/development/test): signed approvals, see
   guard/approvals.py.
@@ -67,7 +69,9 @@ DEFAULT_UNKNOWN = "staging"
 
 LIST_KEYS = ("account_ids", "account_aliases", "profiles", "regions")
 PERIMETER_LIST_KEYS = ("source_regions", "allow_operations")
-CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "execution_role", "guardrails", "approval")
+CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "cross_account_grants", "execution_role",
+                                                "guardrails", "approval")
+GRANT_CHOICES = ("allow", "refuse")
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 OPERATION_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*")
 ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
@@ -81,6 +85,15 @@ def resolve_path(explicit: str | None) -> str:
     """The explicit path if given, else ``$COWORKER_AWS_ENVIRONMENTS``, else ``DEFAULT_PATH``."""
     path = explicit or os.environ.get(ENV_VAR) or DEFAULT_PATH
     return os.path.expanduser(path)
+
+
+def path_source(explicit, given_by=None):
+    """Where the environments file's path came from, in words (``given_by``: how the explicit one was given)."""
+    if explicit:
+        return given_by or "the environments_file option"
+    if os.environ.get(ENV_VAR):
+        return "environment variable %s" % ENV_VAR
+    return "the default path %s" % DEFAULT_PATH
 
 
 def _read(path):
@@ -174,6 +187,11 @@ def _perimeter_entry(path, field, entry):
         raise ConfigError(path, "%s.max_request_bytes" % field, "must be a positive number of bytes, got %r"
                           % (limit,))
     result["max_request_bytes"] = limit
+    grants = entry.get("cross_account_grants", "allow")
+    if grants not in GRANT_CHOICES:
+        raise ConfigError(path, "%s.cross_account_grants" % field, "must be allow (listed at approval, a checkpoint "
+                          "before the step) or refuse, got %r" % (grants,))
+    result["cross_account_grants"] = grants
     return result
 
 

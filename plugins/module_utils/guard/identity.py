@@ -41,6 +41,8 @@ def establish_identity(aws):
                            "so the environment is unknown; nothing was changed." % (STOP, _error_text(exc))) from None
     identity = {"account": ident["Account"], "arn": ident["Arn"], "user_id": ident["UserId"],
                 "profile": aws.profile, "alias": None, "alias_status": "none"}
+    if getattr(aws, "source_identity", None):  # known when the executor assumed the role itself
+        identity["source_identity"] = aws.source_identity
     try:
         aliases = aws.client("iam").list_account_aliases().get("AccountAliases", [])
         identity["alias"] = aliases[0] if aliases else None

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Evaluate the class's guardrails against the resolved calls of a plan.
+"""Evaluate the class's guardrails against the resolved calls of a plan: every call of every step.
+
+A step's validate calls, its waiter and its rollback calls are judged by the same rules as its main
+call (an SSH ingress from anywhere is as forbidden in a rollback as in a step).
 
 The rules (guard/policy_rules.py) are evaluated before the approval prompt, with the values
 known then, and again before each batch and before each step whose values were not known,
@@ -22,15 +25,27 @@ import re
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_facts import (
-    bucket_companions, call_document, unknown_references)
-from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import DAYS, active_rules, load_guardrails
+    bucket_companions, call_document, call_tags, creates, unknown_references)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.model_roles import may_carry_policy
+from ansible_collections.coworker.aws.plugins.module_utils.guard.request_walk import known_now, step_calls
+from ansible_collections.coworker.aws.plugins.module_utils.guard.tag_state import end_states
+from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import (
+    BUILTIN_IDS, DAYS, active_rules, load_guardrails)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
 
 @functools.lru_cache(maxsize=256)
 def _compiled(expression):
     import jmespath
-    return jmespath.compile(expression)
+    return jmespath.compile(expression).parsed
+
+
+@functools.lru_cache(maxsize=1)
+def _interpreter():
+    """One JMESPath tree interpreter for every search (jmespath.search builds a new one each time)."""
+    from jmespath.visitor import Options, TreeInterpreter
+    return TreeInterpreter(Options())
 
 
 def _truthy(value):
@@ -41,13 +56,30 @@ def _truthy(value):
 
 
 def _search(expression, doc):
-    return _compiled(expression).search(doc)
+    return _interpreter().visit(_compiled(expression), doc)
 
 
-def resolved_calls(plan, context):
-    """``(step, params, unknown)`` for every step: params resolved as far as ``context`` knows."""
-    return [(step, resolve(step["call"]["params"], context, placeholder=True),
-             unknown_references(step["call"]["params"], context)) for step in plan["steps"]]
+def plan_calls(plan, rollback_only=False):
+    """Every call the rules judge, in plan order: ``{step, label, service, operation, params, region}``.
+
+    A step's main call, then its validate calls, its waiter and its rollback calls (``rollback_only``:
+    the rollback calls alone, what a rollback sends).
+    """
+    calls = []
+    for step in plan["steps"]:
+        main = step["call"]
+        for label, service, operation, params in step_calls(step):
+            if rollback_only and not label.startswith("rollback"):
+                continue
+            region = main["region"] if label in ("", "wait") else _labelled(step, label)["region"]
+            calls.append({"step": step, "label": label, "service": service, "operation": operation,
+                          "params": params, "region": region})
+    return calls
+
+
+def _labelled(step, label):
+    kind, index = label.rstrip("]").split("[")
+    return step[kind][int(index)]
 
 
 def _without_unknown(value, placeholders):
@@ -61,39 +93,103 @@ def _without_unknown(value, placeholders):
     return value
 
 
-def _documents(plan, guardrails, context, environment):
-    """``(document, other)`` per call; ``other`` is the same call with its unknown values null (None if none).
+def _documents(plan, guardrails, context, environment, rules, rollback_only=False):
+    """``(document, other)`` per call some rule judges; ``other`` is the same call with its unknown values null
+    (None if none).
 
     A rule that fails on both does not depend on the unknown values: it fails now. A rule
-    that fails on only one cannot tell yet.
+    that fails on only one cannot tell yet. A step's validate calls and waiter are read-only: the
+    built-in rules judge what calls change, so only a user rule that names them sees them.
     """
-    calls = resolved_calls(plan, context)
-    buckets = bucket_companions([dict(step["call"], params=params) for step, params, _unknown in calls])
+    calls = [c for c in plan_calls(plan, rollback_only) if not c["label"] or _judged(rules, c)]
+    for call in calls:
+        call["resolved"] = resolve(call["params"], context, placeholder=True)
+        call["unknown"] = unknown_references(call["params"], context)
+    mains = [c for c in calls if not c["label"]]
+    buckets = bucket_companions([dict(c, params=c["resolved"]) for c in mains])
+    required = guardrails["required_tags"]
+    ends = end_states([{"step": c["step"]["id"], "service": c["service"], "operation": c["operation"],
+                        "params": c["resolved"], "raw": c["params"], "creates": creates(c["operation"]),
+                        "tags": call_tags(c["service"], c["operation"], c["resolved"])} for c in mains], required)
+    tag_facts = {id(c): ends.get(index) for index, c in enumerate(mains)}
     target = {"environment": environment, "account_id": plan["target"]["account_id"],
               "region": plan["target"]["region"]}
     pairs = []
-    for step, params, unknown in calls:
-        where = dict(target, region=step["call"]["region"])
-        doc = call_document(step, params, unknown, where, guardrails["required_tags"], buckets)
+    for call in calls:
+        where = dict(target, region=call["region"])
+        facts = {"buckets": buckets, "tags": tag_facts.get(id(call))}
+        doc = call_document(call, call["resolved"], call["unknown"], where, required, facts)
         other = None
-        if unknown:
-            nulled = _without_unknown(params, {"<%s>" % ref for ref in unknown})
-            other = call_document(step, nulled, unknown, where, guardrails["required_tags"], buckets)
+        if call["unknown"]:
+            nulled = _without_unknown(call["resolved"], {"<%s>" % ref for ref in call["unknown"]})
+            other = call_document(call, nulled, call["unknown"], where, required, facts)
         pairs.append((doc, other))
     return pairs
 
 
+@functools.lru_cache(maxsize=4096)
+def _matches(patterns, action):
+    return any(fnmatch.fnmatchcase(action, pattern) for pattern in patterns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_only(service, operation):
+    return access_levels.is_read_only(service, operation)
+
+
+def _judged_by(rule, action, read_only):
+    if read_only and rule["id"] in BUILTIN_IDS:
+        return False  # the built-in rules judge what a call changes
+    return _matches(rule["patterns"], action)
+
+
+@functools.lru_cache(maxsize=4096)
+def _builtin_may_apply(rule_id, service, operation):
+    """Whether a built-in rule's ``when`` can hold for a validate, wait or rollback call, from the model alone.
+
+    Such a call has no end-state tag facts: required-tags needs a creating call whose shape takes tags;
+    iam-no-admin-wildcard needs a member that can carry a policy (BUILTIN_WHEN, read for any request).
+    """
+    if rule_id == "required-tags":
+        takes_tags = call_tags(service, operation, {}) is not None or (service, operation) == ("s3", "CreateBucket")
+        return creates(operation) and takes_tags
+    if rule_id == "iam-no-admin-wildcard":
+        return may_carry_policy(service, operation)
+    return True
+
+
+def _judged(rules, call):
+    """Whether any rule can judge a validate, wait or rollback call (the others are not even resolved)."""
+    service, operation = call["service"], call["operation"]
+    action, read_only = "%s:%s" % (service, operation), _read_only(service, operation)
+    return any(_judged_by(rule, action, read_only) and (rule["id"] not in BUILTIN_IDS or
+                                                        _builtin_may_apply(rule["id"], service, operation))
+               for rule in rules)
+
+
+# the built-in rules' ``when``, as Python: the same answer without a JMESPath walk of every call
+# (tests/unit/plugins/module_utils/guard/test_policies.py checks that both agree)
+BUILTIN_WHEN = {
+    "required-tags": lambda doc: doc["tags"] is not None and bool(doc["creates"] or doc["removes_tags"]),
+    "iam-no-admin-wildcard": lambda doc: bool(doc["policy_statements"]),
+}
+
+
 def _applies(rule, doc):
-    if not any(fnmatch.fnmatchcase(doc["action"], pattern) for pattern in rule["applies_to"]):
+    if not _judged_by(rule, doc["action"], bool(doc["call"]) and _read_only(doc["service"], doc["operation"])):
         return False
-    return "when" not in rule or _truthy(_search(rule["when"], doc))
+    if "when" not in rule:
+        return True
+    when = BUILTIN_WHEN.get(rule["id"]) if rule["id"] in BUILTIN_IDS else None
+    return when(doc) if when else _truthy(_search(rule["when"], doc))
 
 
 def _detail(rule, doc):
-    if "detail" not in rule:
-        return ""
-    value = _search(rule["detail"], doc)
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+    value = _search(rule["detail"], doc) if "detail" in rule else ""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if doc["call"]:  # a validate, wait or rollback call: say which
+        return "%s: %s" % (doc["call"], text) if text else doc["call"]
+    return text
 
 
 def _breaks(rule, doc):
@@ -108,7 +204,7 @@ def _rule_verdict(rule, pairs):
             if breaks:
                 broken.append({"step": doc["step"], "detail": _detail(rule, doc)})
         else:
-            unsure.append({"step": doc["step"], "detail": ""})
+            unsure.append({"step": doc["step"], "detail": doc["call"]})
     status = rule["severity"].lower() if broken else "unknown" if unsure else "pass"
     return {"rule": rule["id"], "severity": rule["severity"], "status": status,
             "description": rule["description"], "steps": broken or unsure, "pending": unsure if broken else []}
@@ -163,15 +259,21 @@ def _ticket(guardrails, plan):
             "description": "the plan names %s; it has %r" % (wanted, ticket) if ticket else "the plan names " + wanted}
 
 
-def evaluate(plan, guardrails, environment, context=None, now=None):
-    """Every rule's verdict for ``plan`` with the values in ``context`` (default: target and run only)."""
+def evaluate(plan, guardrails, environment, context=None, now=None, rollback_only=False):
+    """Every rule's verdict for ``plan`` with the values in ``context`` (default: target and run only).
+
+    ``rollback_only``: the rules over the rollback calls alone, for a rollback (the limits, the change
+    window and the ticket judge what a plan makes, not how it is undone).
+    """
     if context is None:
-        context = {"target": {"account_id": plan["target"]["account_id"], "region": plan["target"]["region"]},
-                   "run": {"id": "<run.id>"}}
-    pairs = _documents(plan, guardrails, context, environment)
-    verdicts = [_rule_verdict(rule, pairs) for rule in active_rules(guardrails)]
+        context = known_now(plan["target"])
+    rules = [dict(rule, patterns=tuple(rule["applies_to"])) for rule in active_rules(guardrails)]
+    pairs = _documents(plan, guardrails, context, environment, rules, rollback_only)
+    verdicts = [_rule_verdict(rule, pairs) for rule in rules]
+    if rollback_only:
+        return verdicts
     if "max-resources" not in guardrails["disable"]:
-        verdicts.extend(_max_resources(guardrails["max_resources"], [doc for doc, _other in pairs]))
+        verdicts.extend(_max_resources(guardrails["max_resources"], [doc for doc, _other in pairs if not doc["call"]]))
     if guardrails["change_window"] and "change-window" not in guardrails["disable"]:
         verdicts.append(_change_window(guardrails["change_window"],
                                        now or datetime.datetime.now(datetime.timezone.utc)))

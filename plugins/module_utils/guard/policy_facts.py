@@ -2,21 +2,27 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The document a guardrail rule sees: one resolved call, plus facts read from it.
 
-Fields: ``action`` (``service:Operation``), ``service``, ``operation``, ``params`` (resolved as
-far as values are known), ``step``, ``phase``, ``destructive``, ``target`` (environment,
-account_id, region), ``unknown`` (the ``${...}`` references whose values are not known yet),
-and facts that plain JMESPath cannot derive:
+Every call of a step is judged: its main call, validate calls, waiter and rollback calls. Fields:
+``action`` (``service:Operation``), ``service``, ``operation``, ``call`` ("" for the main call,
+``validate[0]``, ``wait``, ``rollback[0]`` ...), ``params`` (resolved as far as values are known),
+``step``, ``phase``, ``destructive``, ``target`` (environment, account_id, region), ``unknown`` (the
+``${...}`` references whose values are not known yet), and facts that plain JMESPath cannot derive:
 
 ``creates``            the operation brings a resource into being (Create*, Run*, Put*, ...)
-``tags``               the tags the call gives (a map), or null when its input shape takes none
-                       (botocore's model decides: Tags, TagSpecifications, TagList, S3
-                       CreateBucketConfiguration.Tags; an S3 bucket also counts the plan's
-                       PutBucketTagging of the same bucket)
+``tags``               the tags the resource ENDS the plan with (a map), or null when the call's input
+                       shape takes none (botocore's model decides: Tags, TagSpecifications, TagList, S3
+                       CreateBucketConfiguration.Tags): later calls of the plan that name it add tags,
+                       replace them (S3 PutBucketTagging) or remove them (guard/tag_state.py)
 ``missing_tags``       required tag keys absent from ``tags`` or with an empty value (keys are
-                       case-sensitive: ``name`` is not ``Name``)
+                       case-sensitive: ``name`` is not ``Name``); for a call that removes or replaces
+                       tags, the required keys it leaves removed at the end of the plan
+``removes_tags``       the call removes or replaces tags (UntagResource, DeleteTags, DeleteBucketTagging, ...)
+``tags_removed_by``    the steps whose calls took a required key away from what this call creates
+``missing_tags_text``  what required-tags shows: "missing Owner (removed by step untag)", "leaves removed Owner"
 ``ingress``            each ingress range: {cidr, protocol, from_port, to_port, world, web, text}
-``policy_statements``  every statement of every policy document in the params (JSON strings
-                       parsed, a single Statement object made a list): {admin, source}
+``policy_statements``  every statement of every policy document of the request (the members the
+                       operation's model says carry a policy; JSON strings parsed, a single
+                       Statement object made a list): {admin, source}
 ``bucket``             for s3:CreateBucket: {encryption, public_access_block} set in the same plan
 """
 
@@ -27,6 +33,9 @@ import json
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import CREATING_PREFIXES, created_resource_type
+from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import DESTRUCTIVE_PREFIXES
+from ansible_collections.coworker.aws.plugins.module_utils.guard.tag_state import tag_pairs
+from ansible_collections.coworker.aws.plugins.module_utils.guard.values import policy_documents
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import iter_strings, references_in
 
 TAG_MEMBERS = ("Tags", "TagList")
@@ -49,15 +58,6 @@ def creates(operation):
     return operation.startswith(CREATING_PREFIXES) and "Tag" not in operation
 
 
-def _tag_map(value):
-    """A Key/Value list or a map, as a map; anything else gives no tags."""
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if isinstance(k, str)}
-    if isinstance(value, list):
-        return {t["Key"]: t.get("Value") for t in value if isinstance(t, dict) and isinstance(t.get("Key"), str)}
-    return {}
-
-
 def call_tags(service, operation, params):
     """The tags a call gives, or None when its input shape cannot carry tags."""
     shape = service_model.operation_model(service, operation).input_shape
@@ -68,13 +68,13 @@ def call_tags(service, operation, params):
         for spec in params.get("TagSpecifications") or []:
             # only the tags of the resource the call makes count: tagging its network interface is not tagging it
             if isinstance(spec, dict) and (wanted is None or spec.get("ResourceType") == wanted):
-                tags.update(_tag_map(spec.get("Tags")))
+                tags.update(tag_pairs(spec.get("Tags")))
         return tags
     for member in TAG_MEMBERS:
         if member in members:
-            return _tag_map(params.get(member))
+            return tag_pairs(params.get(member))
     if (service, operation) == ("s3", "CreateBucket"):
-        return _tag_map((params.get("CreateBucketConfiguration") or {}).get("Tags"))
+        return tag_pairs((params.get("CreateBucketConfiguration") or {}).get("Tags"))
     return None
 
 
@@ -151,12 +151,11 @@ def _statements(name, document):
     return statements
 
 
-def policy_statements(params):
-    """Statements of every policy document among the params (PolicyDocument, Policy, ...)."""
+def policy_statements(service, operation, params):
+    """Statements of every policy document of the request, as the operation's model identifies them."""
     found = []
-    for key, value in params.items():
-        if key.endswith("PolicyDocument") or key == "Policy":
-            found.extend(_statements(key, value))
+    for path, value in policy_documents(service, operation, params):
+        found.extend(_statements(path, value))
     return found
 
 
@@ -165,36 +164,49 @@ def _blocks_everything(config):
 
 
 def bucket_companions(calls):
-    """Bucket name -> what the plan does for it: encryption, public access block, tags."""
+    """Bucket name -> what the plan does for it: encryption, public access block."""
     buckets = {}
     for call in calls:
         bucket = call["params"].get("Bucket")
         if call["service"] != "s3" or not isinstance(bucket, str):
             continue
-        entry = buckets.setdefault(bucket, {"encryption": False, "public_access_block": False, "tags": {}})
+        entry = buckets.setdefault(bucket, {"encryption": False, "public_access_block": False})
         if call["operation"] == "PutBucketEncryption":
             entry["encryption"] = True
         elif call["operation"] == "PutPublicAccessBlock":
             entry["public_access_block"] = entry["public_access_block"] or _blocks_everything(
                 call["params"].get("PublicAccessBlockConfiguration"))
-        elif call["operation"] == "PutBucketTagging":
-            entry["tags"].update(_tag_map((call["params"].get("Tagging") or {}).get("TagSet")))
     return buckets
 
 
-def call_document(step, params, unknown, target, required_tags, buckets):
-    """The document the rules of one call are evaluated against."""
-    call = step["call"]
-    service, operation = call["service"], call["operation"]
+def call_document(call, params, unknown, target, required_tags, plan_facts):
+    """The document the rules of one call are evaluated against.
+
+    ``call``: ``{step, label, service, operation, region}`` (label "" for the step's main call,
+    ``validate[0]``, ``rollback[0]``, ``wait`` for the others); ``plan_facts``: what the whole plan does
+    (``buckets``: bucket_companions, ``tags``: guard/tag_state.end_states of this call, or None).
+    """
+    step, service, operation = call["step"], call["service"], call["operation"]
+    doc = {"action": "%s:%s" % (service, operation), "service": service, "operation": operation, "call": call["label"],
+           "params": params, "step": step["id"], "phase": step["phase"], "target": target, "unknown": unknown,
+           "destructive": step["destructive"] if not call["label"] else operation.startswith(DESTRUCTIVE_PREFIXES),
+           "creates": creates(operation), "bucket": None, "removes_tags": False, "tags_removed_by": [],
+           "ingress": ingress(params), "policy_statements": policy_statements(service, operation, params)}
     tags = call_tags(service, operation, params)
-    doc = {"action": "%s:%s" % (service, operation), "service": service, "operation": operation,
-           "params": params, "step": step["id"], "phase": step["phase"], "destructive": step["destructive"],
-           "target": target, "unknown": unknown, "creates": creates(operation), "bucket": None,
-           "ingress": ingress(params), "policy_statements": policy_statements(params)}
     if (service, operation) == ("s3", "CreateBucket"):
-        companions = buckets.get(params.get("Bucket"), {"encryption": False, "public_access_block": False, "tags": {}})
+        companions = plan_facts["buckets"].get(params.get("Bucket"), {"encryption": False,
+                                                                      "public_access_block": False})
         doc["bucket"] = {"encryption": companions["encryption"], "public_access_block": companions["public_access_block"]}
-        tags = dict(companions["tags"], **(tags or {}))
+        tags = tags or {}  # a bucket always takes tags: CreateBucketConfiguration.Tags or a later PutBucketTagging
+    end = plan_facts.get("tags")
+    if end and "removes" in end:
+        doc.update(removes_tags=True, tags={}, missing_tags=list(end["removes"]),
+                   missing_tags_text="leaves removed %s" % ", ".join(end["removes"]))
+        return doc
+    if end and tags is not None:
+        tags, doc["tags_removed_by"] = end["tags"], end["removed_by"]
     doc["tags"] = tags
     doc["missing_tags"] = missing_tags(tags, required_tags) if tags is not None else []
+    doc["missing_tags_text"] = "missing %s%s" % (", ".join(doc["missing_tags"]), " (removed by step %s)" % ", ".join(
+        doc["tags_removed_by"]) if doc["tags_removed_by"] else "")
     return doc

@@ -45,9 +45,11 @@ CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 # The built-in set. Each is on by default; the severities are the defaults (see docs/policies.md).
 BUILTIN_RULES = (
     {"id": "required-tags", "severity": "WARN",
-     "description": "every creating call that accepts tags carries the required tag keys (non-empty values)",
-     "applies_to": ["*:*"], "when": "creates && tags != null", "require": "length(missing_tags) == `0`",
-     "detail": "join('', ['missing ', join(', ', missing_tags)])"},
+     "description": "what a creating call makes ends the plan with the required tag keys (non-empty values), "
+                    "and no call leaves one removed",
+     "applies_to": ["*:*"], "when": "tags != null && (creates || removes_tags)",
+     "require": "length(missing_tags) == `0`",
+     "detail": "missing_tags_text"},
     {"id": "s3-bucket-encryption", "severity": "WARN",
      "description": "a plan that creates a bucket also sets its default encryption (s3:PutBucketEncryption)",
      "applies_to": ["s3:CreateBucket"], "require": "bucket.encryption"},

@@ -24,7 +24,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role import assume_execution_role
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     STOP, check_execution, establish_identity, plan_regions)
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import OwnedBuckets, list_buckets
+from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import recorded
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approved_grants
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 
@@ -42,16 +45,6 @@ class Verified:
     @property
     def environment(self):
         return self.classification["environment"]
-
-
-def list_buckets(aws):
-    """Names of the buckets the verified session's account owns (ListBuckets, every page)."""
-    client = aws.client("s3")
-    if client.can_paginate("list_buckets"):
-        pages = client.get_paginator("list_buckets").paginate()
-    else:  # pragma: no cover - older botocore without ListBuckets pagination
-        pages = [client.list_buckets()]
-    return [bucket["Name"] for page in pages for bucket in page.get("Buckets", [])]
 
 
 def plan_checks(config, loaded, steps):
@@ -72,12 +65,15 @@ def plan_checks(config, loaded, steps):
 
 
 def verify(config, loaded, profile, steps=None, run_id=None, retry_mode="standard", max_attempts=5,
-           buckets=True, execution_role=True):
+           executing=True):
     """The whole sequence for ``steps`` (default: every step of the plan); returns ``Verified``.
 
-    ``buckets``: the perimeter learns the account's buckets (ListBuckets, asked when an S3 call first
-    names one) so that every S3 request is held to the account's own buckets. ``execution_role``: assume
-    the class's execution role (the context that calls); verify_environment, which sends nothing, does not.
+    The perimeter learns the account's buckets (ListBuckets, asked when an S3 call first names one) so that
+    every S3 request is held to the account's own buckets. ``executing`` (the Run task): the perimeter holds
+    every cross-account grant to those the approval listed and fetched content to what it pinned, and the
+    class's execution role is assumed (the context that calls). Without it (verify_environment, which sends
+    nothing and comes before the approval): the plan's buckets are checked against ListBuckets right away, so
+    a bucket of another account is refused before the approval question.
     """
     steps = loaded["plan"]["steps"] if steps is None else steps
     approval = plan_checks(config, loaded, steps)
@@ -88,14 +84,19 @@ def verify(config, loaded, profile, steps=None, run_id=None, retry_mode="standar
     try:
         classification = check_execution(config, identity, target, plan_regions(steps))
         approval = check_self_approval(approval, identity)  # the summary now says who was not counted
-        role_identity = None
-        if execution_role:
+        owned = OwnedBuckets(lambda: list_buckets(aws))
+        if executing:  # a grant must be one the approval listed, fetched content what it pinned
+            perimeter = Perimeter.for_class(config, classification["environment"], identity["account"], owned,
+                                            approved_grants(loaded["blast_radius"]), recorded(loaded["plan"]))
+            check_plan(perimeter, dict(loaded["plan"], steps=steps))  # the plan alone, before any other call
             aws, role_identity = assume_execution_role(aws, config, classification, target, run_id)
+        else:
+            perimeter = Perimeter.for_class(config, classification["environment"], identity["account"], owned)
+            check_plan(perimeter, dict(loaded["plan"], steps=steps), buckets=True)
+            role_identity = None
     except GuardRefusal as exc:
         exc.identity = identity
         raise
     if role_identity:  # every call is made as the role, restricted by the session policy
         identity = dict(identity, base_arn=identity["arn"], arn=role_identity["arn"], execution_role=aws.assumed_role)
-    owned = OwnedBuckets(lambda: list_buckets(aws)) if buckets else None
-    perimeter = Perimeter.for_class(config, classification["environment"], identity["account"], owned)
     return Verified(aws, identity, classification, perimeter, approval)

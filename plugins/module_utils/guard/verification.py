@@ -11,7 +11,7 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard import sequence
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
-    EXECUTABLE, classify, load_environments, resolve_path)
+    EXECUTABLE, classify, load_environments, path_source, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import ADVICE, STOP, establish_identity
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
@@ -34,9 +34,10 @@ def _account_only(config, region, profile):
 
 
 def _with_plan(config, loaded, profile, policies):
-    """The guard sequence for the plan (without the perimeter's bucket list: nothing is sent here)."""
+    """The guard sequence for the plan, before the approval: the plan's buckets held to the account's own
+    (ListBuckets) too, no execution role assumed (nothing is sent here)."""
     try:
-        verified = sequence.verify(config, loaded, profile, buckets=False, execution_role=False)
+        verified = sequence.verify(config, loaded, profile, executing=False)
     except GuardRefusal as exc:
         identity = getattr(exc, "identity", None)
         result = _classified(config, identity) if identity else dict(changed=False, identity=None, allowed=True)
@@ -52,8 +53,9 @@ def _with_plan(config, loaded, profile, policies):
     return result
 
 
-def verify_environment(params):
-    """The task result of verify_environment (``failed`` set when refused and fail_on_refusal)."""
+def verify_environment(params, source=None):
+    """The task result of verify_environment (``failed`` set when refused and fail_on_refusal); ``source`` says
+    where the environments file's path came from (shown with the file that classified the account)."""
     try:
         config = load_environments(resolve_path(params.get("environments_file")))
         if params.get("plan"):
@@ -65,6 +67,10 @@ def verify_environment(params):
             result = _account_only(config, params.get("region"), params.get("profile"))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
+    result["environments"] = {"path": config["source"],
+                              "source": source or path_source(params.get("environments_file"))}
+    if result.get("refusal"):
+        result["refusal"] += " (Classified by %s, from %s.)" % (config["source"], result["environments"]["source"])
     if result.get("refusal") and params.get("fail_on_refusal", True):
         result.update(failed=True, msg=result["refusal"])
     return result

@@ -14,6 +14,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.signatures impor
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+REQUIRED_APPROVAL_KEYS = ("approved_by", "approved_at", "plan_sha256")
+APPROVAL_KEYS = REQUIRED_APPROVAL_KEYS + ("expires_at", "comment", "signatures")
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -22,10 +24,10 @@ def _approval_problems(approval, digest, now):
         return [("approval", "the plan is not approved: no 'approval' block (approve it with "
                  "playbooks/approve_plan.yml)")]
     problems = []
-    for key in ("approved_by", "approved_at", "plan_sha256"):
+    for key in REQUIRED_APPROVAL_KEYS:
         if not isinstance(approval.get(key), str) or not approval[key].strip():
             problems.append(("approval.%s" % key, "required field is missing"))
-    unknown = set(approval) - {"approved_by", "approved_at", "plan_sha256", "expires_at", "comment", "signatures"}
+    unknown = set(approval) - set(APPROVAL_KEYS)
     problems.extend(("approval.%s" % key, "unknown field") for key in sorted(map(str, unknown)))
     problems.extend(signatures_problems(approval, now, CLOCK_SKEW))
     if problems:

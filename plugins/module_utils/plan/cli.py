@@ -7,8 +7,9 @@ into ``(service, operation, params)``: the options come from botocore's model pl
 and customisations (cli_options, cli_custom, cli_names), values are read as the CLI reads them (JSON,
 shorthand, words). ``render_cli`` writes a call back as a line a person can copy (cli_render).
 Nothing is ever run: ``shlex.split`` only splits the string, and with no shell involved a ``;`` or
-``$(...)`` inside a value stays literal text. Whatever the CLI would take from elsewhere is refused:
-global options (the target decides them), and values it reads from a file or a URL.
+``$(...)`` inside a value stays literal text. Global options are read as the CLI reads them and judged
+(cli_globals): ``--region``, ``--profile`` and ``--query`` are kept with the call (``read_command``), display
+options dropped, the rest refused; values the CLI would read from a file or a URL are refused.
 
 awscli itself is not imported: it replaces ``botocore`` in ``sys.modules`` with its own copy when
 imported, costs ~0.4 s to import and ~50 ms per line, and reads files and URLs for values. Its
@@ -22,20 +23,22 @@ import difflib
 import json
 import re
 import shlex
+from typing import NamedTuple
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan import cli_custom, cli_options
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_globals import (
+    GlobalOptionError, read_global_options)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import (
-    CLI_SERVICES, COMPLEX, GLOBAL_OPTIONS, OLD_LIST_CASE, READS_FILE, READS_URL, TEXT_URL_OPTIONS)
+    CLI_SERVICES, COMPLEX, OLD_LIST_CASE, READS_FILE, READS_URL, TEXT_URL_OPTIONS)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_render import (  # noqa: F401  pylint: disable=unused-import
-    cli_operation_name, cli_service_name, render_cli)
+    cli_operation_name, cli_service_name, render_call, render_cli)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_shorthand import (
     ShorthandError, apply_model, read_shorthand, scalar_value)
 
 _EXACT_REFERENCE = re.compile(r"\$\{[^{}]*\}\Z")
 # argparse reads a word that looks like a negative number as a value, any other "-x" as an option.
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
-_GLOBAL_PREFIXES = frozenset(option[:end] for option in GLOBAL_OPTIONS for end in range(len(option) + 1))
 INLINE_HINT = ("put the content in the plan instead (approve_plan with inline_files: true does it for "
                "file:// values before approval, so the digest covers it)")
 
@@ -49,16 +52,32 @@ def _hint(word, choices):
     return " (did you mean %s?)" % ", ".join(close) if close else ""
 
 
-def parse_command(command: str, source: str = "<plan>", field: str = "command") -> tuple[str, str, dict]:
-    """``aws <service> <operation> --option value ...`` -> ``(service, operation, params)``, or a PlanError.
+class CliCall(NamedTuple):
+    """A command line read as the CLI reads it: the call, and what its global options keep for it
+    (``region``, ``profile`` and ``query`` are None when the line does not give them)."""
+    service: str
+    operation: str
+    params: dict
+    region: str | None = None
+    profile: str | None = None
+    query: str | None = None
+
+
+def read_command(command: str, source: str = "<plan>", field: str = "command") -> CliCall:
+    """``aws <service> <operation> --option value ...`` -> a CliCall, or a PlanError naming ``field``.
 
     A value that is exactly one ``${...}`` reference is kept as text whatever the parameter's type (a list
-    parameter given one reference word becomes a one-item list); every problem names ``field``.
+    parameter given one reference word becomes a one-item list).
     """
     try:
         return _parse(command)
     except _Invalid as exc:
         raise PlanError(source, [(field, str(exc))]) from None
+
+
+def parse_command(command: str, source: str = "<plan>", field: str = "command") -> tuple[str, str, dict]:
+    """``(service, operation, params)`` of a command line (see ``read_command``)."""
+    return tuple(read_command(command, source, field)[:3])
 
 
 def _parse(command):
@@ -70,13 +89,17 @@ def _parse(command):
         raise _Invalid("cannot split the command line: %s" % exc) from None
     if not words or words[0] != "aws":
         raise _Invalid("must start with 'aws', e.g. 'aws ec2 create-vpc --cidr-block 10.0.0.0/16'")
-    _refuse_global_options(words[1:])
-    if len(words) < 3 or words[1].startswith("-") or words[2].startswith("-"):
+    try:
+        words, options = read_global_options(words[1:])
+    except GlobalOptionError as exc:
+        raise _Invalid(str(exc)) from None
+    if len(words) < 2 or words[0].startswith("-") or words[1].startswith("-"):
         raise _Invalid("expected 'aws <service> <operation> [--option value ...]'")
-    service = _service(words[1], words[2])
-    command_name = _command(service, words[2])
-    params = _Line(service, command_name, words[3:]).read()
-    return service, cli_options.operations(service)[command_name], params
+    service = _service(words[0], words[1])
+    command_name = _command(service, words[1])
+    params = _Line(service, command_name, words[2:]).read()
+    return CliCall(service, cli_options.operations(service)[command_name], params, options.region,
+                   options.profile, options.query)
 
 
 # A word's parts: unquoted text, '...' or "..." (no backslash anywhere), or the white space between words.
@@ -105,24 +128,6 @@ def split_words(command):
     if current is not None:
         words.append(current)
     return words
-
-
-def _refuse_global_options(words):
-    """The CLI's main parser takes a global option anywhere, and any unambiguous prefix of one."""
-    for word in words:
-        if word == "--":
-            raise _Invalid("'--' is not allowed in a plan command")
-        if not word.startswith("--") or _NEGATIVE_NUMBER.match(word):
-            continue
-        name = word[2:].split("=", 1)[0]
-        if name not in _GLOBAL_PREFIXES:
-            continue
-        matches = sorted(option for option in GLOBAL_OPTIONS if option.startswith(name))
-        if matches:
-            shown = "--" + matches[0] if matches[0] == name or len(matches) == 1 else "--" + name
-            raise _Invalid("%s is not allowed in a plan: the target (account, region, profile, output) decides "
-                           "it%s" % (shown, "" if shown == "--" + name else " (the CLI reads --%s as %s)" % (
-                               name, shown)))
 
 
 def _service(word, operation):
@@ -301,9 +306,6 @@ class _Line:
                 not getattr(member, "is_document_type", False):
             return [self._shorthand(member, value, "%s[%d]" % (label, n)) for n, value in enumerate(values)]
         return [self._value_of(member, value, label) for value in values]
-
-    def _service_id(self):
-        return cli_options.service_names(self.service)[1]
 
     def _value_of(self, shape, text, label):
         """One word for ``shape``: a scalar, JSON, or the CLI shorthand."""

@@ -15,11 +15,19 @@ from __future__ import annotations
 CLI_SERVICES = {"s3api": "s3", "configservice": "config", "deploy": "codedeploy",
                 "runtime.sagemaker": "sagemaker-runtime"}
 BOTOCORE_TO_CLI = {"s3": "s3api", "config": "configservice", "codedeploy": "deploy"}
-# The CLI's global options (awscli/data/cli.json). Its main parser reads them anywhere on the line and
-# also takes any unambiguous prefix of one (argparse), so a plan refuses every prefix of these names.
-GLOBAL_OPTIONS = frozenset((
-    "ca-bundle", "cli-connect-timeout", "cli-read-timeout", "color", "debug", "endpoint-url", "no-paginate",
-    "no-sign-request", "no-verify-ssl", "output", "profile", "query", "region", "v2-debug", "version"))
+# The CLI's global options (awscli/data/cli.json): name -> the choices of its value, () for any value,
+# None for a switch that takes none. Its main parser reads them anywhere on the line and also takes any
+# unambiguous prefix of one (argparse); plan/cli_globals.py reads them the same way.
+GLOBAL_OPTIONS = {
+    "ca-bundle": (), "cli-connect-timeout": (), "cli-read-timeout": (), "color": ("on", "off", "auto"),
+    "debug": None, "endpoint-url": (), "no-paginate": None, "no-sign-request": None, "no-verify-ssl": None,
+    "output": ("json", "text", "table"), "profile": (), "query": (), "region": (), "v2-debug": None,
+    "version": None}
+# Global options of the CLI v2 that planners write (v1 does not know them): read by their full name only.
+V2_GLOBAL_OPTIONS = {"no-cli-pager": None, "cli-binary-format": (), "cli-auto-prompt": None,
+                     "no-cli-auto-prompt": None}
+# Output formats the CLI v2 adds; --output only changes how the answer is shown, so a v2 line is read too.
+V2_OUTPUTS = ("yaml", "yaml-stream")
 # Options the CLI adds to every operation for itself: input and skeleton files (never in a plan).
 INPUT_OPTIONS = frozenset(("cli-input-json", "cli-input-yaml", "generate-cli-skeleton"))
 # Options the CLI adds to paginated operations; it pages itself and sends none of them as they are.

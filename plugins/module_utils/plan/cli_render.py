@@ -40,11 +40,19 @@ def cli_operation_name(operation: str) -> str:
     return xform_name(operation, "-")
 
 
+def render_call(call: dict, params: dict, profile: str | None = None) -> str:
+    """``render_cli`` of a plan call (``service``, ``operation``, ``region``, ``query``) with these params:
+    the line shows the region and profile the call is made with, and the result the plan shows."""
+    return render_cli(call["service"], call["operation"], params, region=call.get("region"), profile=profile,
+                      query=call.get("query"))
+
+
 def render_cli(service: str, operation: str, params: dict, region: str | None = None,
-               profile: str | None = None, reveal: bool = False) -> str:
+               profile: str | None = None, reveal: bool = False, query: str | None = None) -> str:
     """A copy-pasteable ``aws ...`` line for a call; never fails, even on params that do not fit the model.
 
-    Sensitive members are redacted unless ``reveal``."""
+    Sensitive members are redacted unless ``reveal``. ``query`` (a JMESPath expression) is shown as
+    ``--query``: the CLI then prints what the plan displays of the answer."""
     service, operation = str(service), str(operation)
     command = cli_operation_name(operation)
     known = service in cli_options.services() and cli_options.operations(service).get(command) == operation
@@ -61,7 +69,7 @@ def render_cli(service: str, operation: str, params: dict, region: str | None = 
         words += ["--cli-input-json", shlex.quote(_compact(params))]
     if known and cli_options.streaming_output(service, command):
         words.append(OUTFILE)
-    for option, value in (("--region", region), ("--profile", profile)):
+    for option, value in (("--query", query), ("--region", region), ("--profile", profile)):
         if value:
             words += [option, shlex.quote(str(value))]
     return " ".join(words)

@@ -8,22 +8,23 @@ so the same file always gets the same verdict wherever it is read.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections import Counter
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
-from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import ApprovalRefused, check_signatures
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import (
+    ApprovalRefused, check_signatures, unsigned_text)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
-from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes, plan_grants
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import (
+    approval_notes, mark_destructive, plan_grants)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import verify_approval
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import MAX_STEPS, validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.bulk import gc_paused
 
 
 def _add_cli(steps, target, profile):
@@ -32,8 +33,7 @@ def _add_cli(steps, target, profile):
     for step in steps:
         for call in [step["call"]] + step["validate"] + step["rollback"]:
             params = resolve(call["params"], context, placeholder=True)
-            call["cli"] = render_cli(call["service"], call["operation"], params, region=call["region"],
-                                     profile=profile)
+            call["cli"] = render_call(call, params, profile)
 
 
 def blast_radius(steps, grants=()):
@@ -45,7 +45,7 @@ def blast_radius(steps, grants=()):
         "steps": len(steps),
         "mutating_steps": len(calls),
         "destructive_steps": sum(1 for s in steps if s["destructive"]),
-        "irreversible_steps": [s["id"] for s in steps if s["mutating"] and not s["rollback"]],
+        "irreversible_steps": [s["id"] for s in steps if s["mutating"] and not s["rollback"] and not s.get("undone_by")],
         "by_service": dict(sorted(Counter(c["service"] for c in calls).items())),
         "by_action": dict(sorted(Counter("%s:%s" % (c["service"], c["operation"]) for c in calls).items())),
         "regions": sorted({c["region"] for s in steps for c in [s["call"]] + s["validate"] + s["rollback"]}),
@@ -72,18 +72,6 @@ def segments(steps):
     return result
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """A plan is a large tree of small objects built at once: cyclic GC passes over it only cost time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_steps=MAX_STEPS, render=True,
               target=None, document=None):
     """Return the verified plan as JSON-safe data.
@@ -96,7 +84,7 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     document, already read (and its digest taken) by the caller, so that what is checked is what was read.
     """
     path = find_plan(ref, plans_dir)
-    with _gc_paused():
+    with gc_paused():
         document = read_document(path) if document is None else document
         plan = validate_document(document, path, max_steps, target)
     digest = plan_digest(document)
@@ -106,8 +94,10 @@ def load_plan(ref, plans_dir=None, verify=True, now=None, profile=None, max_step
     if render:
         _add_cli(plan["steps"], plan["target"], profile or plan["target"]["profile"])
     plan["approval"] = document.get("approval")
+    grants = plan_grants(plan)
+    mark_destructive(plan["steps"], grants)  # letting another account in gets a checkpoint, like a delete
     return {"path": path, "document": document, "sha256": digest, "plan": plan, "warnings": warnings,
-            "blast_radius": blast_radius(plan["steps"], plan_grants(plan)), "segments": segments(plan["steps"])}
+            "blast_radius": blast_radius(plan["steps"], grants), "segments": segments(plan["steps"])}
 
 
 def approval_environments(explicit):
@@ -138,6 +128,7 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=
     loaded = load_plan(ref, plans_dir, verify=verify, profile=profile, target=target, document=document)
     loaded["approval_check"] = check_approval_rules(loaded, environments_file) if verify and environments_file \
         else None
+    loaded["approval_text"] = _approval_text(loaded["plan"].get("approval") or {}, loaded["approval_check"])
     loaded.pop("document")
     loaded["warnings_list"] = loaded.pop("warnings")
     loaded["approval_notes"] = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
@@ -145,6 +136,17 @@ def plan_info(ref, plans_dir=None, verify=True, profile=None, environments_file=
         loaded["policies"] = policies(loaded["plan"])
     loaded["plan"]["steps"] = [_without_secrets(step) for step in loaded["plan"]["steps"]]
     return loaded
+
+
+def _approval_text(approval, check):
+    """One line on who approved: as the class's rules verified it, else the signatures' claim (the guard verifies
+    them with the account), else an unsigned claim said for what it is."""
+    if check:
+        return check["text"]
+    signers = [str(entry.get("principal")) for entry in approval.get("signatures") or [] if isinstance(entry, dict)]
+    if signers:
+        return "%s (verified with the account)" % ", ".join(signers)
+    return unsigned_text(approval.get("approved_by"))
 
 
 def _shown_call(call):

@@ -10,6 +10,7 @@ which YAML would otherwise silently collapse.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import
     NotPlainData, TooDeep, YAMLError, load_yaml, yaml_events)
 
 PLAN_SUFFIXES = (".yml", ".yaml", ".json")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 PLAN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_PLAN_BYTES = 32 * 1024 * 1024
 # A plan, params included, is a few levels deep; past this it is an attack or a mistake.
@@ -131,13 +133,71 @@ def _peek(path):
     return doc.get("id"), doc.get("created")
 
 
+def is_markdown(ref):
+    """A plan reference that names the planner's Markdown rather than a plan."""
+    return isinstance(ref, str) and ref.strip().lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise PlanError(path, [("", "cannot read the Markdown plan: %s" % exc.strerror)]) from None
+    return digest.hexdigest()
+
+
+def plans_made_from(markdown_path, plans_dir):
+    """``(plans recording this Markdown as it is now, other plans made from a file of the same name)``:
+    each a list of ``(path, sha256 recorded)``; plans_dir's files that cannot be read are skipped."""
+    sha256, name = file_sha256(markdown_path), os.path.basename(markdown_path)
+    same, older = [], []
+    for path in _candidates(os.path.expanduser(plans_dir)):
+        try:
+            record = read_document(path).get("markdown")
+        except PlanError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        if record.get("sha256") == sha256:
+            same.append((path, sha256))
+        elif record.get("file") == name:
+            older.append((path, str(record.get("sha256"))))
+    return same, older
+
+
+def find_markdown_plan(markdown_path, plans_dir):
+    """The plan made (by approve_plan) from this Markdown exactly as it is now, in ``plans_dir``."""
+    if not plans_dir:
+        raise PlanError(markdown_path, [("plan", "a Markdown plan runs as the plan approved from it: set plans_dir "
+                                                 "to the directory approve_plan wrote it to")])
+    same, older = plans_made_from(markdown_path, plans_dir)
+    if len(same) == 1:
+        return os.path.abspath(same[0][0])
+    if same:
+        raise PlanError(markdown_path, [("plan", "several plans were made from this Markdown: %s; keep one"
+                                         % ", ".join(path for path, _sha in same))])
+    earlier = "; ".join("%s was made from it when its sha256 was %s" % (path, sha[:12]) for path, sha in older)
+    raise PlanError(markdown_path, [("plan", "no plan in %s was approved from this Markdown as it is now (sha256 %s): "
+                                             "it was never approved, or it changed since%s. Review and approve it: "
+                                             "ansible-playbook playbooks/approve_plan.yml -e plan=%s" % (
+                                                 plans_dir, file_sha256(markdown_path)[:12],
+                                                 " (%s)" % earlier if earlier else "", markdown_path))])
+
+
 def find_plan(ref, plans_dir=None):
-    """Turn ``plan`` (a path, a plan id in ``plans_dir`` or ``last``) into a file path."""
+    """Turn ``plan`` (a path, a plan id in ``plans_dir`` or ``last``) into a file path.
+
+    A Markdown file (``.md``) stands for the plan approved from it: the plan in ``plans_dir`` that
+    records this file's sha256 (see find_markdown_plan)."""
     if not isinstance(ref, str) or not ref.strip():
         raise PlanError("<plan>", [("plan", "give a plan file path, a plan id or 'last'")])
     ref = ref.strip()
     if os.path.isfile(os.path.expanduser(ref)):
-        return os.path.abspath(os.path.expanduser(ref))
+        path = os.path.abspath(os.path.expanduser(ref))
+        return find_markdown_plan(path, plans_dir) if is_markdown(path) else path
     if ref != "last" and not PLAN_ID_RE.match(ref):
         raise PlanError(ref, [("plan", "no such file, and not a valid plan id")])
     if not plans_dir:

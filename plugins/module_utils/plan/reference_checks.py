@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The plan's references checked as a whole: unique step ids, and every ``${step.name}`` naming
-an output an earlier step registers (a step's validate, wait and rollback may also use its own)."""
+"""The plan's references checked as a whole: unique step ids, every ``${step.name}`` naming
+an output an earlier step registers (a step's validate, wait and rollback may also use its own),
+and every ``undone_by`` naming an earlier step with rollback calls."""
 
 from __future__ import annotations
 
@@ -66,3 +67,19 @@ def _reference_problem(scope, name, own, self_ok, order, registers, step_id):
         known = ", ".join(sorted(registers.get(scope, {}))) or "nothing"
         return "${%s.%s}: step %r registers no %r (it registers %s)" % (scope, name, scope, name, known)
     return None
+
+
+def check_undone_by(steps, check):
+    """``undone_by``: the step has no rollback of its own; what it changes goes when an earlier step's rollback
+    removes the resource (the bucket whose versioning it set). Rolled back, it is undone when that step is."""
+    earlier = {}
+    for step in steps:
+        other = step["undone_by"]
+        where = step["path"] + ".undone_by"
+        if other and step["rollback"]:
+            check.add(where, "a step with rollback calls of its own is not undone by another step")
+        elif other and other not in earlier:
+            check.add(where, "%r is not an earlier step of this plan" % other)
+        elif other and not earlier[other]["rollback"]:
+            check.add(where, "step %r has no rollback calls to undo this step with" % other)
+        earlier[step["id"]] = step

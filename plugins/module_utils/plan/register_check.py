@@ -6,13 +6,14 @@ A register feeds later steps, and the reviewer sees it as ``<step.name>``: a JME
 literal (`` `"acme-prod-data"` ``) there would put a value in a request that nobody
 saw as a value. So the expression must read the response (a field or ``@``), and no
 branch of ``||``, ``&&`` or ``|`` may yield a literal instead. And because secrets
-are never registered, journaled or shown, a path that reaches a member the AWS model
-marks ``sensitive`` is refused too (decided from the jmespath parser's AST).
+are never registered, journaled or shown, an expression that touches a secret anywhere
+in its syntax tree (plan/secret_reads.py) is refused, and so is an ``expect`` that
+does (it may only compare a secret with the value the plan states).
 """
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import contains_sensitive
+from ansible_collections.coworker.aws.plugins.module_utils.plan.secret_reads import secret_read
 
 try:
     import jmespath
@@ -51,49 +52,34 @@ def _may_be_literal(node):
     return any(_may_be_literal(c) for c in children) or not _reads_response(node)
 
 
-def _path(node):
-    """Field names of a plain path (``A.B[0].C``), or None for anything else."""
-    kind = node["type"]
-    if kind == "field":
-        return [node["value"]]
-    if kind == "subexpression":
-        parts = [_path(c) for c in node["children"]]
-        return None if None in parts else [p for part in parts for p in part]
-    if kind == "index_expression" and node["children"][1]["type"] == "index":
-        return _path(node["children"][0])
-    return None
+SECRET = "touches %s, a secret (a member the AWS model marks sensitive, or a credential or token it leaves unmarked)"
 
 
-def _sensitive_member(names, shape):
-    """The dotted path of the first sensitive member this path reaches (or returns whole), else None."""
-    walked = []
-    for name in names:
-        while shape is not None and shape.type_name == "list":
-            shape = shape.member
-        if shape is None or shape.type_name != "structure" or name not in shape.members:
-            return None
-        shape = shape.members[name]
-        walked.append(name)
-        if contains_sensitive(shape, name):
-            if shape.type_name in ("structure", "list") and name != names[-1]:
-                continue  # go deeper: only the sensitive member itself, or a value holding it, is refused
-            return ".".join(walked)
-    return None
-
-
-def register_problem(expression, output_shape):
-    """Why this register expression is refused, or None."""
+def _parsed(expression):
     try:
-        parsed = jmespath.compile(expression).parsed
+        return jmespath.compile(expression).parsed
     except jmespath.exceptions.JMESPathError:
         return None  # reported as invalid JMESPath elsewhere
+
+
+def register_problem(expression, output_shape, service=None):
+    """Why this register expression is refused, or None."""
+    parsed = _parsed(expression)
+    if parsed is None:
+        return None
     if not _reads_response(parsed):
         return "does not read the response (a constant such as a JMESPath literal): register only what AWS answers"
     if _may_be_literal(parsed):
         return "can yield a JMESPath literal instead of the response: register only what AWS answers"
-    names = _path(parsed)
-    member = _sensitive_member(names, output_shape) if names and output_shape is not None else None
-    if member:
-        return ("reads %s, which the AWS model marks sensitive: secrets are never registered, journaled or shown"
-                % member)
-    return None
+    secret = secret_read(parsed, output_shape, service)
+    return SECRET % secret + ": secrets are never registered, journaled or shown" if secret else None
+
+
+def expect_problem(expression, output_shape, service=None):
+    """Why this expect expression is refused (it uses a secret other than to compare it with a literal), or None."""
+    parsed = _parsed(expression)
+    secret = secret_read(parsed, output_shape, service, expect=True) if parsed is not None else None
+    if not secret:
+        return None
+    return "%s: an expect may only compare a secret with the value the plan states (%s == 'value')" % (
+        SECRET % secret, secret)

@@ -148,3 +148,45 @@ def load_yaml(text, max_depth=100):
 def yaml_events(text):
     """The parser's events (to see anchors and aliases, which the constructed data hides)."""
     return yaml.parse(text, Loader=StrictLoader)
+
+
+def _tolerant_loader(base):
+    """A safe loader for YAML found inside a request (a CloudFormation template, an SSM document).
+
+    Application tags (``!Ref``, ``!Sub``, ``!GetAtt`` ...) are read as the plain value they tag, and
+    keys of any type become text: the guard reads such a document to judge its values, never to use it.
+    """
+
+    class EmbeddedLoader(base):  # pylint: disable=too-many-ancestors
+        pass
+
+    def plain(loader, _suffix, node):
+        if isinstance(node, yaml.MappingNode):
+            return {str(loader.construct_object(k, deep=True)): loader.construct_object(v, deep=True)
+                    for k, v in node.value}
+        if isinstance(node, yaml.SequenceNode):
+            return [loader.construct_object(item, deep=True) for item in node.value]
+        return loader.construct_scalar(node)
+
+    def mapping(loader, node):
+        return plain(loader, "", node)
+
+    EmbeddedLoader.add_multi_constructor("!", plain)
+    EmbeddedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return EmbeddedLoader
+
+
+EmbeddedLoader = _tolerant_loader(StrictLoader) if HAS_YAML else None
+
+
+def load_embedded_yaml(text):
+    """A YAML document held in a string of a request, as plain data; None when it is not one (or uses aliases)."""
+    if not HAS_YAML:  # pragma: no cover - the modules fail earlier without PyYAML
+        return None
+    try:
+        if ("&" in text or "*" in text) and any(
+                type(event).__name__ == "AliasEvent" for event in yaml.parse(text, Loader=EmbeddedLoader)):
+            return None  # no alias expansion: a few bytes must not become a huge document to walk
+        return yaml.load(text, Loader=EmbeddedLoader)  # nosec B506 - a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return None

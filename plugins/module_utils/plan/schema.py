@@ -13,23 +13,34 @@ from __future__ import annotations
 import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import parse_command
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import read_command
+from ansible_collections.coworker.aws.plugins.module_utils.plan.command_checks import (
+    check_command_profile, command_region)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
-from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import register_problem
+from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import expect_problem, register_problem
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
-from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import check_ids_and_references
+from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import (
+    check_ids_and_references, check_undone_by)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import REGION_RE, parse_targets, select_target
 
 FORMAT = "coworker.aws/plan-v1"
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "targets", "guardrail", "risk", "phases",
-            "approval", "ticket"}
+            "approval", "ticket", "markdown", "fetched"}
+FETCHED_KEYS = {"step", "field", "object", "sha256"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
-             "validate", "rollback", "destructive", "skippable"}
+             "validate", "rollback", "undone_by", "destructive", "skippable"}
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
 VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
+WAIT_KEYS = {"waiter", "params", "delay", "max_attempts"}
+PHASE_KEYS = {"name", "description", "steps"}
+GUARDRAIL_KEYS = {"status", "validated_at", "findings"}
+FINDING_KEYS = {"severity", "message"}  # a finding's keys (only ``message`` is required)
+GUARDRAIL_STATUSES = ("PASS", "WARN", "FAIL")
+RISK_LEVELS = ("Low", "Medium", "High")
 MAX_STEPS = 1000
 
 
@@ -39,6 +50,7 @@ class _Checker:
     def __init__(self, source):
         self.source = source
         self.problems = []
+        self.profiles = []  # the targets' profiles, which a command's --profile must repeat
 
     def add(self, path, message):
         self.problems.append((path, message))
@@ -117,6 +129,7 @@ def _call(raw, path, check, keys):
         check.add(path, "give exactly one of 'action' (service:Operation) or 'command' (aws ...)")
         return None
     region = check.text(raw, "region", path, required=False, pattern=REGION_RE)
+    query = None
     if "command" in raw:
         command = check.text(raw, "command", path)
         if command is None:
@@ -124,10 +137,15 @@ def _call(raw, path, check, keys):
         if "params" in raw:
             check.add(path + ".params", "'params' cannot be combined with 'command'")
         try:
-            service, operation, params = parse_command(command, check.source, path + ".command")
+            cli = read_command(command, check.source, path + ".command")
         except PlanError as exc:
             check.problems.extend(exc.problems)
             return None
+        service, operation, params, query = cli.service, cli.operation, cli.params, cli.query
+        region = command_region(cli.region, region, path, check)
+        check_command_profile(cli.profile, path, check)
+        if query is not None:
+            _jmespath_problems([("command", query)], path, check)
     else:
         action = check.text(raw, "action", path)
         params = check.get(raw, "params", dict, path, required=False, default={})
@@ -145,21 +163,25 @@ def _call(raw, path, check, keys):
         if params is None:
             return None
     check.problems.extend(service_model.check_params(service, operation, params, path + ".params"))
-    expect = _expressions(raw, "expect", path, check)
-    return {"service": service, "operation": operation, "params": params, "region": region,
+    expect = _expressions(raw, "expect", path, check, (service, operation))
+    return {"service": service, "operation": operation, "params": params, "region": region, "query": query,
             "expect": expect, "description": raw.get("description") or ""}
 
 
-def _expressions(raw, key, path, check):
+def _expressions(raw, key, path, check, action):
+    """A call's ``expect`` list; ``action`` (service, operation) gives the response they test."""
     if key not in raw:
         return []
     values = check.get(raw, key, list, path, required=False, default=[])
+    output = _output_shape({"service": action[0], "operation": action[1]})
     good = []
     for index, expr in enumerate(values):
         if not isinstance(expr, str) or not expr.strip():
             check.add("%s.%s[%d]" % (path, key, index), "must be a non-empty JMESPath string")
-        else:
-            good.append(expr)
+            continue
+        if expect_problem(expr, output, action[0]):
+            check.add("%s.%s[%d]" % (path, key, index), expect_problem(expr, output, action[0]))
+        good.append(expr)
     _jmespath_problems([("%s[%d]" % (key, i), e) for i, e in enumerate(good)], path, check)
     return good
 
@@ -199,7 +221,7 @@ def _wait(raw, service, path, check):
     if not isinstance(raw, dict):
         check.add(path, "must be a mapping with 'waiter'")
         return None
-    check.keys(raw, {"waiter", "params", "delay", "max_attempts"}, path)
+    check.keys(raw, WAIT_KEYS, path)
     name = check.text(raw, "waiter", path)
     params = check.get(raw, "params", dict, path, required=False, default={})
     if name and service and name not in service_model.waiter_names(service):
@@ -224,8 +246,8 @@ def _register(raw, path, check, call):
             check.add("%s.register.%s" % (path, name), "register names are letters, digits and _")
         if not isinstance(expr, str):
             check.add("%s.register.%s" % (path, name), "must be a JMESPath string")
-        elif register_problem(expr, output):
-            check.add("%s.register.%s" % (path, name), register_problem(expr, output))
+        elif register_problem(expr, output, call and call["service"]):
+            check.add("%s.register.%s" % (path, name), register_problem(expr, output, call and call["service"]))
     _jmespath_problems([("register.%s" % n, e) for n, e in register.items() if isinstance(e, str)], path, check)
     return register
 
@@ -241,7 +263,7 @@ def _step(raw, path, phase, phase_index, check):
     call_raw = {k: raw[k] for k in ("action", "command", "params", "region") if k in raw}
     call = _call(call_raw, path, check, CALL_KEYS)
     if call is not None:
-        call["expect"] = _expressions(raw, "expect", path, check)
+        call["expect"] = _expressions(raw, "expect", path, check, (call["service"], call["operation"]))
     service = call["service"] if call else None
     validate = _calls(raw["validate"], path + ".validate", check, VALIDATE_KEYS) if raw.get("validate") else []
     rollback = _calls(raw["rollback"], path + ".rollback", check, CALL_KEYS) if raw.get("rollback") else []
@@ -258,6 +280,7 @@ def _step(raw, path, phase, phase_index, check):
         "call": call, "register": _register(raw, path, check, call),
         "wait": _wait(raw.get("wait"), service, path + ".wait", check),
         "validate": validate, "rollback": rollback,
+        "undone_by": check.text(raw, "undone_by", path, required=False, pattern=STEP_ID_RE),
         "destructive": bool(inferred or declared), "destructive_inferred": inferred,
         "skippable": bool(check.get(raw, "skippable", bool, path, required=False, default=False)),
         "mutating": bool(call and not access_levels.is_read_only(call["service"], call["operation"])),
@@ -275,7 +298,7 @@ def _phases(doc, check):
         if not isinstance(phase, dict):
             check.add(path, "a phase must be a mapping with 'name' and 'steps'")
             continue
-        check.keys(phase, {"name", "description", "steps"}, path)
+        check.keys(phase, PHASE_KEYS, path)
         name = check.text(phase, "name", path)
         raw_steps = check.get(phase, "steps", list, path, default=[])
         if isinstance(phase.get("steps"), list) and not raw_steps:
@@ -290,14 +313,41 @@ def _phases(doc, check):
 
 def _guardrail(doc, check):
     guard = check.get(doc, "guardrail", dict, "", default={})
-    check.keys(guard, {"status", "validated_at", "findings"}, "guardrail")
+    check.keys(guard, GUARDRAIL_KEYS, "guardrail")
     findings = check.get(guard, "findings", list, "guardrail", required=False, default=[])
     for index, item in enumerate(findings):
         if not isinstance(item, dict) or not isinstance(item.get("message"), str):
             check.add("guardrail.findings[%d]" % index, "must be a mapping with 'severity' and 'message'")
-    return {"status": check.text(guard, "status", "guardrail", choices=("PASS", "WARN", "FAIL")),
+    return {"status": check.text(guard, "status", "guardrail", choices=GUARDRAIL_STATUSES),
             "validated_at": check.timestamp(guard, "validated_at", "guardrail", required=False),
             "findings": [f for f in findings if isinstance(f, dict)]}
+
+
+def _markdown_source(doc, check):
+    """The Markdown a plan was made from (approve_plan records its file name and sha256)."""
+    record = check.get(doc, "markdown", dict, "", required=False)
+    if record is None:
+        return None
+    check.keys(record, {"file", "sha256"}, "markdown")
+    name = check.text(record, "file", "markdown")
+    digest = check.text(record, "sha256", "markdown", pattern=SHA256_RE)
+    return {"file": name, "sha256": digest}
+
+
+def _fetched(doc, check):
+    """The objects the plan's calls fetch by reference, pinned by SHA-256 at approval (guard/fetched.py)."""
+    entries = check.get(doc, "fetched", list, "", required=False, default=[])
+    for index, entry in enumerate(entries):
+        path = "fetched[%d]" % index
+        if not isinstance(entry, dict):
+            check.add(path, "must be a mapping with step, field, object and sha256")
+            continue
+        check.keys(entry, FETCHED_KEYS, path)
+        check.text(entry, "step", path, pattern=STEP_ID_RE)
+        check.text(entry, "field", path)
+        check.text(entry, "object", path, pattern=re.compile(r"^s3://[^/]+/."))
+        check.text(entry, "sha256", path, pattern=SHA256_RE)
+    return [e for e in entries if isinstance(e, dict)]
 
 
 def _count_steps(doc):
@@ -330,14 +380,18 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
         "name": check.text(doc, "name", ""),
         "created": check.timestamp(doc, "created", ""),
         "objective": check.get(doc, "objective", str, "", required=False, default=""),
-        "risk": check.text(doc, "risk", "", required=False, choices=("Low", "Medium", "High")),
+        "risk": check.text(doc, "risk", "", required=False, choices=RISK_LEVELS),
         # the change ticket the plan belongs to; part of the digest, so it is approved with the plan
         "ticket": check.text(doc, "ticket", "", required=False),
         "guardrail": _guardrail(doc, check),
+        "markdown": _markdown_source(doc, check),
+        "fetched": _fetched(doc, check),
     }
     defaults, targets = parse_targets(doc, check)
+    check.profiles = [entry.get("profile") for entry in targets]
     steps = _phases(doc, check)
     check_ids_and_references(steps, check)
+    check_undone_by(steps, check)
     if check.problems:
         # a malformed reference is seen by both the shape check and the reference check
         raise PlanError(source, list(dict.fromkeys(check.problems)))

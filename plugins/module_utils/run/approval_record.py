@@ -30,6 +30,8 @@ def approval_record(backend, started, environments_file):
         record = {"signature": "unverified" if entries else "unsigned", "signers": []}
         if entries:
             record["claimed"] = [entry.get("principal") for entry in entries]
+        else:
+            record["approved_by"] = (loaded["document"].get("approval") or {}).get("approved_by")
         return record
     config = load_environments(path)
     return signature_record(check_signatures(config, loaded["plan"]["target"]["environment"], loaded))

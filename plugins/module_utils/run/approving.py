@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes
+from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.run import questions, screens
+from ansible_collections.coworker.aws.plugins.module_utils.run import drift, questions, screens
 from ansible_collections.coworker.aws.plugins.module_utils.run.approval_record import approval_record
+from ansible_collections.coworker.aws.plugins.module_utils.run.executor import RunSession
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import done_steps, run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines, resume_line
@@ -28,15 +30,16 @@ def purpose_of(state):
     return (state["resumed"] or {}).get("purpose") or "run"
 
 
-def plan_screen(loaded, state, run_id, asking, tag_resources):
-    """What the person approves: the rollback plan, the execution plan, or one line a step without a person."""
+def plan_screen(loaded, state, run_id, asking, tag_resources, drift_lines=()):
+    """What the person approves: the rollback plan (with its drift table), the execution plan, or one line a step
+    without a person."""
     started = state["started"]
     profile = started.get("profile")
     resolved = resolved_lines(loaded["plan"], run_id, state, profile)
     purpose = purpose_of(state)
     if purpose == "rollback":
         return screens.rollback_plan(loaded, run_id, (state["finished"] or {}).get("status"),
-                                     set(steps_to_roll_back(state)), resolved)
+                                     set(steps_to_roll_back(state)), resolved, drift_lines)
     done = set(done_steps(state))
     header = resume_line(run_id, loaded["plan"]["steps"], done) if purpose == "resume" else None
     if asking:
@@ -48,10 +51,24 @@ def plan_screen(loaded, state, run_id, asking, tag_resources):
                                                                 loaded["blast_radius"])]
 
 
-def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_resources=True):
+def drift_table(backend, session_params, say):
+    """A rollback run's drift check (read-only, with the guard's verified session): each resource of the run as
+    it is now against what the run left, journaled (run/executor.py ``RunSession.drift``)."""
+    session = RunSession(session_params, False, say=say, backend=backend)
+    try:
+        session.open(rollback=True, approved=False)  # shown before the question it informs
+        return session.drift()
+    finally:
+        session.close()
+
+
+def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_resources=True, session_params=None):
     """Show the plan, take the approval, journal it. ``ask`` is None when nobody is at a terminal.
 
-    Returns ``{"approved", "how", "reason"}``; ``reason`` says why not (without "no changes made").
+    ``session_params`` (the Run task's AWS settings, with ``accept_drift``): a rollback run first checks its
+    drift and shows the table with the rollback plan; without a person to ask, drift that needs consent refuses
+    the rollback unless accept_drift (nothing is sent). Returns ``{"approved", "how", "reason", "refused"}``;
+    ``reason`` says why not (without "no changes made").
     """
     state = run_state(backend.events(run_id))
     started = state["started"]
@@ -60,9 +77,18 @@ def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_re
         return {"approved": True, "how": "dry_run", "reason": None}
     digest = started["sha256"]
     loaded = load_plan(run_plan_path(started, None, backend), None, verify=False, target=started.get("target"))
+    loaded["policies"] = plan_policies(environments_file, loaded["plan"])  # shown with the plan, before the question
     asking = ask is not None and not token
-    for line in plan_screen(loaded, state, run_id, asking, tag_resources):
+    table = {"lines": [], "needs_consent": False}
+    if session_params is not None and purpose_of(state) == "rollback":
+        try:
+            table = drift_table(backend, dict(session_params, run_id=run_id), say)
+        except GuardRefusal as exc:  # the account or the plan, as the Run task would find them: nothing is sent
+            return _refused(backend, run_id, str(exc), getattr(exc, "identity", None))
+    for line in plan_screen(loaded, state, run_id, asking, tag_resources, table["lines"]):
         say(line)
+    if table["needs_consent"] and not asking and not session_params.get("accept_drift"):
+        return _refused(backend, run_id, drift.REFUSAL % run_id)
     if token:
         approved, how = token_matches(token, digest), "token"
         reason = None if approved else "the approval token does not match the plan digest %s" % digest[:12]
@@ -81,6 +107,13 @@ def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_re
     with backend.journal(run_id) as journal:
         journal.append("approved" if approved else "not_approved", sha256=digest, how=how, **signed)
     return {"approved": approved, "how": how, "reason": reason}
+
+
+def _refused(backend, run_id, reason, identity=None):
+    identity = identity or {}
+    with backend.journal(run_id) as journal:
+        journal.append("refused", reason=reason, account=identity.get("account"), arn=identity.get("arn"))
+    return {"approved": False, "how": "token", "reason": reason, "refused": True}
 
 
 def prompts_allowed(events, has_terminal):

@@ -169,4 +169,8 @@ def summary_line(report, rollback_run=False):
         line += ", skipped: %s" % ", ".join(skipped)
     if report.get("would_fail"):
         line += ", a real run would fail at: %s" % ", ".join(report["would_fail"])
+    refused = (report.get("rollback") or {}).get("not_ours")
+    if refused:  # a journal that names what this run did not make is worth a look, whatever the status
+        line += "; %d undo call%s not sent: not made by this run (see the report)" % (
+            len(refused), "" if len(refused) == 1 else "s")
     return "%s (%s)" % (line, ENDINGS.get(report["status"], report["status"]))

@@ -18,13 +18,15 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard import sequence
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
+from ansible_collections.coworker.aws.plugins.module_utils.run import drift, integrity
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks import BatchPolicies
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
-    Progress, rollback_line, silent, step_line)
+    Progress, rollback_line, silent, step_line, sweep_line)
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import run_context
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 
@@ -86,6 +88,8 @@ class RunSession:
         self.policies = None
         self.verified = None
         self.config = None
+        self.events = []
+        self.rolling_back = False
         self.changed = False  # anything this task sent may have changed something (the task is "changed")
 
     @property
@@ -93,29 +97,40 @@ class RunSession:
         return len(self.loaded["plan"]["steps"])
 
     def state(self):
-        """The run as its journal tells it now (deleted or cut short since the last look: stop before any call)."""
-        self.backend.check_intact(self.run_id)
-        return run_state(self.backend.events(self.run_id))
+        """The run as its journal tells it now: deleted, cut short or changed since the last look (run/integrity.py)
+        stops here, before any call. Keeps the events too (what the run made, what its earlier passes left)."""
+        self.events = integrity.check(self.backend, self.run_id)[0]
+        return run_state(self.events)
 
-    def open(self, step_ids=None, rollback=False):
-        """The guard, once for the steps this task may run (None: every step of the plan)."""
+    def open(self, step_ids=None, rollback=False, approved=True):
+        """The guard, once for the steps this task may run (None: every step of the plan). ``approved``: the
+        journal must hold the approval of the plan's digest (not for a drift check, shown before the question)."""
         state = self.state()
         self.loaded = self.loaded or run_plan(self.params, self.backend, state)
-        check_run_approval(state, self.loaded["sha256"], self.run_id, self.check_mode)
+        check_run_approval(state, self.loaded["sha256"], self.run_id, self.check_mode or not approved)
         self.config = load_environments(resolve_path(self.params["environments_file"]))
         steps = self.loaded["plan"]["steps"] if step_ids is None else select_steps(self.loaded, step_ids)
         self._verify(state, steps)
-        if not rollback:  # the guardrails judge the plan's calls, not the rollback calls
-            self.policies = BatchPolicies(self.config, self.verified.environment, self.loaded["plan"], self.say)
+        # the guardrails judge the plan's calls, and a rollback's calls before they are sent
+        self.policies = BatchPolicies(self.config, self.verified.environment, self.loaded["plan"], self.say)
         self.journal = self.backend.journal(self.run_id)
+        self.rolling_back = rollback
         self._journal_guard(steps, rollback)
         context = run_context(self.loaded["plan"], self.run_id, state)
         context["target"] = dict(self.loaded["plan"]["target"])
         tag = self.loaded["plan"]["id"] if self.params.get("tag_resources", True) else None
         self.runner = StepRunner(self.verified.aws, self.journal, context, self.verified.perimeter, self.check_mode,
-                                 state["steps"], plan_id=tag)
+                                 state["steps"], plan_id=tag, past=drift.PastRun(self.events),
+                                 accept_drift=bool(self.params.get("accept_drift")))
         self.runner.progress = Progress(self.say)
+        self.runner.plan_steps = self.loaded["plan"]["steps"]  # a dry run's predictions look at earlier steps
+        self._follow(state)
         return self
+
+    def _follow(self, state):
+        """The runner sees the journal as it stands: each step's last outcome, what the run made."""
+        self.runner.previous = state["steps"]
+        self.runner.record = RunRecord(self.run_id, self.loaded["plan"]["steps"], self.events, state)
 
     def _verify(self, state, steps):
         self.verified = sequence.verify(self.config, self.loaded, self.params["profile"], steps, self.run_id,
@@ -138,7 +153,7 @@ class RunSession:
         state = self.state()
         steps = self.loaded["plan"]["steps"]
         self._verify(state, steps)
-        self._journal_guard(steps, self.policies is None)
+        self._journal_guard(steps, self.rolling_back)
         self.runner.aws, self.runner.perimeter = self.verified.aws, self.verified.perimeter
 
     def commit(self):
@@ -168,10 +183,9 @@ class RunSession:
     def batch(self, step_ids):
         """Run ``step_ids`` in plan order; stop at the first failure or unexpected output."""
         state = self.state()
-        self.runner.previous = state["steps"]
+        self._follow(state)
         steps = select_steps(self.loaded, step_ids)
-        if self.policies is not None:  # the guardrails, with every value the run has produced so far
-            self.policies.before_batch(steps, self.runner.context)
+        self.policies.before_batch(steps, self.runner.context)  # with every value the run has produced so far
         if self.check_mode:
             self.verified.perimeter.owned_buckets.planned.update(
                 planned_buckets(self.loaded["plan"], state, self.runner.context))
@@ -202,26 +216,84 @@ class RunSession:
         return outcome
 
     def rollback(self, step_ids=None):
-        """Undo ``step_ids`` (None: every step the journal shows as changed and not undone), last first."""
+        """Undo ``step_ids`` (None: every step the journal shows as changed and not undone), last first; a step
+        ``undone_by`` another is undone with that one's rollback (run/undo.py); then what still carries the run's
+        tag is swept (run/sweep.py). Only what the run made, as the run left it, is touched."""
         state = self.state()
-        self.runner.previous = state["steps"]
+        self._follow(state)
         steps = select_steps(self.loaded, steps_to_roll_back(state) if step_ids is None else step_ids)
-        records = []
-        for step in reversed(steps):  # undo in reverse plan order
-            self._check_alive(step)
-            records.append(self.runner.rollback(step))
-            self.say(rollback_line(records[-1], self.total))
-        manual = [r["manual"] for r in records if r.get("manual")]
-        changed = any(c["status"] == "done" for r in records for c in r["calls"])
+        self.policies.before_rollback(steps, self.runner.context)  # the guardrails judge the rollback calls too
+        return self.undo(steps, state["steps"])
+
+    def undo(self, steps, state_steps):
+        """The rollback calls of ``steps`` (last first), then the sweep; the batch's outcome."""
+        records = self._undo(steps)
+        swept = [] if self.check_mode else self.runner.sweep(self.loaded["plan"]["steps"], {s["id"] for s in steps},
+                                                             state_steps)
+        for found in swept:
+            self.say(sweep_line(found))
+        manual = [r["manual"] for r in records if r.get("manual")] + [_left_line(s) for s in swept
+                                                                      if s["status"] == "left"]
+        changed = any(c["status"] == "done" for r in records + swept for c in r.get("calls", []))
         self.changed = self.changed or changed
         return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
-                "rollback": records, "manual_cleanup": manual, "changed": changed}
+                "rollback": records, "swept": swept, "manual_cleanup": manual, "changed": changed}
+
+    def _undo(self, steps):
+        records, waiting = [], {}
+
+        def record(result):
+            records.append(result)
+            self.say(rollback_line(result, self.total))
+
+        for step in reversed(steps):  # undo in reverse plan order
+            self._check_alive(step)
+            if step.get("undone_by"):  # after the step whose rollback undoes it (an earlier one)
+                waiting.setdefault(step["undone_by"], []).append(step)
+                continue
+            own = self.runner.rollback(step)
+            record(own)
+            for covered in waiting.pop(step["id"], []):
+                record(self.runner.rollback_with(covered, own))
+        for covered in [s for group in waiting.values() for s in group]:  # undone, or not, before this pass
+            record(self.runner.rollback_with(covered))
+        return records
+
+    def drift(self, step_ids=None):
+        """The drift table of the steps a rollback would undo (read-only): each resource of an earlier pass as
+        it is now against what the run left, and what others made inside it. Journaled; ``needs_consent``
+        says whether a person (or accept_drift) must accept it before the undo."""
+        state = self.state()
+        self._follow(state)
+        steps = select_steps(self.loaded, steps_to_roll_back(state) if step_ids is None else step_ids)
+        runner = self.runner
+        rows, dependents, undone_first = [], [], set()
+        for step in reversed(steps):
+            if step["id"] in runner.past.steps:
+                row = runner.drift_row(step)
+                if row["drift"] == drift.CHANGED and runner.names(step) & undone_first:
+                    row["drift"] = drift.LATER  # its undo comes after theirs: the change may be theirs
+                rows.append(row)
+                dependents += runner.dependents(step)
+            undone_first |= runner.names(step)
+        consent = drift.needs_consent(rows, dependents)
+        self.journal.append("drift_checked", rows=rows, dependents=dependents, needs_consent=consent,
+                            accepted=bool(self.params.get("accept_drift")))
+        return {"rows": rows, "dependents": dependents, "needs_consent": consent,
+                "lines": drift.table_lines(rows, dependents) if rows else []}
 
     def described(self, outcome):
         """The batch's result with who verified it (the action checks that answer once more)."""
         outcome.update(identity=self.verified.identity, environment=self.verified.classification,
                        plan_sha256=self.loaded["sha256"])
         return outcome
+
+
+def _left_line(swept):
+    """A resource the sweep found carrying the run's tag and left, for the manual clean-up list."""
+    reason = swept.get("reason") or "; ".join(c.get("error") or c.get("reason") or "" for c in swept.get("calls", [])
+                                              if c["status"] in ("failed", "left"))
+    return "%s: %s carries this run's tags and was left: %s" % (swept["step"], swept["resource"], reason)
 
 
 def diff_of(results):
@@ -235,19 +307,31 @@ def diff_of(results):
 NOT_DESCRIBED = "(not described: the step has no validate call)"
 
 
+def drifted(session, step_ids=None):
+    """A drift check as a task result: refused (failed) when the table needs consent and accept_drift is not set."""
+    table = session.drift(step_ids)
+    outcome = {"results": [], "completed": [], "failed_step": None, "unexpected_step": None, "changed": False,
+               "drift": table}
+    if table["needs_consent"] and not session.params.get("accept_drift"):  # the rows are in the journal
+        outcome.update(failed=True, refused=True, msg="\n".join(table["lines"] + [drift.REFUSAL % session.run_id]))
+    return outcome
+
+
 def run_batch(params, check_mode, diff=False, session=None, protect=None):
-    """One batch (``mode`` execute or rollback of ``steps``): the task result of run_step used on its own.
+    """One batch (``mode`` execute, rollback or drift of ``steps``): the task result of run_step used on its own.
 
     ``session``: the task's RunSession (a new one by default); ``protect(work)`` runs the batch (the action
     runs it under its stop-signal handlers).
     """
     session = session or RunSession(params, check_mode)
-    rollback = params["mode"] == "rollback"
-    if params["steps"] is None and not rollback:
+    mode = params["mode"]
+    if params["steps"] is None and mode == "execute":
         raise PlanError(params.get("plan") or params["run_id"], [("steps", "name the steps to execute")])
+    work = {"rollback": lambda: session.rollback(params["steps"]),
+            "drift": lambda: drifted(session, params["steps"])}.get(mode, lambda: session.batch(params["steps"]))
     try:
-        session.open(params["steps"], rollback)
-        work = (lambda: session.rollback(params["steps"])) if rollback else (lambda: session.batch(params["steps"]))
+        # the drift check only reads, and is shown before the approval it informs
+        session.open(params["steps"], mode != "execute", approved=mode != "drift")
         outcome = protect(work) if protect else work()
     finally:
         session.close()

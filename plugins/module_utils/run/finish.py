@@ -11,7 +11,7 @@ approved is ``release``d instead: its lock is given back and its report is left 
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.run import decide
+from ansible_collections.coworker.aws.plugins.module_utils.run import decide, integrity
 from ansible_collections.coworker.aws.plugins.module_utils.run.followup import closing_line
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import lock_key, release
@@ -44,15 +44,22 @@ def last_choice(events):
     return choices[-1] if choices else None
 
 
+def _release(backend, started, run_id, keeper):
+    """The lock back; the heartbeat that renews it (``keeper``: plugin_utils/lock_keeper.py) is stopped first."""
+    key = lock_key(started["account_id"], started["region"], started["plan_id"])
+    if keeper is not None:
+        keeper.drop(backend, key)  # else it would only find the lock gone
+    release(backend, key, run_id)
+
+
 def finish_run(backend, run_id, outcome="auto", by_person=False, warn_only=False, rollback_run=False,
-               plan_fallback=None, commands=None):
+               plan_fallback=None, commands=None, keeper=None):
     """Write the final report of ``run_id`` (its latest pass), the change log entry, give the lock back.
 
     ``commands``: the resume and rollback commands as this invocation would print them (default: those the
     run recorded when it started). Returns what the Finish task returns (see ``run_journal``'s RETURN).
     """
-    backend.check_intact(run_id)  # a report is never rebuilt from a journal that lost events
-    events = backend.events(run_id)
+    events = integrity.check(backend, run_id)[0]  # a report is never rebuilt from a journal that lost events
     if outcome == "auto":  # what the Run task journaled
         ended = pass_outcome(events) or {}
         outcome, by_person = ended.get("outcome") or "auto", bool(ended.get("by_person"))
@@ -69,9 +76,10 @@ def finish_run(backend, run_id, outcome="auto", by_person=False, warn_only=False
     report_json, report_md = (backend.location(key) for key in report_keys(run_id, events))
     with backend.journal(run_id) as journal:
         journal.append("run_finished", status=report["status"])
+    integrity.record_head(backend, run_id, journal.head, pass_open=False)  # the pass ended here: nothing follows
     if not dry_run:
         append_changelog(backend, report)
-        release(backend, lock_key(started["account_id"], started["region"], started["plan_id"]), run_id)
+        _release(backend, started, run_id, keeper)
     commands = commands or started.get("commands") or {}
     summary = decide.summary_line(report, rollback_run)
     left = bool(steps_to_roll_back(state))
@@ -82,13 +90,14 @@ def finish_run(backend, run_id, outcome="auto", by_person=False, warn_only=False
             "by_person": by_person}
 
 
-def release_run(backend, run_id, outcome, commands=None):
+def release_run(backend, run_id, outcome, commands=None, keeper=None):
     """A reopened run that goes no further (refused, not approved): lock given back, report left as it was."""
     started = run_state(backend.events(run_id))["started"] or {}
     with backend.journal(run_id) as journal:
         journal.append("run_released", outcome=outcome)
+    integrity.record_head(backend, run_id, journal.head, pass_open=False)  # the pass ended here: nothing follows
     if started:
-        release(backend, lock_key(started["account_id"], started["region"], started["plan_id"]), run_id)
+        _release(backend, started, run_id, keeper)
     events = backend.events(run_id)
     report_json, report_md = (backend.location(key) for key in report_keys(run_id, events))
     summary = "Run %s: %s — nothing was changed; the run is left as it was" % (
@@ -98,11 +107,11 @@ def release_run(backend, run_id, outcome, commands=None):
             "closing": summary, "ends_in_error": True, "by_person": False}
 
 
-def end_run(backend, run_id, outcome, reopened, commands=None):
+def end_run(backend, run_id, outcome, reopened, commands=None, keeper=None):
     """Verify's and Approve's end of a run that goes no further: finish it, or release a reopened one."""
     if reopened:
-        return release_run(backend, run_id, outcome, commands)
-    return finish_run(backend, run_id, outcome, commands=commands)
+        return release_run(backend, run_id, outcome, commands, keeper)
+    return finish_run(backend, run_id, outcome, commands=commands, keeper=keeper)
 
 
 def run_stats(run_id, finished):

@@ -5,7 +5,10 @@
 The journal is the source of truth of a run. Every mutating call is written
 as ``call_started`` before it is sent and as ``call_succeeded`` /
 ``call_failed`` right after, so a run that dies half-way still says what may
-exist. A torn last line (a crash mid-write) is ignored when reading.
+exist. A torn last line (a crash mid-write) is ignored when reading. Every event
+carries its place in the journal's hash chain (``seq``, ``prev``: run/chain.py); a
+line is written in the chain's canonical form, and a journal whose chain is broken
+is refused when read (``verified_events``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import re
 import time
 from datetime import datetime, timezone
 
+from ansible_collections.coworker.aws.plugins.module_utils.run import heads
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import (
+    JournalTampered, holds, refusal, seal, verify)
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
     open_private, private_dir, write_private)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, RunError
@@ -98,17 +104,28 @@ def check_intact(path):
                              copy, copied, "is gone" if size is None else "%d" % size))
 
 
-def restore_from_copy(path):
-    """Put the copy back as the journal when the journal lost events; return a note, or None."""
+def restore_from_copy(path, run_id):
+    """Put the copy back as the journal when the journal lost events; return a note, or None.
+
+    Only a journal cut short (or deleted) is restored: its events must be the copy's first ones.
+    A journal that differs from its copy is not overwritten: reading it refuses it as tampered."""
     try:
         check_intact(path)
         return None
     except JournalLost:
         pass
+    copy = copy_path(path)
+    with open(copy, "rb") as source:
+        data = source.read()
+    copied, _head, _legacy = verified_events(data, copy, run_id)
+    kept = read_events(path)
+    if copied[:len(kept)] != kept:
+        differs = next((i for i, (a, b) in enumerate(zip(kept, copied)) if a != b), min(len(kept), len(copied)))
+        raise JournalTampered(refusal(path, run_id, "it is shorter than its copy %s and differs from it at event #%d"
+                                      % (copy, differs)))
     private_dir(os.path.dirname(path), levels=2)
-    with open(copy_path(path), "rb") as source:
-        write_private(path, source.read())
-    return "the journal %s had lost events and was restored from its copy %s" % (path, copy_path(path))
+    write_private(path, data)
+    return "the journal %s had lost events and was restored from its copy %s" % (path, copy)
 
 
 def _open_append(path):
@@ -131,7 +148,8 @@ class Journal:
 
     An existing run's journal is checked when opened and before every event: deleted or
     cut short under the run, it raises JournalLost instead of starting a fresh history
-    (``create=True`` only for a new run).
+    (``create=True`` only for a new run); its chain broken, or its head not the one this
+    process lineage left it with (run/heads.py), it raises JournalTampered.
     """
 
     def __init__(self, path, run_id, create=False):
@@ -146,10 +164,28 @@ class Journal:
             private_dir(os.path.dirname(copy))  # journal-copies/
         self._copy = _open_append(copy) if copy else None
         _seal_torn_tail(self._fd)
+        data = _read_fd(self._fd)
+        events, self.head, _legacy = verified_events(data, path, run_id)
+        heads.expect(path, self.head, run_id)
         if copy:
-            _seal_torn_tail(self._copy)
+            self._catch_up_copy(data, events)
         self._stat = os.fstat(self._fd)
         self._unsynced = False
+
+    def _catch_up_copy(self, data, events):
+        """A crash between the journal's write and the copy's leaves the copy an event short (or torn):
+        it becomes the journal's bytes again, provided its events are the journal's first ones."""
+        copy = copy_path(self.path)
+        held = _read_fd(self._copy)
+        if held == data:
+            return
+        copied, head, _legacy = verified_events(held, copy, self.run_id)
+        if not holds(events, head):
+            raise JournalTampered(refusal(self.path, self.run_id, "it differs from its copy %s within the copy's "
+                                          "%d events" % (copy, len(copied))))
+        os.ftruncate(self._copy, 0)
+        os.write(self._copy, data)
+        os.fsync(self._copy)
 
     def _check_still_there(self):
         """The file at our path is still the one we append to, and no shorter than we left it."""
@@ -165,7 +201,8 @@ class Journal:
 
     def append(self, event, **fields):
         self._check_still_there()
-        record, line = encode_event(self.run_id, event, fields)
+        record, line, head = encode_event(self.run_id, event, fields, self.head)
+        heads.remember(self.path, self.head, head)  # a crash mid-write leaves either
         for fd in (self._fd, self._copy):
             if fd is not None:
                 os.write(fd, line)
@@ -173,6 +210,8 @@ class Journal:
         if event in WRITE_AHEAD:
             self.commit()
         self._stat = os.fstat(self._fd)
+        self.head = head
+        heads.remember(self.path, head)
         return record
 
     def commit(self):
@@ -199,11 +238,16 @@ class Journal:
         self.close()
 
 
-def encode_event(run_id, event, fields):
-    """(record, bytes of its journal line): the one format every backend writes."""
-    record = {"ts": utc_now(), "run_id": run_id, "event": event}
-    record.update(fields)
-    return record, json.dumps(record, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8") + b"\n"
+def encode_event(run_id, event, fields, head):
+    """(record, bytes of its journal line, the chain's head after it): the one format every backend writes."""
+    record = dict(fields)
+    record.update(ts=utc_now(), run_id=run_id, event=event)  # never taken from the fields
+    return seal(record, head)
+
+
+def _read_fd(fd):
+    size = os.fstat(fd).st_size
+    return os.pread(fd, size, 0) if size else b""
 
 
 def _seal_torn_tail(fd):
@@ -211,6 +255,25 @@ def _seal_torn_tail(fd):
     size = os.fstat(fd).st_size
     if size and os.pread(fd, 1, size - 1) != b"\n":
         os.write(fd, b"\n")
+
+
+_VERIFIED = {}  # location -> (bytes verified, their head, legacy count, event count), in this process
+
+
+def verified_events(data, location, run_id):
+    """(events, head, legacy) of a journal's bytes, its chain checked (run/chain.py; JournalTampered if broken).
+
+    What this process verified before is not hashed again: only the events appended since."""
+    data = data or b""
+    events = parse_events(data)
+    seen = _VERIFIED.get(location)
+    if seen and data.startswith(seen[0]) and len(events) >= seen[3]:
+        head, legacy = verify(events[seen[3]:], location, run_id, (seen[1], seen[2]))
+    else:
+        head, legacy = verify(events, location, run_id)
+    if data.endswith(b"\n"):  # whole lines only: a torn last line may still become a whole event
+        _VERIFIED[location] = (data, head, legacy, len(events))
+    return events, head, legacy
 
 
 def read_events(path):

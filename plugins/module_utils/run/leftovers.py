@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.drift import table_lines
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
 
 
@@ -23,7 +24,12 @@ def rollback_summary(steps):
     manual, undo = [], []
     for step in failed:
         bad = [c for c in step["rollback"]["calls"] if c.get("status") == "failed"]
-        if not step["rollback"]["calls"]:  # a step without rollback calls (run/step_runner.py)
+        held = _held_line(step)
+        if held:  # left on purpose, or its calls named only what this run did not make: no command to offer
+            undo.append({"step": step["id"], "calls": [], "left": held})
+            manual.append("%s: %s" % (step["id"], held))
+            continue
+        if not step["rollback"]["calls"]:  # a step without rollback calls (run/undo.py)
             undo.append(_undo_entry(step, []))
             manual.append(_by_hand_line(step))
             continue
@@ -34,6 +40,56 @@ def rollback_summary(steps):
     status = "planned" if planned else ("incomplete" if failed else "succeeded")
     return {"status": status, "steps": [{"id": s["id"], **s["rollback"]} for s in attempted],
             "manual_cleanup": manual, "undo": undo}
+
+
+def _held_line(step):
+    """Why a step's rollback left it on purpose (drift, others' resources in it, the sweep could not undo what it
+    found), or only refused calls naming what this run did not make; None for other failures."""
+    rollback = step["rollback"]
+    if rollback.get("left") or rollback.get("swept"):
+        return rollback.get("reason")
+    refused = [c for c in rollback["calls"] if c.get("status") == "left"]
+    if refused and len(refused) == len([c for c in rollback["calls"] if c.get("status") != "done"]):
+        return ("%s; what this step made was not found by the run's tags (coworker:run-id): check the account "
+                "for it" % "; ".join(c["reason"] for c in refused))
+    return None
+
+
+def undo_notes(events):
+    """What the report adds to its rollback section from the undo's own events: the resources an undo refused
+    to touch (not this run's), what the last sweep found that names no step, and searches that failed."""
+    notes = {"not_ours": [], "sweep": []}
+    for event in events:
+        if event["event"] == "undo_refused":
+            line = "%s: `%s`: %s" % (event.get("step"), event.get("cli"), event.get("reason"))
+            notes["not_ours"] += [line] if line not in notes["not_ours"] else []
+        elif event["event"] == "sweep_left":
+            notes["sweep"].append("%s: %s" % (event.get("resource"), event.get("reason")))
+        elif event["event"] == "sweep_incomplete":
+            notes["sweep"].append("the search by the run's tags failed (%s): resources the journal lost may be left" %
+                                  ", ".join("%s: %s" % item for item in sorted((event.get("errors") or {}).items())))
+    return notes
+
+
+def last_drift(events):
+    """The drift table the latest drift check showed (run/drift.py), or None."""
+    event = next((e for e in reversed(events) if e["event"] == "drift_checked"), None)
+    return None if event is None else {"at": event.get("ts"), "rows": event.get("rows") or [],
+                                       "dependents": event.get("dependents") or []}
+
+
+def undo_markdown(report):
+    """The report's lines about drift, refused undos and the sweep (after its rollback section)."""
+    lines, rollback = [], report["rollback"]
+    if rollback.get("not_ours"):
+        lines += ["", "Not made by this run, so not touched (no call was sent for these):"]
+        lines += ["- %s" % line for line in rollback["not_ours"]]
+    if rollback.get("sweep"):
+        lines += ["", "Found by the run's tags and left:"] + ["- %s" % line for line in rollback["sweep"]]
+    if report.get("drift") and report["drift"]["rows"]:
+        lines += ["", "## Drift (checked %s)" % report["drift"]["at"], "", "```"]
+        lines += table_lines(report["drift"]["rows"], report["drift"]["dependents"]) + ["```"]
+    return lines
 
 
 def _undo_entry(step, calls):
@@ -61,7 +117,14 @@ def _by_hand_line(step):
     return by_hand_line(step["id"], step["cli"], step["outputs"])
 
 
+def undone_with(other):
+    """What undoes a step without rollback calls: the rollback of the step named, or a person."""
+    return "(undone with the rollback of %s)" % other if other else "(no rollback calls: needs manual clean-up)"
+
+
 def _cleanup_line(step, entry):
+    if not entry["calls"] and step.get("undone_by"):
+        return "%s: goes with %s: undo that step and this one is undone too" % (step["id"], step["undone_by"])
     if not entry["calls"]:
         return _by_hand_line(step)
     return "%s: may have changed the account and was not rolled back; undo it with %s%s" % (

@@ -11,6 +11,7 @@ import json
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import JournalTampered
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import parse_events
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, report_name
 
@@ -33,8 +34,13 @@ def read_report(backend, run_id, key=None):
 
 
 def summary(backend, run_id):
-    """One line of data about a run: from its report, else from its journal's first event."""
-    key = report_key(backend, run_id, "")
+    """One line of data about a run: from its report, else from its journal's first event. A run whose
+    journal's chain is broken is listed as ``tampered`` (showing it, or reopening it, says why)."""
+    try:
+        key = report_key(backend, run_id, "")
+    except JournalTampered:
+        return {"run_id": run_id, "status": "tampered", "plan_id": None, "account_id": None, "region": None,
+                "started_at": None, "finished_at": None, "report": backend.journal_location(run_id)}
     report = read_report(backend, run_id, key + ".json") or {}
     started = {}
     if not report:
@@ -52,8 +58,8 @@ def list_runs(backend, limit):
     runs = [summary(backend, run_id) for run_id in backend.run_ids()[:max(limit, 0)]]
     lines = ["%d run(s) in %s" % (len(runs), backend.location("runs"))]
     lines += ["%s  %s  %s  account %s %s  %s" % (
-        r["run_id"], r["status"], r["plan_id"], r["account_id"], r["region"], r["finished_at"] or r["started_at"] or "")
-        for r in runs]
+        r["run_id"], r["status"], r["plan_id"] or "-", r["account_id"] or "-", r["region"] or "-",
+        r["finished_at"] or r["started_at"] or "") for r in runs]
     return runs, [printable(line) for line in lines]
 
 

@@ -9,9 +9,13 @@ is still the version read (``If-Match`` on S3). The same run reopened by a secon
 live process (a rollback while its resume waits at a prompt) is refused like any
 other holder. A lock is stale, and taken over with a note saying so, when its
 process is gone (same host, pid not alive) or, on a shared backend, when its lease
-has ended (its holder renews it while it writes its journal). ``force_unlock=<run
-id>`` takes over a lock of that run only when its holder cannot be alive: on this
-host its pid is gone, on another host its lease has ended.
+has ended. Its holder renews the lease while it lives: the ansible-playbook process that
+took it keeps a heartbeat (plugin_utils/lock_keeper.py, every third of the lease, also
+while a prompt waits) and its journal writers renew it too, so a lease of a minute frees
+a dead job's lock within a minute. ``force_unlock=<run id>`` takes over a lock of that run
+only when its holder cannot be alive: on this host its pid is gone, on another host its
+lease has ended. A refused run is told what it can do and when, and force_unlock only
+where it would be allowed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import calendar
 import getpass
 import json
+import math
 import os
 import re
 import socket
@@ -82,7 +87,8 @@ def _is_stale(backend, holder):
 
 
 def _lease_end(seconds, now=None):
-    return time.strftime(TIME_FORMAT, time.gmtime((now or time.time()) + seconds))
+    """The lease's end, rounded up to the second: never shorter than ``seconds``."""
+    return time.strftime(TIME_FORMAT, time.gmtime(math.ceil((now or time.time()) + seconds)))
 
 
 def _lease_expired(holder, now=None):
@@ -93,12 +99,16 @@ def _lease_expired(holder, now=None):
     return (now or time.time()) >= end
 
 
-def new_record(backend, run_id, pid):
+def new_record(backend, run_id, pid, lease=None, journal_head=None):
+    """The lock record of a holder; ``lease`` (seconds, the backend's by default) is the one it renews with."""
+    lease = lease or backend.lease_seconds
     record = {"run_id": run_id, "pid": pid, "host": socket.gethostname(), "user": getpass.getuser(),
-              "since": utc_now(), "lease_until": _lease_end(backend.lease_seconds)}
+              "since": utc_now(), "lease_until": _lease_end(lease), "lease_seconds": lease}
     principal = backend.principal()
     if principal:
         record["principal"] = principal
+    if journal_head:
+        record["journal_head"] = journal_head
     return record
 
 
@@ -106,9 +116,11 @@ def _encode(record):
     return json.dumps(record, sort_keys=True).encode("utf-8")
 
 
-def acquire(backend, key, run_id, pid, force_unlock=None):
-    """Take the lock for ``run_id``; return a note when a lock was taken over, else None."""
-    record = new_record(backend, run_id, pid)
+def acquire(backend, key, run_id, pid, force_unlock=None, lease=None, journal_head=None):
+    """Take the lock for ``run_id``; return a note when a lock was taken over, else None.
+
+    ``journal_head`` is the head of the run's journal as this pass found it (run/integrity.py)."""
+    record = new_record(backend, run_id, pid, lease, journal_head)
     for _attempt in range(3):
         if backend.lock_create(key, _encode(record)):
             return None
@@ -120,13 +132,14 @@ def acquire(backend, key, run_id, pid, force_unlock=None):
             return None  # our own write, whose answer was lost and retried
         forced = bool(force_unlock and holder.get("run_id") == force_unlock)
         stale = _is_stale(backend, holder)
-        if forced and not stale:
-            _refuse_live_holder(backend, holder, key)
+        refusal = _force_refusal(backend, holder, key) if forced and not stale else None
+        if refusal:
+            raise LockHeld(refusal)
         if stale or forced:
             if not backend.lock_replace(key, _encode(record), version):
                 continue  # someone else changed it first: look again
             return took_over_note(holder, "stale" if stale else "forcibly released")
-        raise LockHeld(describe_holder(holder, backend.location(key)))
+        raise LockHeld(describe_holder(holder, backend.location(key), backend, key))
     raise LockHeld("could not take the lock %s" % backend.location(key))
 
 
@@ -137,13 +150,30 @@ def took_over_note(holder, how):
                ", as %s" % holder["principal"] if holder.get("principal") else "", holder.get("since"), lease))
 
 
-def renew(backend, key, run_id, keep_if_left=None, pid=None):
-    """Push the lease of our lock further (unless ``keep_if_left`` seconds of it are left); LockHeld
+def renew(backend, key, run_id, keep_fraction=None, pid=None, journal_head=None):
+    """Push the lease of our lock further (unless ``keep_fraction`` of the holder's lease is left); LockHeld
     when the run holds it no more (taken over after its lease ended, or removed). With ``pid`` (the
     ansible-playbook process that took the lock), a lock another pass of the same run took over (a resume
-    or rollback on another machine, after this one's lease ended) is not ours either."""
-    data, version = backend.lock_read(key)
-    holder = parse_holder(data)
+    or rollback on another machine, after this one's lease ended) is not ours either. ``journal_head`` is
+    recorded with the lease. The heartbeat and a journal writer of the same holder may renew at the same
+    moment: a lock changed in between is read again, and still ours, renewed from there."""
+    for _attempt in range(3):
+        data, version = backend.lock_read(key)
+        holder = parse_holder(data)
+        _check_ours(backend, key, run_id, holder, pid)
+        lease = holder.get("lease_seconds") or backend.lease_seconds
+        if keep_fraction is not None and not _lease_expired(holder, time.time() + lease * keep_fraction):
+            return
+        record = dict(holder, lease_until=_lease_end(lease))
+        if journal_head:
+            record["journal_head"] = journal_head
+        if backend.lock_replace(key, _encode(record), version):
+            return
+    raise LockHeld("the lock %s kept changing while run %s renewed it; stopped before the next AWS call"
+                   % (backend.location(key), run_id))
+
+
+def _check_ours(backend, key, run_id, holder, pid):
     if holder is None or holder.get("run_id") != run_id:
         raise LockHeld("run %s no longer holds its lock (%s): %s; stopped before the next AWS call"
                        % (run_id, backend.location(key), "nobody holds it" if holder is None
@@ -152,46 +182,64 @@ def renew(backend, key, run_id, keep_if_left=None, pid=None):
         raise LockHeld("another pass of run %s took its lock over (%s: pid %s on %s since %s, after this pass's "
                        "lease ended); this pass stopped before the next AWS call"
                        % (run_id, backend.location(key), holder.get("pid"), holder.get("host"), holder.get("since")))
-    if keep_if_left is not None and not _lease_expired(holder, time.time() + keep_if_left):
-        return
-    record = dict(holder, lease_until=_lease_end(backend.lease_seconds))
-    if not backend.lock_replace(key, _encode(record), version):
-        raise LockHeld("the lock %s changed while run %s renewed it; stopped before the next AWS call"
-                       % (backend.location(key), run_id))
 
 
-def _refuse_live_holder(backend, holder, key):
-    """force_unlock never takes a lock from a run that may still be working.
+def _force_refusal(backend, holder, key):
+    """Why force_unlock may not take this holder's lock now (None: it may): it may still be working.
 
     On this host the holder's pid tells; on another host nothing here can see its process,
     so its lease decides.
     """
     if holder.get("host") == socket.gethostname():
         if holder.get("pid") and _pid_alive(holder["pid"]):
-            raise LockHeld("force_unlock refused: run %s still runs here (pid %s on %s is alive); stop that "
-                           "process first, or let it finish. Lock: %s"
-                           % (holder.get("run_id"), holder.get("pid"), holder.get("host"), backend.location(key)))
-        return
-    if not _lease_expired(holder):
-        raise LockHeld("force_unlock refused: run %s is held from another host (%s, pid %s) and its lease runs "
-                       "until %s; its process cannot be checked from here. Stop it there, or wait until the "
-                       "lease ends. Lock: %s"
-                       % (holder.get("run_id"), holder.get("host"), holder.get("pid"), holder.get("lease_until"),
-                          backend.location(key)))
+            return ("force_unlock refused: run %s still runs here (pid %s on %s is alive); stop that "
+                    "process first, or let it finish. Lock: %s"
+                    % (holder.get("run_id"), holder.get("pid"), holder.get("host"), backend.location(key)))
+        return None
+    if _lease_expired(holder):
+        return None
+    after = ("then the lock is taken over without force_unlock" if backend.lease_takeover
+             else "then force_unlock is allowed")
+    return ("force_unlock refused: run %s is held from another host (%s, pid %s) and its lease runs until %s; its "
+            "process cannot be checked from here. Stop it there, or wait until the lease ends: %s. Lock: %s"
+            % (holder.get("run_id"), holder.get("host"), holder.get("pid"), holder.get("lease_until"), after,
+               backend.location(key)))
 
 
-def describe_holder(holder, where):
+def describe_holder(holder, where, backend, key):
+    """Who holds the lock, and what the reader can do about it and when (force_unlock only where it would work)."""
     holder = holder or {}
     principal = " as %s" % holder["principal"] if holder.get("principal") else ""
-    return ("another run holds the lock %s: run %s by %s%s on %s (pid %s) since %s, lease until %s. Wait for it "
-            "to finish, or if it is dead run again with -e force_unlock=%s"
+    text = ("another run holds the lock %s: run %s by %s%s on %s (pid %s) since %s, lease until %s. "
             % (where, holder.get("run_id"), holder.get("user"), principal, holder.get("host"), holder.get("pid"),
-               holder.get("since"), holder.get("lease_until"), holder.get("run_id")))
+               holder.get("since"), holder.get("lease_until")))
+    return text + _what_to_do(holder, backend, key)
 
 
-def release(backend, key, run_id):
+def _what_to_do(holder, backend, key):
+    if holder.get("host") == socket.gethostname():
+        return ("Its process runs on this host: wait for it to finish, or stop it (pid %s); once it is gone the "
+                "lock is taken over by the next run, and said so." % holder.get("pid"))
+    if backend.lease_takeover:
+        every = holder.get("lease_seconds")
+        return ("Its process, on another host, renews the lease%s while it lives: wait for it to finish. If it "
+                "died, the lock is free once the lease ends (%s UTC at the latest) and the next run takes it over "
+                "then, and says so; force_unlock cannot free it sooner."
+                % (" every %d s" % (every // 3) if isinstance(every, int) and every >= 3 else "",
+                   holder.get("lease_until")))
+    if _force_refusal(backend, holder, key):
+        return ("Its process, on another host, cannot be checked from here: wait for it to finish. If it died, "
+                "run again with -e force_unlock=%s after its lease ends (%s UTC)."
+                % (holder.get("run_id"), holder.get("lease_until")))
+    return "Wait for it to finish, or if it is dead run again with -e force_unlock=%s" % holder.get("run_id")
+
+
+def release(backend, key, run_id, pid=None):
+    """Remove the run's lock (with ``pid``: only while that process of this host holds it)."""
     data, version = backend.lock_read(key)
     holder = parse_holder(data)
-    if holder and holder.get("run_id") == run_id:
-        return backend.lock_delete(key, version)
-    return False
+    if not holder or holder.get("run_id") != run_id:
+        return False
+    if pid is not None and (holder.get("pid") != pid or holder.get("host") != socket.gethostname()):
+        return False
+    return backend.lock_delete(key, version)

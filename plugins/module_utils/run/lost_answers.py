@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import explain
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import plan_view
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import response_body
 from ansible_collections.coworker.aws.plugins.module_utils.run import outcome
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import leaves
 
 ABSENT = outcome.ABSENT
 
@@ -52,7 +54,7 @@ class LostAnswers:
         items = outcome.listed_items(after)
         if len(items) > 1:  # every retry of a create without token made one: adopt the first, sweep the rest
             after = {"Items": items[:1]}
-        outputs, missing = outcome.outputs_from_describe(step["register"], after)
+        outputs, missing = outcome.outputs_from_describe(step["register"], plan_view(after))
         self.journal.append("call_failed", step=step["id"], error=error, mutating=True, changed=True,
                             ambiguous=True, resolved="adopted", outputs=outputs if not missing else None)
         if missing:
@@ -122,6 +124,7 @@ class LostAnswers:
                                     reason="its outputs could not be read from its description")
                 continue
             self.journal.append("twin_found", step=step["id"], outputs=outputs)
+            self.record.seen_ours.update(leaves(outputs))  # found by this run's and step's own tags
             kept, self.context[step["id"]] = self.context[step["id"]], outputs
             try:
                 calls = [self._rollback_call(step, call) for call in step["rollback"]]

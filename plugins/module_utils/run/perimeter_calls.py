@@ -3,14 +3,16 @@
 """The step runner's side of the resource perimeter (the rules are in guard/perimeter.py).
 
 ``PerimeterCalls`` is mixed into ``StepRunner``: every request it is about to send is checked
-against the perimeter; S3 requests carry ``ExpectedBucketOwner``; the run's own bucket creates
-and deletes keep the owned-bucket list current.
+against the perimeter; content it fetches by reference is read again and must still have the
+SHA-256 the approval pinned; S3 requests carry ``ExpectedBucketOwner``; the run's own bucket
+creates and deletes keep the owned-bucket list current.
 """
 
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import s3_reader, verify_object
 from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import BucketNotOwned, check_request
 
 BUCKET_OWNER_MEMBERS = ("ExpectedBucketOwner", "ExpectedSourceBucketOwner")
@@ -35,7 +37,8 @@ class PerimeterCalls:
         """
         where = "step %s%s" % (step_id, " (%s)" % what if what else "")
         try:
-            check_request(self.perimeter, call["service"], call["operation"], params, where)
+            found = check_request(self.perimeter, call["service"], call["operation"], params, where, step=step_id)
+            self._check_fetched(step_id, found, where)
             return None
         except BucketNotOwned as exc:
             if (absent_ok or exc.planned) and not exc.unknown:
@@ -49,6 +52,14 @@ class PerimeterCalls:
         except GuardRefusal as exc:
             self._journal_refusal(step_id, exc)
             raise
+
+    def _check_fetched(self, step_id, found, where):
+        """Content fetched by reference: read it again now, it must be what the approval pinned."""
+        objects = [item for item in found if item.kind == "object"]
+        if objects:
+            read = s3_reader(self.aws, self.perimeter.account)
+            for item in objects:
+                verify_object(self.perimeter.pinned, step_id, item, read, where)
 
     def _journal_refusal(self, step_id, exc):
         error = {"kind": "refused", "code": "PerimeterRefused", "message": str(exc), "text": str(exc), "hints": []}

@@ -7,7 +7,9 @@ depends on it says "cannot tell yet" (guard/policies.py). Here the values are kn
 batch is checked with every output the run has so far, and a step of the batch that uses an
 output of a step of the same batch is checked again just before it is sent. A FAIL refuses
 the batch (nothing of it is sent) or the step (journaled as refused, nothing more is sent);
-the run ends as any refusal of the guard does. A WARN is printed and the run goes on.
+the run ends as any refusal of the guard does. A WARN is printed and the run goes on. A rollback
+is judged by the same rules over the rollback calls it is about to send (not by the limits, the
+change window or the ticket: undoing is never held back by the clock).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_facts im
 
 
 class BatchPolicies:
-    """The class's guardrails for one batch of a run (not for rollbacks: their calls are not the plan's)."""
+    """The class's guardrails for one batch of a run, or for the rollback calls of a rollback."""
 
     def __init__(self, config, environment, plan, say):
         self.guardrails = class_guardrails(config, environment)
@@ -46,6 +48,13 @@ class BatchPolicies:
         newly_known = {s["id"] for s in steps if unknown_references(s["call"]["params"], start)}
         self._warn(verdicts, newly_known)
         self.pending = {s["id"] for s in steps if unknown_references(s["call"]["params"], context)}
+
+    def before_rollback(self, steps, context):
+        """Refuse a rollback whose calls break a rule (nothing of it is sent)."""
+        ids = [s["id"] for s in steps]
+        plan = dict(self.plan, steps=steps)
+        verdicts = evaluate(plan, self.guardrails, self.environment, context, rollback_only=True)
+        refuse_failures(verdicts, "before rolling back %s; nothing of this rollback was sent" % ", ".join(ids), ids)
 
     def before_step(self, step, context, journal):
         """A step that used an output of this batch is checked once that output exists."""

@@ -102,3 +102,9 @@ class Progress:
 
 def silent(_line):
     """The default: the module run on its own has nobody to print to."""
+
+
+def sweep_line(found):
+    """``[Sweep] create_sg arn:aws:ec2:...:security-group/sg-1 — REMOVED (found by the run's tags)``."""
+    detail = "found by the run's tags" + (": %s" % found["reason"] if found.get("reason") else "")
+    return printable(DASH.join(["[Sweep] %s %s" % (found["step"], found["resource"]), found["status"].upper(), detail]))

@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import unsigned_text
+from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import grant_lines
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import head_of
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import JournalLost, run_state
-from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import account_facts, rollback_summary
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import (
+    account_facts, last_drift, rollback_summary, undo_markdown, undo_notes)
 from ansible_collections.coworker.aws.plugins.module_utils.run.passes import FIRST, pass_label, report_name
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import rollback_lines
 
@@ -24,7 +28,8 @@ def _steps(plan_steps, events):
                       "cli": s["call"].get("cli") or "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "action": "%s:%s" % (s["call"]["service"], s["call"]["operation"]),
                       "status": "not_run", "validation": "not_run", "retries": 0, "retries_chosen": 0, "error": None,
-                      "before": None, "after": None, "outputs": {}, "rollback": None} for s in plan_steps}
+                      "before": None, "after": None, "outputs": {}, "rollback": None,
+                      "undone_by": s.get("undone_by")} for s in plan_steps}
     for event in events:
         row = rows.get(event.get("step"))
         if row is None:
@@ -55,6 +60,7 @@ def _steps(plan_steps, events):
         if kind in ("rollback_succeeded", "rollback_failed", "rollback_planned"):
             row["rollback"] = {"status": kind.replace("rollback_", ""), "calls": event.get("calls", []),
                                "reason": event.get("reason")}
+            row["rollback"].update({k: event[k] for k in ("left", "swept") if event.get(k)})
     for row in rows.values():
         if row["status"] == "started":
             row["status"] = "in_flight"  # sent, and the step has no outcome: treated as possibly done
@@ -111,6 +117,7 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         return rollback_lines(plan, run_id, run_state(events), step_ids, started.get("profile")) if step_ids else {}
 
     status = account_facts(overall_status(outcome, dry_run, steps, rollback), rollback, steps, events, undo_of)
+    rollback.update({key: value for key, value in undo_notes(events).items() if value})
     left = [s["id"] for s in steps if s["status"] in ("succeeded", "failed", "in_flight") and s["rollback"] is None]
     finished = events[-1]["ts"] if events else None
     return {
@@ -133,6 +140,8 @@ def build_report(run_id, plan_info, events, outcome="auto", dry_run=False):
         "would_fail": [s["id"] for s in steps if s.get("would_fail")] if dry_run else [],
         "written_by": pass_label(events),
         "approval": _recorded_approval(events),
+        "drift": last_drift(events),
+        "cross_account_grants": (plan_info.get("blast_radius") or {}).get("cross_account_grants") or [],
     }
 
 
@@ -148,26 +157,33 @@ def _claimed_approval(approval):
 
 
 def _recorded_approval(events):
-    """How this pass was approved and who signed, as the journal's approval event says (None: not approved)."""
+    """How this pass was approved and who signed, as the journal's approval event says (None: not approved);
+    ``text`` says it in one line, as the review did."""
     event = next((e for e in reversed(events) if e["event"] == "approved"), None)
     if event is None:
         return None
-    return {"how": event.get("how"), "at": event.get("ts"), "signature": event.get("signature") or "not recorded",
-            "signers": event.get("signers") or [], **({"claimed": event["claimed"]} if event.get("claimed") else {})}
+    approval = {"how": event.get("how"), "at": event.get("ts"), "signature": event.get("signature") or "not recorded",
+                "signers": event.get("signers") or []}
+    approval.update({key: event[key] for key in ("claimed", "approved_by") if event.get(key)})
+    return dict(approval, text=_signed_text(approval))
+
+
+def _signed_text(approval):
+    if approval["signers"]:
+        return "signed by %s" % ", ".join("%s (key %s, signed %s)" % (s["principal"], s["fingerprint"], s["signed_at"])
+                                          for s in approval["signers"])
+    if approval.get("claimed"):
+        return "signatures not verified (claimed by %s)" % ", ".join(approval["claimed"])
+    if approval["signature"] == "unsigned":
+        return unsigned_text(approval.get("approved_by"))
+    return approval["signature"]
 
 
 def _approval_line(approval):
     if not approval:
         return []
     how = {"prompt": "a typed yes", "token": "the approval token"}.get(approval["how"], approval["how"])
-    if approval["signers"]:
-        signed = "signed by %s" % ", ".join("%s (key %s, signed %s)" % (s["principal"], s["fingerprint"],
-                                                                        s["signed_at"]) for s in approval["signers"])
-    elif approval.get("claimed"):
-        signed = "signatures not verified (claimed by %s)" % ", ".join(approval["claimed"])
-    else:
-        signed = approval["signature"]
-    return ["- Approval: %s at %s; %s" % (how, approval["at"], signed)]
+    return ["- Approval: %s at %s; %s" % (how, approval["at"], approval.get("text") or _signed_text(approval))]
 
 
 def _duration(start, end):
@@ -209,12 +225,19 @@ def render_markdown(report):
              "- Executor: %s" % (report["executor_arn"] or "unknown")]
     lines += _approval_line(report.get("approval"))
     lines += ["- Duration: %s s" % report["duration_s"],
-              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"]), ""]
+              "- Steps completed: %d/%d" % (report["steps_completed"], report["steps_total"])]
+    head = report.get("journal_head")
+    if head:
+        lines.append("- Journal: %d events, chain head %s" % (head["events"], head["sha256"]))
+    lines.append("")
     if report.get("written_by"):
         lines[-1:-1] = ["- Written by: %s of this run (what the run said before it is in %s.md and the other "
                         "reports beside this one, unchanged)" % (report["written_by"], FIRST)]
     if report.get("refusal"):
         lines += ["## Refused", "", report["refusal"], ""]
+    if report.get("cross_account_grants"):
+        lines += ["## Cross-account grants", ""] + grant_lines(report["account_id"], report["cross_account_grants"]) \
+            + [""]
     if report.get("dry_run"):
         lines += _dry_run_lines(report["steps"])
     lines += ["## Steps", "", "| # | step | phase | status | validation | retries | command |",
@@ -233,10 +256,12 @@ def render_markdown(report):
     rb = report["rollback"]
     lines += ["", "## Rollback: %s" % rb["status"], ""]
     for s in rb["steps"]:
-        lines.append("- %s: %s %s" % (s["id"], s["status"], ", ".join("`%s` %s" % (c.get("cli"), c.get("status"))
-                                                                      for c in s.get("calls", []))))
+        swept = " (found by the run's tags: %s)" % s["swept"] if s.get("swept") else ""
+        calls = ", ".join("`%s` %s" % (c.get("cli"), c.get("status")) for c in s.get("calls", []))
+        lines.append("- %s: %s%s %s" % (s["id"], s["status"], swept, calls or "(%s)" % (s.get("reason") or "no calls")))
     if rb["manual_cleanup"]:
         lines += ["", "Needs manual clean-up:"] + ["- %s" % m for m in rb["manual_cleanup"]]
+    lines += undo_markdown(report)
     if report["next_steps"]:
         lines += ["", "## Next steps", ""] + ["- %s" % n for n in report["next_steps"]]
     return "\n".join(lines) + "\n"
@@ -296,6 +321,7 @@ def write_report(backend, run_id, plan_info, events, outcome="auto", dry_run=Fal
     _refuse_shorter_history(backend, json_key, len(events))
     report = build_report(run_id, plan_info, events, "interrupted" if provisional else outcome, dry_run)
     report["journal_events"] = len(events)
+    report["journal_head"] = head_of(events)  # one of the places the chain's head is kept (run/integrity.py)
     if provisional:
         report.update(provisional=True, note=PROVISIONAL_NOTE)
         started = next((e for e in events if e["event"] == "run_started"), {})

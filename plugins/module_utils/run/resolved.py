@@ -9,7 +9,7 @@ resume show the real value instead; what no step has produced yet keeps its plac
 
 from __future__ import annotations
 
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 
 
@@ -22,21 +22,23 @@ def run_context(plan, run_id, state):
 
 
 def _line(call, context, profile):
-    return render_cli(call["service"], call["operation"], resolve(call["params"], context, placeholder=True),
-                      region=call["region"], profile=profile)
+    return render_call(call, resolve(call["params"], context, placeholder=True), profile)
 
 
 def resolved_lines(plan, run_id, state, profile=None):
-    """{step id: {cli, sent, validate: [cli], rollback: [cli]}} for every step, as the run can tell them now.
+    """{step id: {cli, sent, validate: [cli], rollback: [cli], undone_by}} for every step, as the run can tell
+    them now.
 
-    ``sent`` is the step's call as the journal says it was sent (with run tags and tokens), None if never sent.
+    ``sent`` is the step's call as the journal says it was sent (with run tags and tokens), None if never sent;
+    ``undone_by`` the step whose rollback undoes this one, which has no rollback calls of its own.
     """
     context = run_context(plan, run_id, state)
     profile = profile or plan["target"].get("profile")
     return {step["id"]: {"cli": _line(step["call"], context, profile),
                          "sent": (state["steps"].get(step["id"]) or {}).get("cli"),
                          "validate": [_line(v, context, profile) for v in step["validate"]],
-                         "rollback": [_line(r, context, profile) for r in step["rollback"]]}
+                         "rollback": [_line(r, context, profile) for r in step["rollback"]],
+                         "undone_by": step.get("undone_by")}
             for step in plan["steps"]}
 
 

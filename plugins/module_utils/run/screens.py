@@ -16,28 +16,40 @@ import json
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 
 
-def loading_plan(info):
-    """LOADING PLAN: who approved which digest of which file, the guardrails' verdict, the warnings."""
+def loading_plan(info, dry_run=False):
+    """LOADING PLAN: who approved which digest of which file, the warnings; in a dry run (which shows no plan to
+    approve) the guardrails' verdict and the approval notes too, else they come with the plan, before the question."""
     plan = info["plan"]
     approval = plan.get("approval") or {}
-    check = info.get("approval_check")
-    claimed = [s.get("principal") for s in approval.get("signatures") or []]
-    signature = check["text"] if check else (
-        "%s (verified with the account)" % ", ".join(map(str, claimed)) if claimed else "unsigned")
     lines = ["LOADING PLAN",
              "  Name:      %s" % printable(plan["name"]),
              "  Id:        %s" % plan["id"],
-             "  Created:   %s" % printable(plan.get("created")),
-             "  Approved:  by %s at %s" % (printable(approval.get("approved_by")), printable(approval.get("approved_at"))),
-             "  Signature: %s" % printable(signature)]
+             "  Created:   %s" % printable(plan.get("created"))]
+    if approval.get("signatures"):
+        lines += ["  Approved:  by %s at %s" % (printable(approval.get("approved_by")),
+                                               printable(approval.get("approved_at"))),
+                  "  Signature: %s" % printable(info["approval_text"])]
+    else:  # an unsigned claim, said for what it is (guard/approvals.py unsigned_text)
+        lines.append("  Approval:  %s (at %s)" % (printable(info["approval_text"]), printable(approval.get("approved_at"))))
     if plan.get("ticket"):
         lines.append("  Ticket:    %s" % printable(plan["ticket"]))
     lines.append("  Guardrail: %s (the plan's own claim)" % plan["guardrail"]["status"])
-    for number, line in enumerate((info.get("policies") or {}).get("lines") or []):
-        lines.append("  %s%s" % ("Policies:  " if number == 0 else "           ", printable(line)))
+    if dry_run:
+        lines += policy_lines(info, "Policies:  ")
     lines += ["  WARNING:   %s" % printable(w) for w in info.get("warnings_list") or []]
+    if dry_run:
+        lines += ["  %s" % printable(line) for line in info.get("approval_notes") or []]
     lines += ["  Digest:    %s" % info["sha256"], "  File:      %s" % printable(info["path"])]
+    if plan.get("markdown"):
+        lines.append("  Made from: %s (sha256 %s)" % (printable(plan["markdown"]["file"]),
+                                                     printable(plan["markdown"]["sha256"][:12])))
     return lines
+
+
+def policy_lines(info, label):
+    """The guardrail policies' verdicts (WARN/FAIL per rule, with its steps), the first line labelled."""
+    found = (info.get("policies") or {}).get("lines") or []
+    return ["  %s%s" % (label if number == 0 else " " * len(label), printable(line)) for number, line in enumerate(found)]
 
 
 def run_lines(run):
@@ -57,11 +69,14 @@ def environment_lines(result):
     alias = identity.get("alias") or ("(none)" if identity.get("alias_status") == "none"
                                       else identity.get("alias_status"))
     approval = (result.get("approval") or {}).get("text") or "unsigned"
-    return ["Profile:     %s" % printable(identity.get("profile") or "default credentials"),
-            "Account:     %s (%s)" % (identity.get("account"), printable(identity.get("arn"))),
-            "Alias:       %s" % printable(alias),
-            "Environment: %s — %s" % (result.get("environment"), printable(result.get("reason"))),
-            "Approval:    %s" % printable(approval)]
+    lines = ["Profile:     %s" % printable(identity.get("profile") or "default credentials"),
+             "Account:     %s (%s)" % (identity.get("account"), printable(identity.get("arn"))),
+             "Alias:       %s" % printable(alias),
+             "Environment: %s — %s" % (result.get("environment"), printable(result.get("reason")))]
+    if result.get("environments"):  # which file classified the account, and where its path came from
+        lines.append("Classified:  by %s (%s)" % (printable(result["environments"]["path"]),
+                                                  printable(result["environments"]["source"])))
+    return lines + ["Approval:    %s" % printable(approval)]
 
 
 def _target_line(plan, profile):
@@ -73,7 +88,8 @@ def _target_line(plan, profile):
 
 def _marks(step, done):
     return "%s%s%s" % ("  (DESTRUCTIVE)" if step["destructive"] else "",
-                       "  (no rollback)" if step["mutating"] and not step["rollback"] else "",
+                       "  (no rollback)" if step["mutating"] and not step["rollback"] and not step.get("undone_by")
+                       else "",
                        "  (done)" if step["id"] in done else "")
 
 
@@ -86,6 +102,8 @@ def _step_lines(step, total, done, resolved):
               for name, expression in step["register"].items()]
     lines += ["        validate: %s" % printable(cli) for cli in resolved["validate"]]
     lines += ["        rollback: %s" % printable(cli) for cli in resolved["rollback"]]
+    if step.get("undone_by"):
+        lines.append("        rollback: undone with the rollback of %s" % step["undone_by"])
     return lines
 
 
@@ -109,6 +127,7 @@ def execution_plan(loaded, run_id, done, resolved, profile, tag_resources, resum
     lines.append(_blast_line(loaded["blast_radius"]))
     if tag_resources:
         lines.append(_tags_line(run_id, plan))
+    lines += policy_lines(loaded, "Policies: ")
     lines.append("  WARNING: AWS resources in account %s will be modified." % plan["target"]["account_id"])
     return lines
 
@@ -130,11 +149,12 @@ def compact_plan(loaded, done, resolved, resume_header=None, run_id=None, tag_re
     for step in plan["steps"]:
         lines.append("  [%d] %s / %s%s: %s" % (step["index"], printable(step["phase"]), step["id"],
                                               _marks(step, done), printable(resolved[step["id"]]["cli"])))
-    return lines + ([_tags_line(run_id, plan)] if tag_resources else [])
+    return lines + ([_tags_line(run_id, plan)] if tag_resources else []) + policy_lines(loaded, "Policies: ")
 
 
-def rollback_plan(loaded, run_id, previous_status, to_undo, resolved):
-    """ROLLBACK PLAN: what a rollback run will undo, last step first, each with its calls."""
+def rollback_plan(loaded, run_id, previous_status, to_undo, resolved, drift_lines=()):
+    """ROLLBACK PLAN: what a rollback run will undo, last step first, each with its calls; then the drift table
+    (run/drift.py: each resource as it is now against what the run left)."""
     plan = loaded["plan"]
     target = plan["target"]
     lines = ["ROLLBACK PLAN for run %s (status %s)" % (run_id, previous_status or "unfinished"),
@@ -144,11 +164,16 @@ def rollback_plan(loaded, run_id, previous_status, to_undo, resolved):
     for step in steps:
         lines.append("    undo [%d] %s" % (step["index"], step["id"]))
         calls = resolved[step["id"]]["rollback"]
-        lines += ["        %s" % printable(call) for call in calls] or [
-            "        (no rollback calls: needs manual clean-up) %s"
-            % printable(resolved[step["id"]]["sent"] or resolved[step["id"]]["cli"])]
+        if calls:
+            lines += ["        %s" % printable(call) for call in calls]
+        elif step.get("undone_by"):
+            lines.append("        (undone with the rollback of %s)" % step["undone_by"])
+        else:
+            lines.append("        (no rollback calls: needs manual clean-up) %s"
+                         % printable(resolved[step["id"]]["sent"] or resolved[step["id"]]["cli"]))
     if not steps:
         lines.append("    nothing to roll back: the journal shows no step that changed anything")
+    lines += ["  %s" % printable(line) for line in drift_lines]
     lines.append("  WARNING: AWS resources in account %s will be deleted or changed back." % target["account_id"])
     return lines
 
@@ -159,6 +184,7 @@ def batch_lines(batch):
     for result in batch.get("results") or []:
         if result.get("outputs"):
             lines.append("%s outputs: %s" % (result["id"], printable(json.dumps(result["outputs"], sort_keys=True))))
+        lines += query_lines(result)
         lines += ["%s UNEXPECTED: %s" % (result["id"], printable(item)) for item in result.get("unexpected") or []]
         if result.get("error"):
             error = result["error"]
@@ -167,6 +193,15 @@ def batch_lines(batch):
     if batch.get("msg") and not batch.get("failed_step"):
         lines += printable(batch["msg"], multiline=True).split("\n")
     return lines
+
+
+def query_lines(result):
+    """What a command's --query selects of the answer (the step's call, then its validate calls), as the person
+    asked to see it: ``put_west --query Parameter.Name: "/wf/west"``."""
+    calls = [result] + list((result.get("validation") or {}).get("calls") or [])
+    return ["%s --query %s: %s" % (result["id"], printable(call["shown"]["query"]),
+                                   printable(json.dumps(call["shown"]["value"], sort_keys=True)))
+            for call in calls if call.get("shown")]
 
 
 def rollback_lines(records):

@@ -4,7 +4,7 @@
 
 A step is: resolve references, describe the resource (before), make the
 call, register outputs, check ``expect``, run the waiter, validate, describe
-again (after). Errors never escape as exceptions: each outcome is a result
+again (after). Its rollback is in run/undo.py. Errors never escape as exceptions: each outcome is a result
 dict with a classified error, so the caller can offer retry, skip or
 rollback.
 
@@ -20,11 +20,11 @@ import time
 import uuid
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
-from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_cli
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import plan_view, run_tags, with_run_tags
+from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import render_call
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, WaiterError,
-    classify_client_error, classify_other_error, explain, is_already_exists, is_not_found)
+    classify_client_error, classify_other_error, explain, is_already_exists)
 from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import holds_secret, redact, redact_request
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import (
     response_body, retry_attempts)
@@ -32,9 +32,13 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import P
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import (
     ReferenceProblem, iter_strings, references_in, resolve, resolve_expression)
 from ansible_collections.coworker.aws.plugins.module_utils.run import dry_run, outcome
-from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
+from ansible_collections.coworker.aws.plugins.module_utils.run.drift import PastRun
+from ansible_collections.coworker.aws.plugins.module_utils.run.dry_run import DryRun
 from ansible_collections.coworker.aws.plugins.module_utils.run.lost_answers import LostAnswers
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 from ansible_collections.coworker.aws.plugins.module_utils.run.perimeter_calls import PerimeterCalls
+from ansible_collections.coworker.aws.plugins.module_utils.run.sweep import Sweep
+from ansible_collections.coworker.aws.plugins.module_utils.run.undo import Undo
 
 try:
     import jmespath
@@ -52,10 +56,11 @@ def _search(expression, data):
         return None
 
 
-class StepRunner(PerimeterCalls, LostAnswers):
-    """Executes steps with one verified AwsContext and appends to one Journal."""
+class StepRunner(PerimeterCalls, LostAnswers, DryRun, Undo, Sweep):
+    """Executes steps (or undoes them, run/undo.py) with one verified AwsContext and appends to one Journal."""
 
-    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None):
+    def __init__(self, aws, journal, context, perimeter, check_mode=False, previous=None, plan_id=None,
+                 record=None, past=None, accept_drift=False):
         self.aws = aws
         self.perimeter = perimeter
         self.journal = journal
@@ -67,6 +72,15 @@ class StepRunner(PerimeterCalls, LostAnswers):
         self.plan_id = plan_id  # None: created resources get no run tags
         self.read_retries = 0  # botocore retries of this step's describe and validate calls
         self.sent_params = {}  # step id -> the request as sent (with secrets); never journaled or returned
+        # what the journal says the run made and left (run/ownership.py, run/drift.py), for undoing it
+        self.record = record or RunRecord(context["run"]["id"], [], [])
+        self.past = past or PastRun([])
+        self.accept_drift = accept_drift
+        self.left_on_purpose = set()  # steps left as they are (drift, others' resources in them): never swept
+        self.undone = set()  # resources this pass's rollback calls were sent for
+        self.tag_search_errors = {}  # region -> why the Tagging API search failed
+        self._tagged_by_region = {}
+        self._described = {}
 
     # -- helpers -----------------------------------------------------------
     def _resolve(self, params):
@@ -76,7 +90,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         return resolve_expression(expression, self.context, placeholder=self.check_mode)
 
     def _cli(self, call, params):
-        return render_cli(call["service"], call["operation"], params, region=call["region"], profile=self.aws.profile)
+        return render_call(call, params, self.aws.profile)
 
     def _with_token(self, call, params, step_id):
         """Fill idempotency tokens ourselves, derived from run and step, so a retry reuses them."""
@@ -98,7 +112,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
 
     def _redacted(self, call, body, secrets=None):
         """The response as it may be journaled, reported or shown: sensitive members replaced."""
-        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets)
+        return redact(body, service_model.operation_model(call["service"], call["operation"]).output_shape, secrets,
+                      call["service"])
 
     def _send(self, call, params, step_id=None, what="", absent_ok=False):
         """Check a call against the perimeter, make it; return (response, error_info)."""
@@ -139,6 +154,8 @@ class StepRunner(PerimeterCalls, LostAnswers):
         call = step["validate"][0]
         if step["id"] not in self.context and self._refers_to(call["params"], step["id"]):
             return ABSENT  # named by this step's own output, so it cannot exist yet
+        if self.check_mode and dry_run.withheld(call):
+            return None
         try:
             params = resolve(call["params"], self.context)
         except ReferenceProblem:
@@ -152,8 +169,9 @@ class StepRunner(PerimeterCalls, LostAnswers):
         params = self._resolve(call["params"])
         record = {"cli": self._cli(call, params), "status": "failed", "attempts": 0, "failed_expect": []}
         waiting = dry_run.waits_for(call, self.context) if self.check_mode else []
-        if waiting:  # never send a placeholder: the call needs outputs a dry run does not have
-            record.update(status="planned", waits_for=waiting)
+        # never send a placeholder (the call needs outputs a dry run does not have), nor ask for credentials
+        if waiting or (self.check_mode and dry_run.withheld(call)):
+            record.update(status="planned", **({"waits_for": waiting} if waiting else {}))
             return record
         tries = int(call.get("retries") or 0) + 1
         for attempt in range(tries):
@@ -171,7 +189,11 @@ class StepRunner(PerimeterCalls, LostAnswers):
                 continue
             body = response_body(response)
             record["state"] = self._redacted(call, body)
-            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), body)]
+            if call.get("query"):  # as the plan sees it: without the run's own tags
+                record["shown"] = {"query": call["query"],
+                                   "value": _search(call["query"], plan_view(record["state"]))}
+            seen = plan_view(body)  # the plan's expectations never see the run's own tags
+            record["failed_expect"] = [e for e in call["expect"] if not _search(self._expression(e), seen)]
             record.pop("error", None)
             if not record["failed_expect"]:
                 record["status"] = "passed"
@@ -233,10 +255,7 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if step["mutating"]:
             result["before"] = self.describe(step)
         if self.check_mode and step["mutating"]:
-            prediction = dry_run.predict(call["operation"], result["before"])
-            result.update(status="planned", changed=True, validation=self.validate(step), prediction=prediction)
-            self.journal.append("step_planned", step=step["id"], cli=result["cli"], before=result["before"],
-                                prediction=prediction, would_fail=dry_run.certainly_fails(prediction))
+            self._forecast(step, params, result)
             return
         earlier = self.previous.get(step["id"], {})
         self.journal.append("call_started", step=step["id"], phase=step["phase"], cli=result["cli"],
@@ -249,7 +268,10 @@ class StepRunner(PerimeterCalls, LostAnswers):
         result["retries"] = retry_attempts(response)
         body, secrets = response_body(response), set()
         result.update(response=self._redacted(call, body, secrets), changed=step["mutating"])
-        self._register(step, result, body, secrets)
+        if call.get("query"):  # the command's --query: what the person asked to see of the answer
+            result["shown"] = {"query": call["query"],
+                               "value": _search(call["query"], plan_view(result["response"]))}
+        self._register(step, result, plan_view(body), secrets)
         self.journal.append("call_succeeded", step=step["id"], retries=result["retries"],
                             outputs=result["outputs"], mutating=step["mutating"])
         if result["retries"] and step["mutating"]:
@@ -257,18 +279,6 @@ class StepRunner(PerimeterCalls, LostAnswers):
         if not self._wait(step, result):
             return
         self._finish(step, result)
-
-    def _planned_only(self, step, call, result):
-        """Check mode: a call that needs outputs no step has produced yet is shown, never sent."""
-        waiting = dry_run.waits_for(call, self.context)
-        if not waiting:
-            return False
-        result.update(status="planned", changed=False, waits_for=waiting,
-                      validation={"status": "not_run", "calls": [
-                          {"cli": self._cli(c, self._resolve(c["params"])), "status": "planned"}
-                          for c in step["validate"]]})
-        self.journal.append("step_planned", step=step["id"], cli=result["cli"], waits_for=waiting)
-        return True
 
     def _call_failed(self, step, result, error, earlier):
         """A failed call changed nothing, unless an earlier attempt of this run made the resource.
@@ -354,48 +364,3 @@ class StepRunner(PerimeterCalls, LostAnswers):
                             read_retries=self.read_retries,
                             validation=result["validation"]["status"], unexpected=result["unexpected"],
                             before=result["before"], after=result["after"], cli=result["cli"])
-
-    # -- rollback ----------------------------------------------------------
-    def rollback(self, step):
-        """Undo a step with its rollback calls; "already gone" counts as done."""
-        self._step_id = step["id"]
-        record = {"id": step["id"], "index": step["index"], "status": "rolled_back", "calls": []}
-        if not step["rollback"]:
-            record["status"] = "no_rollback"
-            earlier = self.previous.get(step["id"]) or {}
-            # as the journal says it was sent (run tags, tokens), as the report lists it; else as it would be
-            forward = earlier.get("cli") or self._cli(
-                step["call"], resolve(step["call"]["params"], self.context, placeholder=True))
-            record["manual"] = by_hand_line(step["id"], forward, earlier.get("outputs"))
-            self.journal.append("rollback_failed", step=step["id"], reason=record["manual"])
-            return record
-        for call in step["rollback"]:
-            record["calls"].append(self._rollback_call(step, call))
-        failed = [c for c in record["calls"] if c["status"] == "failed"]
-        if self.check_mode:
-            record["status"] = "planned"
-        elif failed:
-            record["status"] = "rollback_failed"
-            record["manual"] = "; ".join("%s (%s)" % (c["cli"], c["error"]) for c in failed)
-        event = "rollback_failed" if failed else ("rollback_planned" if self.check_mode else "rollback_succeeded")
-        self.journal.append(event, step=step["id"], calls=record["calls"])
-        return record
-
-    def _rollback_call(self, step, call):
-        try:
-            params = resolve(call["params"], self.context, placeholder=self.check_mode)
-        except ReferenceProblem as exc:
-            return {"cli": self._cli(call, call["params"]), "status": "failed", "error": "cannot resolve: %s" % exc}
-        cli = self._cli(call, params)
-        if self.check_mode:
-            self._guard(step["id"], call, self._with_bucket_owner(call, params), "rollback", absent_ok=True)
-            return {"cli": cli, "status": "planned"}
-        self.journal.append("rollback_call_started", step=step["id"], cli=cli)
-        # a bucket not in the target account is nothing of this run's to undo: "already gone", nothing sent
-        response, error = self._send(call, params, step["id"], "rollback", absent_ok=True)
-        if error is None:
-            return {"cli": cli, "status": "done", "retries": retry_attempts(response)}
-        if is_not_found(error["code"]):
-            return {"cli": cli, "status": "already_gone", "code": error["code"]}
-        return {"cli": cli, "status": "failed", "error": "%s: %s" % (error["code"], error["message"]),
-                "kind": error["kind"], "text": error["text"]}

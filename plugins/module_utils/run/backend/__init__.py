@@ -23,6 +23,9 @@ S3_REQUIRED = ("bucket", "region", "account_id")
 S3_KEYS = ("type", "bucket", "prefix", "region", "profile", "account_id", "lock_lease_seconds", "sse", "kms_key_id")
 SSE_CHOICES = ("AES256", "aws:kms")
 OPTION = "the state_backend option"
+# An S3 lock's lease: its holder's heartbeat renews it every third of this while the run lives,
+# so a job that died frees the lock for other machines within a minute.
+LEASE_SECONDS = 60
 
 
 def _text(source, field, value, pattern=None):
@@ -52,7 +55,7 @@ def validate(config, source=OPTION):
                           % (kind, ", ".join(S3_KEYS if kind == "s3" else ("type",))))
     if kind == "local":
         return {"type": "local"}
-    checked = {"type": "s3", "prefix": "", "profile": None, "lock_lease_seconds": 900, "sse": "AES256",
+    checked = {"type": "s3", "prefix": "", "profile": None, "lock_lease_seconds": LEASE_SECONDS, "sse": "AES256",
                "kms_key_id": None}
     for key in S3_REQUIRED:
         if key not in config:
@@ -71,7 +74,7 @@ def validate(config, source=OPTION):
     if not isinstance(prefix, str) or ".." in prefix.split("/"):
         raise ConfigError(source, "state_backend.prefix", "must be a key prefix without '..'")
     checked["prefix"] = prefix.strip("/")
-    lease = config.get("lock_lease_seconds", 900)
+    lease = config.get("lock_lease_seconds", LEASE_SECONDS)
     if isinstance(lease, bool) or not isinstance(lease, int) or not 1 <= lease <= 86400:
         raise ConfigError(source, "state_backend.lock_lease_seconds", "must be a whole number of seconds, 1-86400")
     checked["lock_lease_seconds"] = lease

@@ -9,6 +9,7 @@ import errno
 import os
 
 from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import holds
 from ansible_collections.coworker.aws.plugins.module_utils.run.state_files import (
     StateFileError, append_private, create_private, private_dir, write_private)
 
@@ -143,13 +144,37 @@ class LocalBackend:
         return journals.Journal(self.journal_location(run_id), run_id, create=create)
 
     def events(self, run_id):
-        return journals.read_events(self.journal_location(run_id))
+        """The run's events, its chain checked (JournalTampered when broken)."""
+        return self.verified(run_id)[0]
+
+    def verified(self, run_id):
+        """(events, head, legacy) of the run's journal (see journal.verified_events)."""
+        path = self.journal_location(run_id)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            data = b""
+        return journals.verified_events(data, path, run_id)
+
+    def rewritten(self, run_id, events):
+        """How the journal departs from its copy, or None: the copy's events must be the journal's first ones
+        (the copy may lag one event behind after a crash between the two writes)."""
+        copy = journals.copy_path(self.journal_location(run_id))
+        try:
+            with open(copy, "rb") as handle:
+                copied, head, _legacy = journals.verified_events(handle.read(), copy, run_id)
+        except FileNotFoundError:
+            return None
+        if holds(events, head):
+            return None
+        return "it differs from its copy %s within the copy's %d events" % (copy, len(copied))
 
     def check_intact(self, run_id):
         journals.check_intact(self.journal_location(run_id))
 
     def restore(self, run_id):
-        return journals.restore_from_copy(self.journal_location(run_id))
+        return journals.restore_from_copy(self.journal_location(run_id), run_id)
 
     def find_run(self, ref):
         return journals.find_run(self.state_dir, ref)

@@ -32,6 +32,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.state_files impor
 
 PRECONDITION = ("PreconditionFailed", "412")
 MISSING = ("NoSuchKey", "404", "NotFound")
+DENIED = ("AccessDenied", "403")
 
 
 class StateBackendError(CoworkerError):
@@ -53,7 +54,7 @@ class S3Backend:
     kind = "s3"
     lease_takeover = True  # a lease that ended frees the lock: its holder stopped renewing it
 
-    def __init__(self, config, state_dir):
+    def __init__(self, config, state_dir, quick=False):
         if not HAS_BOTOCORE:
             raise StateBackendError("the s3 state backend needs botocore")
         self.config = config
@@ -61,10 +62,12 @@ class S3Backend:
         self.owner = config["account_id"]
         self.prefix = config["prefix"]
         self.lease_seconds = config["lock_lease_seconds"]
+        self.state_dir = state_dir
         self.cache_dir = os.path.join(state_dir, "s3-cache")
         self._client = None
         self._sts = None
         self._identity = None
+        self._quick = quick  # short timeouts and one retry: the lock heartbeat must not hang (lock_keeper.py)
         self.requests = 0  # counted for the benchmark and the tests
 
     # --- the session and the owner check ---------------------------------------------------------
@@ -73,7 +76,9 @@ class S3Backend:
     def client(self):
         if self._client is None:
             session = new_session(self.config["profile"])
-            config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="coworker.aws")
+            config = Config(retries={"mode": "standard", "total_max_attempts": 2 if self._quick else 5},
+                            user_agent_extra="coworker.aws",
+                            **({"connect_timeout": 3, "read_timeout": 5} if self._quick else {}))
             self._client = session.create_client("s3", region_name=self.config["region"], config=config)
             self._sts = session.create_client("sts", region_name=self.config["region"], config=config)
             self._check_owner()
@@ -269,7 +274,38 @@ class S3Backend:
         return S3Journal(self, run_id, create)
 
     def events(self, run_id):
-        return journals.parse_events(self.get(self._journal_key(run_id)))
+        """The run's events, its chain checked (JournalTampered when broken)."""
+        return self.verified(run_id)[0]
+
+    def verified(self, run_id):
+        """(events, head, legacy) of the run's journal (see journal.verified_events)."""
+        return journals.verified_events(self.get(self._journal_key(run_id)), self.journal_location(run_id), run_id)
+
+    def rewritten(self, run_id, events):  # pylint: disable=unused-argument
+        """How the journal's object history departs from appending, or None.
+
+        Every write of a journal adds events to the version before it, so with versioning on, the current
+        version must begin with the bytes of the previous one (one ListObjectVersions, two GETs; asked
+        only when a run is opened from outside the process that wrote it). Without versions: None."""
+        key = self.key(self._journal_key(run_id))
+        try:
+            listed = self._call("list_object_versions", "listing the versions of", Prefix=key, MaxKeys=10)
+            versions = [v for v in listed.get("Versions", []) if v["Key"] == key and v.get("VersionId") != "null"]
+            latest = [v for v in versions if v.get("IsLatest")]
+            previous = [v for v in versions if not v.get("IsLatest")]
+            if not latest or not previous:
+                return None
+            previous = previous[0]  # S3 lists a key's versions newest first
+            now, before = (self._call("get_object", "reading", Key=key, VersionId=v["VersionId"])["Body"].read()
+                           for v in (latest[0], previous))
+        except ClientError as exc:
+            if _code(exc) in DENIED:
+                return None  # the principal may not read versions (s3:ListBucketVersions, s3:GetObjectVersion)
+            raise _explain(exc, "reading the versions of %s" % self.location(self._journal_key(run_id))) from None
+        if now.startswith(before):
+            return None
+        return ("its current version %s is not its previous version %s with events added: the object was rewritten"
+                % (latest[0]["VersionId"], previous["VersionId"]))
 
     def check_intact(self, run_id):
         if self.get(self._journal_key(run_id)) is None:

@@ -7,9 +7,13 @@ writer wrote last (``If-None-Match: *`` for the first event). S3 answers a PUT o
 the object is stored, so ``call_started`` is durable before the call is sent and its
 outcome after it; an object is stored whole or not at all, so there is no torn line. A
 writer that finds the journal changed under it (another writer, a deletion) stops with
-``JournalLost``. Every few minutes of writing it also renews its run's lock lease: the
-lease is the run's sign of life for machines that cannot see its process. Why one object
-rather than one per event: see ``benchmarks/s3_journal_layout.py`` and the README.
+``JournalLost``. Each event carries its place in the hash chain (run/chain.py); a journal
+whose chain is broken, or whose head is not the one this process lineage left it with, is
+refused when opened (``JournalTampered``). When it opens, and then every third of a lease
+of writing, the writer also checks that its run still holds the lock and renews the lease
+if less than two thirds of it are left (the ansible-playbook process's heartbeat renews it
+in between: plugin_utils/lock_keeper.py). Why one object rather than one per event: see
+``benchmarks/s3_journal_layout.py`` and docs/state-backend.md.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import os
 import time
 
+from ansible_collections.coworker.aws.plugins.module_utils.run import heads
 from ansible_collections.coworker.aws.plugins.module_utils.run import journal as journals
 
 # a lease is pushed further when less than this share of it is left
@@ -37,6 +42,9 @@ class S3Journal:
             raise journals.JournalLost("the journal %s of run %s is gone; stopped before the next AWS call"
                                        % (backend.journal_location(run_id), run_id))
         self.body = self.body or b""
+        self.location = backend.journal_location(run_id)
+        _events, self.head, _legacy = journals.verified_events(self.body, self.location, run_id)
+        heads.expect(self.location, self.head, run_id)
         self._renewed = 0.0
         self._renew_lease()
 
@@ -52,7 +60,8 @@ class S3Journal:
             return
         # os.getppid(): the ansible-playbook process whose worker took the lock (run_journal op=start/open)
         renew(self.backend, lock_key(started["account_id"], started["region"], started["plan_id"]), self.run_id,
-              keep_if_left=self.backend.lease_seconds * RENEW_FRACTION, pid=os.getppid())
+              keep_fraction=RENEW_FRACTION, pid=os.getppid(),
+              journal_head=self.head.as_dict())
         self._renewed = time.time()
 
     def _finished(self):
@@ -64,16 +73,18 @@ class S3Journal:
         return last in ("run_finished", "run_released")
 
     def append(self, event, **fields):
-        record, line = journals.encode_event(self.run_id, event, fields)
+        record, line, head = journals.encode_event(self.run_id, event, fields, self.head)
         body = self.body + line
+        heads.remember(self.location, self.head, head)  # a crash mid-write leaves either
         version = self.backend.put_if(self.key, body, self.version)
         if version is None:
             current, version = self.backend.get_versioned(self.key)
             if current != body:  # not our own write answered late: someone else wrote, or it was deleted
                 raise journals.JournalLost(
                     "the journal %s of run %s changed under this run (another writer, or it was deleted); stopped "
-                    "before the next AWS call" % (self.backend.journal_location(self.run_id), self.run_id))
-        self.body, self.version = body, version
+                    "before the next AWS call" % (self.location, self.run_id))
+        self.body, self.version, self.head = body, version, head
+        heads.remember(self.location, head)
         if event not in ("run_finished", "run_released"):
             self._renew_lease()
         return record

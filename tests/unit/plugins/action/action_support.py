@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.vars.manager import VariableManager
+
 
 class Task:
     """What an action plugin reads of its task."""
@@ -9,9 +13,18 @@ class Task:
     def __init__(self, action, args, check_mode=False, name="Task"):
         self.action, self.args, self.check_mode, self.diff, self.async_val = action, dict(args), check_mode, False, 0
         self._name = name
+        self.run_once = False
+        self.loader = loader = DataLoader()  # the guard asks where each setting comes from: localhost alone
+        self._manager = VariableManager(loader=loader, inventory=InventoryManager(loader=loader, sources=["localhost,"]))
 
     def get_name(self):
         return self._name
+
+    def get_variable_manager(self):
+        return self._manager
+
+    def get_search_path(self):
+        return []
 
 
 class _Shell:
@@ -29,7 +42,8 @@ class PlayContext:
 
 def run_action(module, args, check_mode=False, connection="local", task_vars=None, name="Task"):
     """The result of ``module``'s ActionModule.run for a task with ``args``."""
-    plugin = module.ActionModule(task=Task("coworker.aws.x", args, check_mode, name), connection=Connection(),
-                                 play_context=PlayContext(connection), loader=None, templar=None,
+    task = Task("coworker.aws.x", args, check_mode, name)
+    plugin = module.ActionModule(task=task, connection=Connection(),
+                                 play_context=PlayContext(connection), loader=task.loader, templar=None,
                                  shared_loader_obj=None)
-    return plugin.run(task_vars=task_vars or {})
+    return plugin.run(task_vars=dict({"inventory_hostname": "localhost"}, **(task_vars or {})))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.aws.redact import (
-    REDACTED, contains_sensitive, holds_secret, redact)
+    REDACTED, contains_sensitive, holds_secret, redact, redact_request)
 
 
 def output(service, operation):
@@ -40,3 +40,20 @@ def test_a_response_without_sensitive_members_is_unchanged():
 
 def test_holds_secret_looks_inside_values():
     assert holds_secret({"k": ["a", "pw"]}, {"pw"}) and not holds_secret("a", {"pw"}) and not holds_secret("pw", set())
+
+
+def test_a_parameter_value_is_shown_only_when_its_own_request_types_it_plain_text():
+    put = {"Name": "/app/host", "Value": "db.internal"}
+    assert redact_request("ssm", "PutParameter", dict(put, Type="String"))["Value"] == "db.internal"
+    assert redact_request("ssm", "PutParameter", dict(put, Type="StringList"))["Value"] == "db.internal"
+    # a secret by type, no type (an overwrite keeps the type the parameter has), or a type not known yet
+    for hidden in (dict(put, Type="SecureString"), put, dict(put, Type="${read.kind}"), dict(put, Type="string"),
+                   dict(put, Type=["String"])):
+        assert redact_request("ssm", "PutParameter", hidden)["Value"] == REDACTED, hidden
+    # other sensitive members of other calls stay redacted whatever a Type member says
+    assert redact_request("secretsmanager", "CreateSecret", {"Name": "n", "SecretString": "pw"})["SecretString"] == \
+        REDACTED
+    assert redact_request("ssm", "PutParameter", dict(put, Type="String")) is not put  # a copy, never the plan's
+    # responses stay redacted: GetParameter answers with the value whatever its type
+    answer = {"Parameter": {"Name": "/app/host", "Type": "String", "Value": "db.internal"}}
+    assert redact(answer, output("ssm", "GetParameter"))["Parameter"]["Value"] == REDACTED

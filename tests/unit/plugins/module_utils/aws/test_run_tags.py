@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import run_tags, with_run_tags
+from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import plan_view, run_tags, tags_of, with_run_tags
 
 OURS = run_tags("run-1", "plan-1", "make_it")
 OURS_LIST = [{"Key": "coworker:run-id", "Value": "run-1"}, {"Key": "coworker:plan-id", "Value": "plan-1"},
@@ -53,3 +53,31 @@ def test_a_tags_map_gets_ours_and_the_plan_wins_on_a_shared_key():
 ])
 def test_calls_that_do_not_create_a_taggable_resource_are_sent_as_planned(service, operation, params):
     assert with_run_tags(service, operation, params, OURS) == params
+
+
+def test_the_plans_view_leaves_out_our_tags_from_tag_lists_and_maps_and_nothing_else():
+    answer = {
+        "Role": {"RoleName": "app", "Tags": [{"Key": "team", "Value": "web"}] + OURS_LIST},  # IAM GetRole
+        "SecurityGroups": [{"GroupId": "sg-1", "Tags": OURS_LIST}],  # EC2: a resource with only our tags
+        "TagSet": [{"Key": "coworker:run-id", "Value": "run-1"}, {"Key": "env", "Value": "dev"}],  # S3
+        "tags": [{"key": "coworker:plan-id", "value": "plan-1"}, {"key": "owner", "value": "ops"}],  # ECS casing
+        "Function": {"Tags": dict(OURS, team="web")},  # a tag map
+        "Stage": {"coworker:run-id": "kept: not a tag member"},
+        "Contents": [{"Key": "coworker:run-id", "Size": 1}],  # an S3 object key is not a tag
+    }
+    seen = plan_view(answer)
+    assert seen["Role"] == {"RoleName": "app", "Tags": [{"Key": "team", "Value": "web"}]}
+    assert seen["SecurityGroups"] == [{"GroupId": "sg-1", "Tags": []}]
+    assert seen["TagSet"] == [{"Key": "env", "Value": "dev"}]
+    assert seen["tags"] == [{"key": "owner", "value": "ops"}]
+    assert seen["Function"] == {"Tags": {"team": "web"}}
+    assert seen["Stage"] == answer["Stage"] and seen["Contents"] == answer["Contents"]
+    assert answer["Role"]["Tags"][1:] == OURS_LIST  # the answer itself is left as AWS gave it
+
+
+def test_tags_of_reads_tag_lists_and_maps_but_not_other_key_value_lists():
+    assert tags_of({"Role": {"Tags": OURS_LIST}}) == OURS
+    assert tags_of({"ResourceTagMappingList": [{"ResourceARN": "arn:x", "Tags": OURS_LIST[:1]}]}) == {
+        "coworker:run-id": "run-1"}
+    assert tags_of({"Tags": {"team": "web"}}) == {"team": "web"}
+    assert tags_of({"Contents": [{"Key": "a.txt"}], "Parameter": {"Name": "/x"}}) == {}

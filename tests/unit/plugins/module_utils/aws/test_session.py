@@ -56,3 +56,26 @@ def test_no_credentials_is_a_botocore_error_on_first_use(monkeypatch):
     aws = AwsContext(region="us-east-1")
     with pytest.raises(NoCredentialsError):
         aws.client("sts")
+
+
+def test_the_source_identity_aws_returns_on_assume_role_is_kept_along_the_chain(monkeypatch):
+    """SourceIdentity is set once (by the first assumer or the identity provider) and AWS returns it with every
+    AssumeRole of the chain: the self-approval check reads it from the context (guard/self_approval.py)."""
+    from botocore.stub import Stubber
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    aws = AwsContext(region="us-east-1")
+    credentials = {"AccessKeyId": "ASIAEXAMPLE123456", "SecretAccessKey": "s", "SessionToken": "t",
+                   "Expiration": datetime.now(timezone.utc) + timedelta(hours=1)}
+    answers = [dict(Credentials=credentials, SourceIdentity="alice@example.com",
+                    AssumedRoleUser={"AssumedRoleId": "AROA:x", "Arn": "arn:aws:sts::123456789012:assumed-role/R/x"}),
+               dict(Credentials=credentials,
+                    AssumedRoleUser={"AssumedRoleId": "AROA:y", "Arn": "arn:aws:sts::123456789012:assumed-role/S/y"})]
+    with Stubber(aws.client("sts")) as stub:
+        stub.add_response("assume_role", answers[0])
+        first = aws.assume("arn:aws:iam::123456789012:role/R", "session-x")
+    with Stubber(first.client("sts")) as stub:
+        stub.add_response("assume_role", answers[1])
+        second = first.assume("arn:aws:iam::123456789012:role/S", "session-y")
+    assert aws.source_identity is None
+    assert first.source_identity == second.source_identity == "alice@example.com"

@@ -15,7 +15,8 @@ import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import (
-    ApprovalRefused, check_self_approval, check_signatures, distinct_approvers, identity_names, signature_record)
+    ApprovalRefused, check_self_approval, check_signatures, distinct_approvers, signature_record)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.self_approval import iam_identity
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import plan_digest
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
@@ -24,8 +25,12 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import ap
 
 from plan_samples import ALLOWED_SIGNERS, KEYS_DIR, base_plan, destructive_plan, private_key, write_yaml
 
-ALICE_ARN = "arn:aws:sts::123456789012:assumed-role/Deployer/alice@example.com"
-OTHER_ARN = "arn:aws:sts::123456789012:assumed-role/Deployer/ci-runner"
+ALICE_ARN = "arn:aws:sts::123456789012:assumed-role/AliceAdmin/bob@example.com"  # alice's role, any session name
+OTHER_ARN = "arn:aws:sts::123456789012:assumed-role/Deployer/alice@example.com"  # a role alice does not act as
+IDENTITIES = {"alice@example.com": ["arn:aws:iam::123456789012:role/teams/AliceAdmin",
+                                    "arn:aws:iam::123456789012:user/alice"],
+              "bob@example.com": ["arn:aws:iam::123456789012:user/bob"]}
+FORBID = {"signed": "required", "self_approval": "forbid", "identities": IDENTITIES}
 
 
 def environments(tmp_path, approval, approvers=str(ALLOWED_SIGNERS)):
@@ -99,8 +104,9 @@ def test_unsigned_is_accepted_where_signatures_are_optional_and_said_so(tmp_path
     approve(dict(plan=str(path), plans_dir=None, approved_by="carol", expires_in_days=None, confirm=True))
     for config in ({"environments": {"sandbox": {}}}, environments(tmp_path, {"signed": "optional"})):
         summary = check_signatures(config, "sandbox", load_plan(str(path)))
-        assert (summary["status"], summary["text"], summary["signers"]) == ("unsigned", "unsigned", [])
-        assert signature_record(summary) == {"signature": "unsigned", "signers": []}
+        assert (summary["status"], summary["text"], summary["signers"]) == (
+            "unsigned", "claimed by carol, unsigned — anyone who can edit the file can write this", [])
+        assert signature_record(summary) == {"signature": "unsigned", "signers": [], "approved_by": "carol"}
 
 
 def test_two_approvers_satisfy_the_two_person_rule_of_a_destructive_plan(tmp_path):
@@ -232,31 +238,46 @@ def test_without_an_approvers_file_signatures_are_shown_as_not_verified(tmp_path
 
 # ------------------------------------------------------------------------------ self-approval
 
-@pytest.mark.parametrize("arn, names", [
-    ("arn:aws:iam::123456789012:user/teams/Alice", {"arn:aws:iam::123456789012:user/teams/alice", "alice"}),
-    (ALICE_ARN, {ALICE_ARN.lower(), "alice@example.com"}),
-    ("arn:aws:sts::123456789012:federated-user/bob", {"arn:aws:sts::123456789012:federated-user/bob", "bob"}),
-    ("arn:aws:iam::123456789012:root", {"arn:aws:iam::123456789012:root"}),
+@pytest.mark.parametrize("arn, identity", [
+    ("arn:aws:iam::123456789012:user/teams/Alice", ("user", "123456789012", "alice")),
+    (ALICE_ARN, ("role", "123456789012", "aliceadmin")),  # the role; the session name is the caller's choice
+    ("arn:aws:iam::123456789012:role/teams/AliceAdmin", ("role", "123456789012", "aliceadmin")),
+    ("arn:aws:iam::123456789012:root", ("root", "123456789012", "")),
+    ("arn:aws:sts::123456789012:federated-user/bob", None),
+    ("arn:aws:iam::123456789012:group/admins", None),
 ])
-def test_identity_names(arn, names):
-    assert identity_names(arn) == names
+def test_iam_identity(arn, identity):
+    assert iam_identity(arn) == identity
 
 
-def test_self_approval_forbidden(tmp_path):
-    config = environments(tmp_path, {"signed": "required", "self_approval": "forbid"})
-    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path))))
-    with pytest.raises(ApprovalRefused) as exc:
+def forbid_summary(tmp_path, signers=("alice",), **rules):
+    config = environments(tmp_path, dict(FORBID, **rules))
+    return check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path, signers=signers))))
+
+
+def test_self_approval_forbidden_is_judged_on_the_role_not_the_session_name(tmp_path):
+    summary = forbid_summary(tmp_path)
+    with pytest.raises(ApprovalRefused) as exc:  # alice's own role, through a session named after bob
         check_self_approval(summary, {"arn": ALICE_ARN})
-    assert "self-approval is forbidden in sandbox: alice@example.com signed the approval and is also the identity " \
-           "executing it (%s); 0 other approver(s) signed, 1 required" % ALICE_ARN in exc.value.reason
+    assert ("self-approval is forbidden in sandbox: alice@example.com signed the approval and acts as the identity "
+            "executing it (role aliceadmin in 123456789012, %s); 0 other approver(s) signed, 1 required" % ALICE_ARN
+            ) == exc.value.reason
+    # a session named after alice, of a role alice does not act as, is not alice
     assert check_self_approval(summary, {"arn": OTHER_ARN}) == summary
+    with pytest.raises(ApprovalRefused):  # her IAM user, whatever its path
+        check_self_approval(summary, {"arn": "arn:aws:iam::123456789012:user/people/alice"})
+
+
+def test_self_approval_the_source_identity_is_the_executor_too(tmp_path):
+    summary = forbid_summary(tmp_path)
+    with pytest.raises(ApprovalRefused, match="alice@example.com signed the approval and acts as"):
+        check_self_approval(summary, {"arn": OTHER_ARN, "source_identity": "Alice@example.com"})
 
 
 def test_self_approval_another_approvers_signature_still_counts(tmp_path):
-    config = environments(tmp_path, {"signed": "required", "self_approval": "forbid"})
-    summary = check_signatures(config, "sandbox", load_plan(str(signed_plan(tmp_path, signers=("alice", "bob")))))
-    checked = check_self_approval(summary, {"arn": ALICE_ARN})
-    assert checked["text"].endswith("; not counted: alice@example.com (executing)")
+    checked = check_self_approval(forbid_summary(tmp_path, signers=("alice", "bob")), {"arn": ALICE_ARN})
+    assert checked["text"].endswith("; not counted: alice@example.com (acts as the executing role aliceadmin in "
+                                    "123456789012)")
 
 
 def test_self_approval_allowed_by_default(tmp_path):
@@ -265,13 +286,26 @@ def test_self_approval_allowed_by_default(tmp_path):
     assert check_self_approval(summary, {"arn": ALICE_ARN}) == summary
 
 
-def test_self_approval_of_an_unsigned_approval_compares_approved_by(tmp_path):
-    config = environments(tmp_path, {"self_approval": "forbid"}, approvers=None)
-    path = write_yaml(tmp_path, base_plan())
-    approve(dict(plan=str(path), plans_dir=None, approved_by="alice@example.com", expires_in_days=None, confirm=True))
-    summary = check_signatures(config, "sandbox", load_plan(str(path)))
-    with pytest.raises(ApprovalRefused, match="approved by alice@example.com, who is also the identity executing"):
-        check_self_approval(summary, {"arn": ALICE_ARN})
+def test_self_approval_refuses_a_signer_the_class_does_not_map(tmp_path):
+    summary = forbid_summary(tmp_path, identities={"bob@example.com": ["arn:aws:iam::123456789012:user/bob"]})
+    with pytest.raises(ApprovalRefused) as exc:
+        check_self_approval(summary, {"arn": OTHER_ARN})
+    assert exc.value.field == "environments.sandbox.approval.identities"
+    assert "alice@example.com is not: nobody could tell whether alice@example.com is the one executing" \
+        in exc.value.reason
+
+
+def test_self_approval_refuses_a_federated_user(tmp_path):
+    with pytest.raises(ApprovalRefused, match="is not an IAM user or role"):
+        check_self_approval(forbid_summary(tmp_path), {"arn": "arn:aws:sts::123456789012:federated-user/carol"})
+
+
+def test_a_role_shared_by_two_approvers_counts_neither(tmp_path):
+    shared = {"alice@example.com": ["arn:aws:iam::123456789012:role/Shared"],
+              "bob@example.com": ["arn:aws:iam::123456789012:role/Shared"]}
+    summary = forbid_summary(tmp_path, signers=("alice", "bob"), identities=shared)
+    with pytest.raises(ApprovalRefused, match="0 other approver"):
+        check_self_approval(summary, {"arn": "arn:aws:sts::123456789012:assumed-role/Shared/ci"})
 
 
 def test_distinct_approvers_is_a_matching():
@@ -296,6 +330,14 @@ def test_distinct_approvers_is_a_matching():
      "approval.destructive_min_approvers", "from 2 to 16"),
     ({"destructive_min_approvers": 2}, "approval.signed", "counting approvers needs signed: required"),
     ({"self_approval": "never"}, "approval.self_approval", "must be one of allow, forbid"),
+    ({"self_approval": "forbid"}, "approval.signed", "self_approval: forbid needs signed: required"),
+    ({"signed": "required", "approvers": "a", "identities": ["arn:aws:iam::123456789012:user/a"]},
+     "approval.identities", "must map each approver"),
+    ({"signed": "required", "approvers": "a", "identities": {"a@x": []}}, "approval.identities.a@x",
+     "must be a non-empty list"),
+    ({"signed": "required", "approvers": "a",
+      "identities": {"a@x": ["arn:aws:sts::123456789012:assumed-role/R/a@x"]}},
+     "approval.identities.a@x[0]", "is not an IAM user or role ARN"),
     ({"quorum": 2}, "approval.quorum", "unknown key"),
     (["signed"], "approval", "must be a mapping"),
 ])

@@ -68,7 +68,7 @@ def test_load_normalises(tmp_path):
     assert config["environments"]["development"] == {
         "account_ids": ["333333333333"], "account_aliases": ["*-dev"], "profiles": ["dev-*"],
         "regions": ["us-east-1", "us-west-2"], "source_regions": [], "allow_operations": [],
-        "max_request_bytes": 1024 * 1024}
+        "max_request_bytes": 1024 * 1024, "cross_account_grants": "allow"}
 
 
 def test_missing_classes_have_no_signals_and_default_regions(tmp_path):
@@ -77,7 +77,7 @@ def test_missing_classes_have_no_signals_and_default_regions(tmp_path):
     for cls in ("sandbox", "development", "test"):
         assert config["environments"][cls] == {"account_ids": [], "account_aliases": [], "profiles": [],
                                                "regions": ["*"], "source_regions": [], "allow_operations": [],
-                                               "max_request_bytes": 1024 * 1024}
+                                               "max_request_bytes": 1024 * 1024, "cross_account_grants": "allow"}
     for cls in ("staging", "production"):
         assert config["environments"][cls]["regions"] == []
 

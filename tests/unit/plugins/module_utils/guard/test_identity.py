@@ -133,6 +133,12 @@ def test_identity_comes_from_sts_and_iam():
                      "profile": "sandbox-ci", "alias": "acme-sandbox", "alias_status": "found"}
 
 
+def test_the_source_identity_of_a_role_the_executor_assumed_is_part_of_the_identity():
+    aws = FakeAws(CALLER, {"AccountAliases": []})
+    aws.source_identity = "alice@example.com"
+    assert establish_identity(aws)["source_identity"] == "alice@example.com"
+
+
 def test_no_alias_is_not_an_error():
     ident = establish_identity(FakeAws(CALLER, {"AccountAliases": []}))
     assert (ident["alias"], ident["alias_status"]) == (None, "none")

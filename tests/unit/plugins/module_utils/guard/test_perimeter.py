@@ -71,11 +71,12 @@ def test_an_arn_in_a_region_the_class_does_not_allow_is_refused():
     ("sqs", "SetQueueAttributes",
      {"QueueUrl": "http://127.0.0.1:5000/%s/q" % ME,
       "Attributes": {"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:dlq" % PROD,
-                                                  "maxReceiveCount": "5"})}}, "Attributes.RedrivePolicy"),
+                                                  "maxReceiveCount": "5"})}},
+     "Attributes.RedrivePolicy#/deadLetterTargetArn"),
     ("stepfunctions", "CreateStateMachine",
      {"name": "m", "roleArn": "arn:aws:iam::%s:role/r" % ME,
       "definition": '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:%s:'
-                    'function:f","End":true}}}' % PROD}, "definition"),
+                    'function:f","End":true}}}' % PROD}, "definition#/States/A/Resource"),
     ("events", "PutTargets", {"Rule": "r", "Targets": [{"Id": "1", "Arn": "arn:aws:sqs:us-east-1:%s:q" % ME,
                                                         "Input": "see arn:aws:sns:us-east-1:%s:t" % PROD}]},
      "Targets[0].Input"),
@@ -95,22 +96,35 @@ def test_arns_of_the_target_inside_a_text_and_an_arn_in_another_region_inside_a_
              "Attributes": {"RedrivePolicy": own.replace("us-east-1", "eu-west-1")}}, "region eu-west-1")
 
 
-@pytest.mark.parametrize("service, operation, params, fragment", [
+SHARES = [
     ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "LaunchPermission": {"Add": [{"UserId": PROD}]}},
-     "account %s is not the target account" % PROD),
+     "LaunchPermission.Add[0].UserId"),
     ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "Attribute": "launchPermission", "OperationType": "add",
-                                     "UserIds": [PROD]}, "account %s is not the target account" % PROD),
+                                     "UserIds": [PROD]}, "UserIds[0]"),
     ("ec2", "ModifySnapshotAttribute", {"SnapshotId": "snap-1", "CreateVolumePermission": {"Add": [{"UserId": PROD}]}},
-     "account %s is not the target account" % PROD),
-    ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "LaunchPermission": {"Add": [{"Group": "all"}]}},
-     "shares the resource with every AWS account"),
+     "CreateVolumePermission.Add[0].UserId"),
     ("rds", "ModifyDBSnapshotAttribute", {"DBSnapshotIdentifier": "s", "AttributeName": "restore",
-                                          "ValuesToAdd": [PROD]}, "account %s is not the target account" % PROD),
+                                          "ValuesToAdd": [PROD]}, "ValuesToAdd[0]"),
+]
+
+
+@pytest.mark.parametrize("service, operation, params, field", SHARES)
+def test_sharing_with_another_account_is_a_grant_listed_for_the_approval_or_refused_by_the_class(
+        service, operation, params, field):
+    check_request(perimeter(), service, operation, params, "step s")
+    assert cross_account_grants(ME, service, operation, params) == [
+        {"field": field, "principal": PROD, "effect": "Allow"}]
+    refused(service, operation, params, "grants %s access; this class refuses grants to other accounts" % PROD,
+            perimeter(cross_account_grants="refuse"))
+
+
+@pytest.mark.parametrize("service, operation, params", [
+    ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "LaunchPermission": {"Add": [{"Group": "all"}]}}),
     ("rds", "ModifyDBSnapshotAttribute", {"DBSnapshotIdentifier": "s", "AttributeName": "restore",
-                                          "ValuesToAdd": ["all"]}, "shares the resource with every AWS account"),
+                                          "ValuesToAdd": ["all"]}),
 ])
-def test_sharing_an_image_or_snapshot_with_another_account_or_everyone_is_refused(service, operation, params, fragment):
-    refused(service, operation, params, fragment)
+def test_sharing_an_image_or_snapshot_with_everyone_is_refused(service, operation, params):
+    refused(service, operation, params, "shares the resource with every AWS account")
 
 
 def test_sharing_within_the_target_account_is_fine():
@@ -143,7 +157,7 @@ def test_stack_set_instances_for_organizational_units_are_refused():
 
 def test_a_foreign_sqs_queue_url_is_refused():
     url = "https://sqs.us-east-1.amazonaws.com/%s/orders" % PROD
-    refused("sqs", "PurgeQueue", {"QueueUrl": url}, "queue URL %r belongs to account %s" % (url, PROD))
+    refused("sqs", "PurgeQueue", {"QueueUrl": url}, "%r names account %s, not the target account" % (url, PROD))
     check_request(perimeter(), "sqs", "PurgeQueue", {"QueueUrl": "http://127.0.0.1:5000/%s/orders" % ME}, "s")
 
 
@@ -204,6 +218,13 @@ def test_owned_buckets_are_listed_once_and_follow_this_runs_creates_and_deletes(
     ("account:PutAlternateContact", {"AlternateContactType": "BILLING", "EmailAddress": "a@b.c", "Name": "n",
                                      "PhoneNumber": "1", "Title": "t"}),
     ("cognito-identity:GetCredentialsForIdentity", {"IdentityId": "us-east-1:x"}),
+    # tokens and credentials the model does not mark sensitive, read-only by AWS's access levels (issue 24)
+    ("ecr:GetAuthorizationToken", {}),
+    ("ecr-public:GetAuthorizationToken", {}),
+    ("codeartifact:GetAuthorizationToken", {"domain": "d"}),
+    ("sso:GetRoleCredentials", {"roleName": "r", "accountId": ME, "accessToken": "t"}),
+    ("redshift:GetClusterCredentials", {"DbUser": "u", "ClusterIdentifier": "c"}),
+    ("ssm:StartSession", {"Target": "i-0123456789abcdef0"}),
 ])
 def test_operations_that_issue_credentials_or_change_accounts_need_the_class_to_allow_them(action, params):
     service, operation = action.split(":")
@@ -232,7 +253,8 @@ def test_principals_of_other_accounts_in_a_policy_are_allowed_and_listed_as_gran
     params = {"RoleName": "r", "AssumeRolePolicyDocument": TRUST}
     check_request(perimeter(), "iam", "CreateRole", params, "step s")
     assert cross_account_grants(ME, "iam", "CreateRole", params) == [
-        {"field": "AssumeRolePolicyDocument", "principal": "arn:aws:iam::%s:root" % PROD, "effect": "Allow"}]
+        {"field": "AssumeRolePolicyDocument#/Statement/0/Principal/AWS", "principal": "arn:aws:iam::%s:root" % PROD,
+         "effect": "Allow"}]
 
 
 def _plan(steps):
@@ -248,7 +270,8 @@ def test_the_plan_check_finds_literal_violations_before_any_aws_call_and_lists_g
         {"id": "peer", "action": "ec2:CreateVpcPeeringConnection",
          "params": {"VpcId": "vpc-1", "PeerOwnerId": PROD}},
     ])
-    assert [(g["step"], g["field"]) for g in plan_grants(plan)] == [("role", "params.AssumeRolePolicyDocument")]
+    assert [(g["step"], g["field"]) for g in plan_grants(plan)] == [
+        ("role", "params.AssumeRolePolicyDocument#/Statement/0/Principal/AWS")]
     with pytest.raises(GuardRefusal, match="step peer, PeerOwnerId: account 999999999999"):
         check_plan(Perimeter.for_class(config(), "sandbox", ME), plan)
 
@@ -318,7 +341,8 @@ def test_approval_notes_list_grants_and_permission_steps():
                                         "effect": "Allow", "principal": "arn:aws:iam::%s:root" % PROD}],
               "permissions_steps": ["role"]}
     assert approval_notes(ME, radius) == [
-        "Cross-account grants (principals outside account %s that the policies of this plan let in):" % ME,
+        "Cross-account grants (principals outside account %s that this plan lets in; a checkpoint comes before "
+        "each of these steps):" % ME,
         "  - step role, params.AssumeRolePolicyDocument: Allow arn:aws:iam::%s:root" % PROD,
         "Steps that change permissions (a checkpoint comes before each): role"]
     assert approval_notes(ME, {"cross_account_grants": [], "permissions_steps": []}) == []

@@ -274,3 +274,80 @@ def test_the_demo_passes_only_because_of_its_tags_and_its_public_access_block():
     assert (untagged["status"], untagged["steps"]) == ("warn", [{"step": "create_bucket", "detail": "missing CostCenter"}])
     for change in (drop_block, weaken_block):
         assert verdicts(_demo_without(change))["s3-public-access-block"]["status"] == "warn"
+
+
+# --- every call of a step: validate, wait and rollback calls too -----------------------------------
+
+def _with_rollback(rollback, **step):
+    document = base_plan()
+    document["phases"] = [{"name": "P", "steps": [dict({"id": "grp", "action": "ec2:CreateSecurityGroup",
+                                                        "params": {"GroupName": "g", "Description": "d"},
+                                                        "rollback": rollback}, **step)]}]
+    return validate_document(document, "plan.yml", 1000)
+
+
+OPENS = {"action": "ec2:AuthorizeSecurityGroupIngress", "params": {"GroupId": SG, "IpPermissions": [perm("0.0.0.0/0")]}}
+
+
+def test_a_rollback_call_is_judged_by_the_same_rules():
+    failed = verdicts(_with_rollback(OPENS))["no-open-ingress"]
+    assert (failed["status"], failed["steps"]) == (
+        "fail", [{"step": "grp", "detail": "rollback[0]: tcp 22-22 from 0.0.0.0/0"}])
+    admin = {"action": "iam:PutRolePolicy", "params": {"RoleName": "r", "PolicyName": "p", "PolicyDocument": json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}}
+    assert verdicts(_with_rollback(admin))["iam-no-admin-wildcard"]["steps"] == [
+        {"step": "grp", "detail": "rollback[0]: PolicyDocument Statement[0]"}]
+
+
+def test_a_rollback_alone_is_judged_by_the_rules_not_by_the_limits_or_the_clock():
+    guardrails = load_guardrails("env.yml", "g", {"ticket": "required",
+                                                  "max_resources": {"ec2:CreateSecurityGroup": 0}})
+    rules = {v["rule"]: v["status"] for v in evaluate(_with_rollback(OPENS), guardrails, "sandbox",
+                                                      rollback_only=True)}
+    assert rules["no-open-ingress"] == "fail"
+    assert "ticket-reference" not in rules and "max-resources" not in rules
+
+
+def test_a_user_rule_sees_which_call_it_judges():
+    plan = _with_rollback({"action": "ec2:DeleteSecurityGroup", "params": {"GroupName": "g"}},
+                          validate={"action": "ec2:DescribeSecurityGroups", "params": {"GroupNames": ["g"]}})
+    rule = {"id": "no-delete-in-rollback", "applies_to": ["ec2:Delete*"], "when": "call != ''",
+            "require": "!destructive", "detail": "action"}
+    found = verdicts(plan, {"rules": [rule]})["no-delete-in-rollback"]
+    assert found["steps"] == [{"step": "grp", "detail": "rollback[0]: ec2:DeleteSecurityGroup"}]
+
+
+def test_a_text_that_merely_looks_like_a_policy_is_no_policy_document():
+    admin = json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    plan = plan_of(("route", "events:PutTargets", {"Rule": "r", "Targets": [{"Id": "1", "Arn": "arn:aws:sqs:us-east-1:"
+                                                                            "123456789012:q", "Input": admin}]}))
+    assert verdicts(plan)["iam-no-admin-wildcard"]["status"] == "pass"
+    queue = plan_of(("q", "sqs:SetQueueAttributes", {"QueueUrl": "u", "Attributes": {"Policy": admin}}))
+    assert verdicts(queue)["iam-no-admin-wildcard"]["status"] == "fail"  # the model says SQS Policy is one
+
+
+def test_the_builtin_when_clauses_in_python_agree_with_their_jmespath():
+    """evaluate() answers the built-in rules' ``when`` in Python (speed); the JMESPath stays what is documented."""
+    from ansible_collections.coworker.aws.plugins.module_utils.guard import policies
+    from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import BUILTIN_RULES
+    plans = [load_plan(str(path))["plan"] for path in EXAMPLES] + [
+        _with_rollback({"action": "iam:PutRolePolicy", "params": {"RoleName": "r", "PolicyName": "p",
+                                                                  "PolicyDocument": '{"Statement": []}'}}),
+        _with_rollback({"action": "ssm:PutParameter", "params": {"Name": "/x", "Value": "v", "Type": "String",
+                                                                 "Tags": TAGS[:2]}}),
+        plan_of(("untag", "s3:DeleteBucketTagging", {"Bucket": "b"}))]
+    guardrails = load_guardrails("env.yml", "g", None)
+    every_call = {"id": "every-call", "applies_to": ["*:*"], "require": "`true`"}  # so that every call gets a document
+    rules = [dict(r, patterns=tuple(r["applies_to"])) for r in BUILTIN_RULES + (every_call,)]
+    docs = [doc for plan in plans for pair in policies._documents(
+        plan, guardrails, policies.known_now(plan["target"]), "sandbox", rules) for doc in pair if doc]
+    assert len(docs) > 20 and any(doc["call"].startswith("rollback") for doc in docs)
+    for rule in BUILTIN_RULES:
+        if rule["id"] in policies.BUILTIN_WHEN:
+            for doc in docs:
+                when = policies.BUILTIN_WHEN[rule["id"]](doc)
+                assert when == policies._truthy(policies._search(rule["when"], doc))
+                # a validate, wait or rollback call left without a document can never break the rule
+                assert not (when and doc["call"]) or policies._builtin_may_apply(rule["id"], doc["service"],
+                                                                                 doc["operation"])
+    assert set(policies.BUILTIN_WHEN) == {r["id"] for r in BUILTIN_RULES if "when" in r}

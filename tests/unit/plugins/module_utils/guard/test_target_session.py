@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import session as aws_session
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
@@ -16,19 +15,6 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session 
     SESSION_NAME_LIMIT, session_name, target_context)
 
 ROLE = "arn:aws:iam::300000000001:role/Deployer"
-
-
-@pytest.fixture
-def fake_aws(monkeypatch, tmp_path):
-    """Fake keys of moto's default account, no profile files and no endpoint: every call stays in-process."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    with mock_aws():
-        yield
 
 
 def target(role_arn=None, region="eu-west-1"):

@@ -89,7 +89,7 @@ def test_jinja_looking_text_is_kept_literally():
     assert only["call"]["params"]["Value"] == (
         LOOKUP + " {% raw %}{{ lookup('env','HOME') }}{% endraw %} ${run.id}")
     assert only["call"]["params"]["Description"] == "{% for x in range(3) %}{{ x }}{% endfor %}"
-    assert only["validate"][0]["expect"] == ["starts_with(Parameter.Value, `\"%s\"`)" % LOOKUP]
+    assert only["validate"][0]["expect"] == ["!contains(Parameter.Name, `\"%s\"`)" % LOOKUP]
     # the CLI line shows the Jinja-looking description as text (Value is sensitive in the model: redacted)
     assert "{% for x in range(3) %}{{ x }}{% endfor %}" in only["call"]["cli"]
     assert loaded["sha256"] == independent_digest(yaml.safe_load(JINJA.read_text(encoding="utf-8")))

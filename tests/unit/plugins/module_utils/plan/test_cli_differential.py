@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """parse_command and render_cli against the aws CLI v1 itself, over the CLI's documented examples.
 
-CI checks a fixed, seeded sample of 400 example lines; ``COWORKER_CLI_DIFFERENTIAL=full`` checks all
+CI checks a fixed, seeded sample of 250 example lines; ``COWORKER_CLI_DIFFERENTIAL=full`` checks all
 of them (several minutes; ``benchmarks/cli_differential.py --diffs`` prints the figures and every
-difference). The oracle (benchmarks/cli_oracle.py) runs awscli in process and sends nothing; it runs
+difference). Global options are read (--region, --profile, --query; display options dropped), so only
+the on-purpose refusals keep "parse equal, all" below 100 %: values read from files (file://, fileb://,
+--cli-input-json file://, ~7 % of the examples), the CLI's paging options (~1 %) and the global options
+that change where or how requests are sent (--endpoint-url, ...: ~1 %). The oracle (benchmarks/cli_oracle.py) runs awscli in process and sends nothing; it runs
 in a subprocess here, because importing awscli changes how the process imports botocore.
 """
 
@@ -55,8 +58,9 @@ def test_no_crash(report):
 
 def test_parse_equal_to_the_cli(report):
     hits, total, share = report["figures"]["parse_equal_excluding_refusals"]
-    assert share >= 99.0, "%d/%d\n%s" % (hits, total, _listing(report))
-    assert report["figures"]["parse_equal_all"][2] >= (97.0 if FULL else 85.0), report["figures"]
+    assert share >= 99.5, "%d/%d\n%s" % (hits, total, _listing(report))
+    # full run (issue 26): 5953/6549 = 90.90 %; 579 of the other 596 lines are on-purpose refusals
+    assert report["figures"]["parse_equal_all"][2] >= 90.0, report["figures"]
 
 
 def test_every_on_purpose_refusal_is_refused(report):

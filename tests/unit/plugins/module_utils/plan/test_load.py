@@ -152,7 +152,7 @@ def test_command_step_renders_back_to_an_equivalent_command():
         pytest.skip("example renamed")
     steps = {s["id"]: s for s in load_plan(str(ssm[0]))["plan"]["steps"]}
     assert steps["put_log_level"]["call"]["cli"] == (
-        "aws ssm put-parameter --name /sandbox/app/log_level --value '<redacted: sensitive>' --type String --no-overwrite "
+        "aws ssm put-parameter --name /sandbox/app/log_level --value debug --type String --no-overwrite "
         "--tags '[{\"Key\":\"Name\",\"Value\":\"app-log-level\"},{\"Key\":\"Environment\",\"Value\":\"sandbox\"},"
         "{\"Key\":\"Owner\",\"Value\":\"platform-team\"},{\"Key\":\"CostCenter\",\"Value\":\"CC-1042\"},"
         "{\"Key\":\"Application\",\"Value\":\"sandbox-app\"},{\"Key\":\"CreatedBy\",\"Value\":\"coworker.aws\"}]' "

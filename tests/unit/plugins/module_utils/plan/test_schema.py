@@ -308,8 +308,8 @@ def test_references_fill_typed_params_only_when_exact():
 # -- commands -----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("command, fragment", [
-    ("aws s3api create-bucket --bucket b --profile prod-admin", "--profile is not allowed in a plan"),
-    ("aws s3api create-bucket --bucket b --region eu-west-1", "--region is not allowed in a plan"),
+    ("aws s3api create-bucket --bucket b --profile prod-admin", "--profile prod-admin: the target names no profile"),
+    ("aws s3api create-bucket --bucket b --region eu-west-1a", "--region 'eu-west-1a' is not an AWS region name"),
     ("aws s3api create-bucket --bucket b --endpoint-url=https://evil.example", "--endpoint-url is not allowed"),
     ("aws s3api create-bucket --cli-input-json file://in.json", "--cli-input-json is not allowed"),
     ("aws s3api put-bucket-versioning --bucket b --versioning-configuration file:///etc/passwd",

@@ -167,3 +167,11 @@ def test_summary_line_is_one_line_with_status_counts_and_skips():
     line = decide.summary_line(report)
     assert line == "Run R1: PARTIAL — 3 of 4 steps completed, skipped: put_c (stopped part-way)"
     assert "\n" not in line
+
+
+def test_summary_line_of_a_rollback_counts_the_undo_calls_not_sent_for_what_the_run_did_not_make():
+    report = {"run_id": "R1", "status": "rolled_back", "steps_completed": 0, "steps_total": 2, "steps": [],
+              "rollback": {"not_ours": ["create_sg: `aws ec2 delete-security-group --group-id sg-x`: ..."]}}
+    assert decide.summary_line(report, rollback_run=True) == (
+        "Run R1 (rollback): ROLLED BACK — 0 of 2 steps completed; 1 undo call not sent: not made by this run "
+        "(see the report) (rolled back)")

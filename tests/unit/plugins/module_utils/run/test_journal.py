@@ -224,9 +224,9 @@ def test_a_lost_journal_is_refused_when_reopened_and_restored_from_its_copy(tmp_
         Journal(path, "run-1")
     with pytest.raises(JournalLost):
         check_intact(path)
-    assert "restored from its copy" in restore_from_copy(path)
+    assert "restored from its copy" in restore_from_copy(path, "run-1")
     assert [e["event"] for e in read_events(path)] == ["run_started", "call_succeeded"]
-    assert restore_from_copy(path) is None  # intact now: nothing to do
+    assert restore_from_copy(path, "run-1") is None  # intact now: nothing to do
 
 
 def test_find_run_finds_a_run_whose_journal_was_lost(tmp_path):

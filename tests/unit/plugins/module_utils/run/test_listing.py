@@ -8,14 +8,15 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import RunError
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
+from ansible_collections.coworker.aws.plugins.module_utils.run.chain import EMPTY, JournalTampered, seal
 from ansible_collections.coworker.aws.plugins.module_utils.run.listing import list_runs, show_run
 
 
 def write_run(backend, run_id, ts, report=None):
-    backend.journal(run_id, create=True).append("run_started", plan_id="p\x1b[2J", account_id="210987654321",
-                                                region="us-east-1")
-    events = backend.get("runs/%s/journal.jsonl" % run_id)
-    backend.put("runs/%s/journal.jsonl" % run_id, events.replace(json.loads(events)["ts"].encode(), ts.encode()))
+    """A run that started at ``ts`` (its first event written as the journal writes it, with that time)."""
+    started = {"ts": ts, "run_id": run_id, "event": "run_started", "plan_id": "p\x1b[2J", "account_id": "210987654321",
+               "region": "us-east-1"}
+    backend.put("runs/%s/journal.jsonl" % run_id, seal(started, EMPTY)[1])
     if report:
         backend.put("runs/%s/report.json" % run_id, json.dumps(report).encode())
         backend.put("runs/%s/report.md" % run_id, b"# Run %s: SUCCEEDED\n" % run_id.encode())
@@ -59,3 +60,16 @@ def test_a_resumed_run_is_listed_and_shown_by_its_latest_pass_s_report(tmp_path)
     assert run["status"] == "succeeded" and run["report"] == str(tmp_path / "runs" / "run-a" / "report-resume-1.md")
     assert show_run(backend, "run-a")[1:] == ({"status": "succeeded"}, "# Run run-a: SUCCEEDED (resume 1)\n")
     assert json.loads(backend.get("runs/run-a/report.json")) == {"status": "paused"}  # never written over
+
+
+def test_a_run_whose_journal_was_tampered_with_is_listed_as_such_and_showing_it_says_why(tmp_path):
+    backend = LocalBackend(str(tmp_path))
+    write_run(backend, "run-a", "2026-11-01T00:00:00.000000Z", {"status": "succeeded"})
+    write_run(backend, "run-b", "2026-11-02T00:00:00.000000Z", {"status": "succeeded"})
+    path = tmp_path / "runs" / "run-a" / "journal.jsonl"
+    path.write_bytes(path.read_bytes() + path.read_bytes())  # the same event twice: the chain is broken
+    runs, lines = list_runs(backend, 20)
+    assert [(r["run_id"], r["status"]) for r in runs] == [("run-b", "succeeded"), ("run-a", "tampered")]
+    assert lines[2] == "run-a  tampered  -  account - -  "
+    with pytest.raises(JournalTampered, match="run run-a was tampered with: event #1 .run_started. is recorded as "):
+        show_run(backend, "run-a")

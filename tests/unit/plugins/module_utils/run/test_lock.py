@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,66 @@ def test_without_force_unlock_a_live_holder_keeps_its_lock(tmp_path):
     held_by(path)
     with pytest.raises(lock.LockHeld, match="another run holds the lock"):
         lock.acquire(LocalBackend(str(tmp_path)), "locks/x.lock", "run-b", 1)
+
+
+class SharedBackend(LocalBackend):
+    """A backend whose ended leases free locks (as the S3 backend's do), on files for the test."""
+
+    lease_takeover = True
+    lease_seconds = 60
+
+
+def refusal(backend, holder_fields):
+    held_by(Path(backend.path("locks/x.lock")), **holder_fields)
+    with pytest.raises(lock.LockHeld) as refused:
+        lock.acquire(backend, "locks/x.lock", "run-b", 1)
+    return str(refused.value)
+
+
+def test_the_lock_message_says_what_the_reader_can_do_and_when_and_offers_force_unlock_only_where_it_works(tmp_path):
+    here = refusal(LocalBackend(str(tmp_path)), {})
+    assert "Its process runs on this host: wait for it to finish, or stop it (pid %d)" % os.getpid() in here
+    assert "force_unlock" not in here  # refused while the pid lives
+
+    until = lock._lease_end(60)
+    shared = refusal(SharedBackend(str(tmp_path / "s")), {"host": "elsewhere.example", "lease_until": until,
+                                                          "lease_seconds": 60})
+    assert ("renews the lease every 20 s while it lives: wait for it to finish. If it died, the lock is free once the "
+            "lease ends (%s UTC at the latest) and the next run takes it over then" % until) in shared
+    assert "force_unlock cannot free it sooner" in shared and "-e force_unlock" not in shared
+
+    local = refusal(LocalBackend(str(tmp_path / "l")), {"host": "elsewhere.example"})
+    assert "run again with -e force_unlock=run-a after its lease ends" in local
+    ended = lock._lease_end(LEASE_SECONDS, time.time() - LEASE_SECONDS - 1)
+    over = refusal(LocalBackend(str(tmp_path / "o")), {"host": "elsewhere.example", "lease_until": ended})
+    assert over.endswith("Wait for it to finish, or if it is dead run again with -e force_unlock=run-a")
+    with pytest.raises(lock.LockHeld, match="wait until the lease ends: then the lock is taken over without "
+                                            "force_unlock"):
+        lock.acquire(SharedBackend(str(tmp_path / "s")), "locks/x.lock", "run-b", 1, force_unlock="run-a")
+
+
+def test_a_lease_is_never_shorter_than_asked_and_is_renewed_with_the_holder_s_own_length(tmp_path):
+    now = time.time()
+    assert lock._lease_end(3, now) >= time.strftime(lock.TIME_FORMAT, time.gmtime(now + 3))
+    backend = SharedBackend(str(tmp_path))
+    lock.acquire(backend, "locks/x.lock", "run-a", os.getpid(), lease=900)
+    record = lock.read_holder(backend, "locks/x.lock")
+    assert record["lease_seconds"] == 900
+    lock.renew(backend, "locks/x.lock", "run-a", pid=os.getpid(), journal_head={"events": 3, "sha256": "ab"})
+    renewed = lock.read_holder(backend, "locks/x.lock")
+    assert renewed["lease_until"] >= lock._lease_end(899) and renewed["journal_head"] == {"events": 3, "sha256": "ab"}
+
+
+def test_a_renewal_that_meets_another_renewal_by_the_same_holder_reads_again(tmp_path, monkeypatch):
+    backend = SharedBackend(str(tmp_path))
+    lock.acquire(backend, "locks/x.lock", "run-a", os.getpid())
+    replace, raced = backend.lock_replace, []
+
+    def heartbeat_first(key, data, version):
+        if not raced:  # the heartbeat renews between this writer's read and its write
+            raced.append(replace(key, data, version))
+            return False
+        return replace(key, data, version)
+    monkeypatch.setattr(backend, "lock_replace", heartbeat_first)
+    lock.renew(backend, "locks/x.lock", "run-a", pid=os.getpid())
+    assert raced == [True] and lock.read_holder(backend, "locks/x.lock")["run_id"] == "run-a"

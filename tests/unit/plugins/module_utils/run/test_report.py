@@ -136,7 +136,8 @@ def test_the_report_names_who_signed_the_approval_and_never_a_signature():
                                           signers=SIGNERS)] + ran("put_a") + ran("put_b")
     report = build_report("r", plan, events)
     assert report["approval"] == {"how": "token", "at": "2026-11-30T00:00:00.000000Z", "signature": "verified",
-                                  "signers": SIGNERS}
+                                  "signers": SIGNERS, "text": "signed by alice@example.com (key SHA256:abc, signed "
+                                  "2026-11-30T00:00:00Z), bob@example.com (key SHA256:def, signed 2026-11-30T01:00:00Z)"}
     assert report["plan"]["approval"]["signatures"] == [{"principal": s["principal"], "signed_at": s["signed_at"]}
                                                         for s in SIGNERS]
     assert "BEGIN SSH SIG" not in json.dumps(report)
@@ -147,10 +148,48 @@ def test_the_report_names_who_signed_the_approval_and_never_a_signature():
 
 def test_an_unsigned_approval_is_said_unsigned_and_an_unapproved_run_has_none():
     events = [event("run_started"), event("approved", sha256="0" * 64, how="prompt", signature="unsigned",
-                                          signers=[])] + ran("put_a")
+                                          signers=[], approved_by="carol")] + ran("put_a")
     report = build_report("r", PLAN, events, outcome="paused")
     assert report["approval"]["signature"] == "unsigned" and report["approval"]["signers"] == []
-    assert "- Approval: a typed yes at 2026-11-30T00:00:00.000000Z; unsigned" in render_markdown(report)
+    unsigned = "claimed by carol, unsigned — anyone who can edit the file can write this"
+    assert report["approval"]["text"] == unsigned
+    assert "- Approval: a typed yes at 2026-11-30T00:00:00.000000Z; %s" % unsigned in render_markdown(report)
     refused = build_report("r", PLAN, [event("run_started"), event("not_approved", how="prompt")],
                            outcome="not_approved")
     assert refused["approval"] is None and "- Approval:" not in render_markdown(refused)
+
+
+def _undone_by_plan():
+    tags = dict(_step(2, "put_b", rollback=False), undone_by="put_a")
+    return {**PLAN, "plan": {**PLAN["plan"], "steps": [_step(1, "put_a"), tags]}}
+
+
+def test_a_step_undone_by_another_is_rolled_back_with_it_and_the_report_says_how():
+    events = [event("run_started")] + ran("put_a", version=1) + ran("put_b") + rolled("put_a") + [
+        event("rollback_succeeded", "put_b", calls=[], undone_by="put_a",
+              reason="undone with the rollback of step put_a")]
+    report = build_report("r", _undone_by_plan(), events, outcome="rollback")
+    assert report["status"] == "rolled_back" and report["rollback"]["manual_cleanup"] == []
+    assert "- put_b: succeeded (undone with the rollback of step put_a)" in render_markdown(report)
+
+
+def test_left_in_place_it_goes_with_the_step_that_undoes_it():
+    events = [event("run_started")] + ran("put_a", version=1) + ran("put_b")
+    report = build_report("r", _undone_by_plan(), events, outcome="paused")
+    assert report["rollback"]["manual_cleanup"] == [
+        "put_b: goes with put_a: undo that step and this one is undone too",
+        "put_a: may have changed the account and was not rolled back; undo it with "
+        '`aws ssm delete-parameter --name 1-put_a --region us-east-1` (outputs: {"version": 1})']
+
+
+def test_the_report_lists_the_cross_account_grants_the_approval_showed():
+    grants = [{"step": "put_a", "field": "params.Principal", "principal": "111111111111", "effect": "Allow"}]
+    plan = dict(PLAN, blast_radius={"cross_account_grants": grants})
+    events = [event("run_started", account_id="123456789012")] + ran("put_a")
+    report = build_report("r1", plan, events, "succeeded")
+    assert report["cross_account_grants"] == grants
+    text = render_markdown(report)
+    assert ("## Cross-account grants\n\nCross-account grants (principals outside account 123456789012 that this plan "
+            "lets in; a checkpoint comes before each of these steps):\n  - step put_a, params.Principal: Allow "
+            "111111111111\n") in text
+    assert "## Cross-account grants" not in render_markdown(build_report("r1", PLAN, events, "succeeded"))

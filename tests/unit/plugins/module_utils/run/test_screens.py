@@ -7,7 +7,7 @@ import yaml
 
 from plan_samples import base_plan
 
-from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan, plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.run import questions, screens
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines
@@ -32,9 +32,12 @@ def test_plan_text_is_shown_escaped_never_interpreted(tmp_path):
         document["name"] = "Logs\x1b[2J{{ lookup('pipe', 'id') }}"
         document["phases"][0]["steps"][0]["description"] = "bucket\u202egnp.exe"
     loaded = loaded_plan(tmp_path, hostile)
-    info = dict(loaded, warnings_list=["approval expires\rsoon"], approval_check=None)
+    info = dict(plan_info(loaded["path"], verify=False), warnings_list=["approval expires\rsoon"])
     lines = screens.loading_plan(info)
     assert "  Name:      Logs\\x1b[2J{{ lookup('pipe', 'id') }}" in lines
+    # an approval without a signature is said for what it is
+    assert any(line.startswith("  Approval:  claimed by ") and "unsigned — anyone who can edit the file" in line
+               for line in lines), lines
     assert "  WARNING:   approval expires\\x0dsoon" in lines
     plan = screens.execution_plan(loaded, "run-1", set(), resolved(loaded), None, tag_resources=False)
     assert "        description: bucket\\u202egnp.exe" in plan

@@ -7,45 +7,10 @@ import json
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal, read_events
-from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
-from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
+from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 
-TARGET = {"environment": "sandbox", "account_id": "123456789012", "region": "us-east-1"}
-
-
-class FakeAws:
-    """Answers calls from a script and remembers them; no network."""
-
-    profile = "sandbox-test"
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.calls = []
-
-    def call(self, service, operation, params, region=None):
-        self.calls.append((operation, params))
-        answer = self.answers.get(operation, {})
-        if isinstance(answer, list):  # one answer per call, in order
-            answer = answer.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return dict(answer, ResponseMetadata={"RetryAttempts": 0})
-
-
-def not_found(operation):
-    return ClientError({"Error": {"Code": "InvalidGroup.NotFound", "Message": "gone"},
-                        "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
-
-
-def plan_step(step):
-    doc = {"format": "coworker.aws/plan-v1", "id": "p", "name": "n", "created": "2026-11-24T00:00:00Z",
-           "target": TARGET, "guardrail": {"status": "PASS"}, "phases": [{"name": "one", "steps": [step]}]}
-    normalised = validate_document(doc, "plan.yml")["steps"][0]
-    normalised["index"] = 1
-    return normalised
-
+from run_samples import FakeAws, not_found, plan_step, runner
 
 RUN_INSTANCES = {
     "id": "launch", "action": "ec2:RunInstances",
@@ -56,19 +21,13 @@ RUN_INSTANCES = {
 }
 
 
-def runner(tmp_path, aws, check_mode=False, run_id="run-1"):
-    journal = Journal(str(tmp_path / "journal.jsonl"), run_id)
-    context = {"target": dict(TARGET), "run": {"id": run_id}}
-    perimeter = Perimeter(TARGET["account_id"], lambda region: True, owned_buckets=OwnedBuckets(lambda: []))
-    return StepRunner(aws, journal, context, perimeter, check_mode=check_mode), journal
-
-
 def test_client_token_is_the_same_on_every_attempt_of_a_step_and_differs_between_runs(tmp_path):
     answers = {"RunInstances": {"Instances": [{"InstanceId": "i-1"}]}, "DescribeInstances": {"Reservations": []}}
     first, second, other_run = FakeAws(answers), FakeAws(answers), FakeAws(answers)
     runner(tmp_path, first)[0].execute(plan_step(RUN_INSTANCES))
     runner(tmp_path, second)[0].execute(plan_step(RUN_INSTANCES))
-    runner(tmp_path, other_run, run_id="run-2")[0].execute(plan_step(RUN_INSTANCES))
+    (tmp_path / "run-2").mkdir()  # a journal of its own: one journal is one run's chain
+    runner(tmp_path / "run-2", other_run, run_id="run-2")[0].execute(plan_step(RUN_INSTANCES))
     tokens = [dict(aws.calls)["RunInstances"]["ClientToken"] for aws in (first, second, other_run)]
     assert tokens[0] == tokens[1] != tokens[2]
 
@@ -105,6 +64,8 @@ def test_rollback_counts_an_already_gone_resource_as_done(tmp_path, answer, stat
     aws = FakeAws({"TerminateInstances": answer})
     step_runner, _aws = runner(tmp_path, aws)
     step_runner.context["launch"] = {"instance_id": "i-1"}
+    step_runner.record = RunRecord("run-1", [plan_step(RUN_INSTANCES)], [  # the journal answered i-1 (untagged)
+        {"event": "call_succeeded", "step": "launch", "outputs": {"instance_id": "i-1"}, "mutating": True}])
     record = step_runner.rollback(plan_step(RUN_INSTANCES))
     assert record["status"] == "rolled_back"
     assert record["calls"][0]["status"] == status
