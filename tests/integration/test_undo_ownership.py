@@ -21,6 +21,7 @@ from workflow_support import EXECUTE, PROFILE, ROLLBACK, put_param, unwrapped, w
 from test_s3_state_backend import BUCKET, TOOLING, TOOLING_PROFILE, Machine, report_of
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import open_backend
+from ansible_collections.coworker.aws.plugins.module_utils.run.integrity import record_head
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -57,9 +58,12 @@ def deletes_sent(calls) -> list[bytes]:
 
 
 def rewrite_group_id(backend, run_id, group_id):
-    """Append what a legitimate write appends: the step's answer, now naming another group."""
+    """Append what a legitimate write appends: the step's answer, now naming another group; and move the journal's
+    head record with it, as whoever can write the whole state can (run/integrity.py: its limit). Ownership is then
+    what still holds."""
     with backend.journal(run_id) as journal:
         journal.append("call_succeeded", step="create_sg", retries=0, outputs={"group_id": group_id}, mutating=True)
+    record_head(backend, run_id, journal.head, pass_open=False)
 
 
 @pytest.mark.parametrize("tags", [None, {"coworker:run-id": "20260101T000000Z-other-000000"}],
