@@ -288,7 +288,8 @@ def test_an_unsigned_approval_is_shown_as_a_claim_in_the_review_the_report_and_t
     out = unwrapped(output_of(result))
     assert result.returncode == 0, output_of(result)
     assert f"Approval: {UNSIGNED} (at " in out                     # Loading plan
-    assert f"'Approval: {UNSIGNED}'" in out                         # Environment verification
+    verified = out[out.index("Verify the account"):out.index("TASK [coworker.aws.execute_nonprod : Approve]")]
+    assert f"Approval: {UNSIGNED}" in verified                       # Environment verification
     assert f"approval: {UNSIGNED}" in out                           # the run statistics (CUSTOM STATS)
     run_id = workflow.only_run()
     assert f"; {UNSIGNED}" in workflow.report_md(run_id)

@@ -122,5 +122,6 @@ def run_stats(run_id, finished):
         "steps_total": report["steps_total"], "report_md": finished["report_md"],
         "report_json": finished["report_json"], "journal": "%s/journal.jsonl" % finished["report_dir"],
         "outputs": {step["id"]: step["outputs"] for step in report["steps"]},
+        "approval": (report.get("approval") or {}).get("text") or "not approved",
         "resume": finished["commands"].get("resume"), "rollback": finished["commands"].get("rollback")}},
         "per_host": False, "aggregate": True}
