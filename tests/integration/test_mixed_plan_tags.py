@@ -166,4 +166,4 @@ def test_the_30_step_plan_completes_under_30_percent_throttling(workflow, fault_
           f"retries in the report={counted}")
     assert done.returncode == 0, output_of(done)
     assert report["status"] == "succeeded" and set(report["validation"].values()) == {"passed"}
-    assert fault_proxy.faults() > 30  # the trial really throttled
+    assert fault_proxy.faults() > 20  # the trial really throttled (about 30% of the ~90 requests of one guarded run)

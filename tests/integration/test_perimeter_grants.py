@@ -161,7 +161,8 @@ def test_a_grant_is_listed_at_approval_in_the_dry_run_and_in_the_report_and_gets
     out = flat(output_of(result))
     assert result.returncode == 0, output_of(result)
     assert header in out and all(line in out for line in lines)
-    assert "[1/2] deploy_role (DESTRUCTIVE)" in out and "[2/2] let_in (DESTRUCTIVE)" in out
+    # approved by a token: the plan one line a step (run/screens.py compact_plan), each grant step marked
+    assert "/ deploy_role (DESTRUCTIVE): aws iam create-role" in out and "/ let_in (DESTRUCTIVE)" in out
     reports = sorted((ws.state / "runs").glob("*/report.md"))
     assert len(reports) == 2  # the dry run's and the run's
     for report in reports:

@@ -82,7 +82,7 @@ def test_checkpoint_failure_options_resume_and_rollback_show_the_registered_valu
     workflow.children.append(rollback)
     expect(rollback, APPROVAL_WAITING)
     plan_shown = unwrapped(rollback.before[rollback.before.rindex("ROLLBACK PLAN"):])
-    assert f"undo [2] tag_table' - ' {UNTAG}" in plan_shown and PLACEHOLDER not in plan_shown
+    assert f"undo [2] tag_table {UNTAG}" in plan_shown and PLACEHOLDER not in plan_shown
     rollback.sendline("yes")
     code, transcript = finish(rollback)
     assert code == 0, transcript

@@ -57,7 +57,7 @@ def test_a_five_step_run_prints_at_most_80_lines_with_nothing_skipped(workflow):
     assert output.count("Run %s: SUCCEEDED — 5 of 5 steps completed" % workflow.only_run()) == 1
 
 
-def test_the_same_run_with_a_person_at_the_terminal_stays_under_80_lines(workflow):
+def test_the_same_run_with_a_person_at_the_terminal_adds_only_the_plan_it_approves(workflow):
     plan = five_steps(workflow)
     child = spawn_playbook(workflow.execute_args(plan), bare_env(workflow), workflow.tmp)
     workflow.children.append(child)
@@ -67,26 +67,39 @@ def test_the_same_run_with_a_person_at_the_terminal_stays_under_80_lines(workflo
     child.sendline("yes")
     code, transcript = finish(child)
     assert code == 0, transcript
-    assert len(transcript.splitlines()) <= 80, f"{len(transcript.splitlines())} lines:\n{transcript}"
+    lines = transcript.splitlines()
+    # the execution plan the person approves: each call with its description, validate and rollback lines, the
+    # blast radius, the run tags, the guardrail verdicts (WARN required-tags, then the rules passed), the warning
+    start = next(n for n, line in enumerate(lines) if line.strip() == "EXECUTION PLAN")
+    end = next(n for n, line in enumerate(lines) if "WARNING: AWS resources in account" in line)
+    assert end - start + 1 == 2 + 2 + 5 * 5 + 2 + 2 + 1, "\n".join(lines[start:end + 1])
+    rest = len(lines) - (end - start + 1)  # everything else the run prints stays short
+    assert rest <= 65, f"{rest} lines besides the execution plan:\n{transcript}"
     assert_readable(transcript)
 
 
 def test_a_step_refused_after_a_create_is_a_change_said_once_and_the_closing_line_has_the_commands(workflow):
+    # the bucket is named by an earlier step's answer: unknown to Verify (which refuses a bucket of another account
+    # named in the plan before the question), so the perimeter refuses it in the Run task, after put_a's create
+    name = "not-in-this-account"
+    read = {"id": "read_name", "action": "ssm:GetParameter", "params": {"Name": name},
+            "register": {"bucket": "Parameter.Name"}}
     refused = {"id": "tag_theirs", "action": "s3:PutBucketTagging",
-               "params": {"Bucket": "not-in-this-account", "Tagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}}
-    plan = five_steps(workflow, second=refused)
+               "params": {"Bucket": "${read_name.bucket}", "Tagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}}
+    steps = [put_param("put_a", name), read, refused, put_param("put_d", "/out/d"), put_param("put_e", "/out/e")]
+    plan = workflow.write_plan("five", [("Config", steps[:3]), ("Access", steps[3:])])
     with workflow.moto.recording() as calls:
         result = run_playbook(workflow.execute_args(plan, "-e", f"approve={plan.digest}", "-e", "on_failure=abort"),
                               bare_env(workflow), workflow.tmp)
     output = result.stdout + result.stderr
     run_id = workflow.only_run()
-    assert_closing_line(result.returncode, output, f"Run {run_id}: REFUSED — 1 of 5 steps completed (refused) — "
+    assert_closing_line(result.returncode, output, f"Run {run_id}: REFUSED — 2 of 5 steps completed (refused) — "
                                                    f"resume: ansible-playbook")
     assert f"— roll back: ansible-playbook {ROLLBACK} -e run={run_id}" in re.sub(r"\s+", " ", output)
     assert recap(result.stdout)["changed"] == 1  # put_a made a parameter: the run changed something
     assert output.count("bucket 'not-in-this-account' is not owned by the target account") == 1, output
     assert mutating_calls(calls) == [("ssm", "PutParameter")]
-    assert workflow.parameter_values() == {"/out/a": "v1"}
+    assert workflow.parameter_values() == {name: "v1"}
     assert workflow.report(run_id)["status"] == "refused"
 
 
