@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
 from ansible_collections.coworker.aws.plugins.module_utils.run import decide
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import undone_with
 
 APPROVAL = "Do you approve execution? (yes/no)"
 
@@ -31,7 +32,7 @@ def undo_lines(resolved, left):
     """What "roll back" would undo now, last step first, each with its resolved rollback calls."""
     lines = []
     for step_id in reversed([sid for sid in resolved if sid in left]):
-        calls = resolved[step_id]["rollback"] or ["(no rollback calls: needs manual clean-up)"]
+        calls = resolved[step_id]["rollback"] or [undone_with(resolved[step_id].get("undone_by"))]
         lines += ["       undo %s: %s" % (step_id, printable(call)) for call in calls]
     return lines
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
+from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import undone_with
 
 
 def loading_plan(info, dry_run=False):
@@ -167,7 +168,7 @@ def rollback_plan(loaded, run_id, previous_status, to_undo, resolved, drift_line
         if calls:
             lines += ["        %s" % printable(call) for call in calls]
         elif step.get("undone_by"):
-            lines.append("        (undone with the rollback of %s)" % step["undone_by"])
+            lines.append("        %s" % undone_with(step["undone_by"]))
         else:
             lines.append("        (no rollback calls: needs manual clean-up) %s"
                          % printable(resolved[step["id"]]["sent"] or resolved[step["id"]]["cli"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from test_screens import loaded_plan, resolved
 
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import plan_info
-from ansible_collections.coworker.aws.plugins.module_utils.run import screens
+from ansible_collections.coworker.aws.plugins.module_utils.run import questions, screens
 
 POLICIES = {"lines": ["WARN required-tags: tags — steps: create_bucket (missing Owner)", "4 rules passed"]}
 
@@ -29,6 +29,8 @@ def test_the_rollback_plan_says_what_undoes_a_step_and_ends_with_the_drift_table
     plan = screens.execution_plan(loaded, "run-1", set(), resolved(loaded), None, False)
     assert "    [2/2] enable_versioning" in plan  # not "(no rollback)": its undo is create_bucket's
     assert "        rollback: undone with the rollback of create_bucket" in plan
+    undo = questions.undo_lines(resolved(loaded), {"enable_versioning"})  # "What now?" option 3
+    assert undo == ["       undo enable_versioning: (undone with the rollback of create_bucket)"]
 
 
 def test_the_policies_come_with_the_plan_before_the_question_and_at_load_only_in_a_dry_run(tmp_path):
