@@ -67,8 +67,8 @@ class ActionModule(ControllerAction):
             else:
                 journal.append("refused", account=identity.get("account"), arn=identity.get("arn"),
                                environment=verdict.get("environment"), reason=verdict["refusal"])
-        result.update({k: v for k, v in verdict.items() if k in ("identity", "environment", "allowed", "policies",
-                                                                   "environments", "approval")})
+        shown = ("identity", "environment", "allowed", "policies", "environments", "approval")
+        result.update({k: v for k, v in verdict.items() if k in shown})
         if verdict["allowed"]:
             return result
         say("REFUSED: %s" % printable(verdict["refusal"], multiline=True))

@@ -37,6 +37,7 @@ ARGUMENT_SPEC = with_group_args(dict(
     report_name=dict(type="str"),
     sha256=dict(type="str"),
     all_or_nothing=dict(type="bool", default=False),
+    undo=dict(type="bool", default=False),
     write=dict(type="bool", default=True),
     targets=dict(type="list", elements="str"),
     approve=dict(type="str", no_log=False),
@@ -103,11 +104,11 @@ class ActionModule(ControllerAction):
         return result
 
     def _op_gate(self, args, result):
-        """May this target start (or, with all_or_nothing after the wave, be undone)?"""
+        """May this target start (or, with ``undo`` after the wave, be undone: all or nothing)?"""
         report = self._report(args, write=False)
         row = next(r for r in report["rows"] if r["target"] == args["target"])
-        if args["all_or_nothing"]:
-            start = waves.undo_due(row, report["rollup"], args["purpose"], True)
+        if args["undo"]:
+            start = waves.undo_due(row, report["rollup"], args["purpose"], args["all_or_nothing"])
         else:
             start = waves.may_start(row, report["rollup"], args["purpose"], args["max_errors"],
                                     waves.stopped_by_person(report["rows"]))

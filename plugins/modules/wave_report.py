@@ -19,8 +19,8 @@ description:
     typed C(yes) at C(Do you approve ... on N targets? (yes/no)), or O(approve), the plan digest) and begins the pass.
     It returns RV(wave_id), RV(rows), RV(token) and RV(checkpoints) for the per-target runs.
   - O(op=gate) says whether one target starts (RV(start)) - not after more than O(max_errors) targets failed in this
-    pass or a person stopped the wave at a checkpoint; with O(all_or_nothing), whether a target already done is rolled
-    back because another one failed.
+    pass or a person stopped the wave at a checkpoint; with O(undo) (after the wave), whether a target already done is
+    rolled back because another one failed and O(all_or_nothing) is true.
   - O(op=checkpoint) (run once a batch) asks one question for every target of the batch before a destructive step or a
     later phase (O(segment)), when O(checkpoints) (a person approved the wave) and some target is still going; the
     answer (RV(answer)) is recorded in each target's journal by its run.
@@ -105,6 +105,12 @@ options:
     type: str
   all_or_nothing:
     description: Record in the report that the targets already done are rolled back when one fails.
+    type: bool
+    default: false
+  undo:
+    description:
+      - With O(op=gate), the question is whether a target is rolled back after the wave (all or nothing), not whether
+        it starts. Only with O(all_or_nothing) and a failed target is a target that is done rolled back.
     type: bool
     default: false
   targets:
@@ -202,7 +208,7 @@ checkpoints:
   returned: op=begin
   type: bool
 start:
-  description: Whether the target starts (or, with O(all_or_nothing), is rolled back).
+  description: Whether the target starts (or, with O(undo), is rolled back).
   returned: op=gate
   type: bool
 asked:

@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 # -------------------------------------------------------------------------- snapshots
 
+
 def account_snapshot(session: boto3.Session) -> dict:
     """What exists in the session's account (and region), as plain sorted data.
 

@@ -15,6 +15,7 @@ from moto_net import FAKE_KEY, LOOPBACK, REGION, REPO_ROOT, require_local_endpoi
 
 # ------------------------------------------------------------------ env and profiles
 
+
 class AwsEnv:
     """Subprocess environments and AWS profiles that can only reach the local moto server.
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
 from moto_harness import descendants
 
+
 def process_tree(root: int) -> list[int]:
     """root and every live process below it."""
     return [root] + descendants(root)

@@ -36,6 +36,7 @@ from moto_net import (  # noqa: F401  (re-exported)
 
 # ------------------------------------------------------------------------ moto server
 
+
 class MotoServer:
     """A running `python -m moto.server` on loopback, with its control API wrapped."""
 
@@ -149,6 +150,7 @@ def _wait_until_ready(server: MotoServer, timeout: float) -> bool:
 
 
 # ------------------------------------------------------------------------- playbooks
+
 
 def ansible_bin(name: str = "ansible-playbook") -> Path:
     """The venv's own ansible tool, next to the running interpreter."""

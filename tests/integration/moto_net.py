@@ -17,6 +17,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"  # moto's account for keys it does not know
 
 # --------------------------------------------------------------------------- network
 
+
 def free_port() -> int:
     """A currently free loopback port (the OS picks it, so parallel workers never clash)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

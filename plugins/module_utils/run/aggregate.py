@@ -173,14 +173,14 @@ def wave_targets(loaded, first, selected):
         unknown = [k for k in selected if k not in keys]
         if unknown:
             raise RunError("refused, nothing was changed: %s %s not a target of plan %s (%s); its targets: %s"
-                             % (", ".join(printable(k) for k in unknown), "is" if len(unknown) == 1 else "are",
-                                printable(loaded["plan"]["id"]), loaded["path"], ", ".join(keys)))
+                           % (", ".join(printable(k) for k in unknown), "is" if len(unknown) == 1 else "are",
+                              printable(loaded["plan"]["id"]), loaded["path"], ", ".join(keys)))
         if not selected:
             raise RunError("refused, nothing was changed: no target of plan %s is selected" % printable(loaded["plan"]["id"]))
         if first and set(selected) != set(recorded if recorded is not None else keys):
             raise RunError("refused, nothing was changed: this wave ran %s, but the inventory selects %s; a wave "
-                             "keeps its targets (select the same hosts, or run without the plan_targets inventory)"
-                             % (", ".join(recorded if recorded is not None else keys), ", ".join(selected)))
+                           "keeps its targets (select the same hosts, or run without the plan_targets inventory)"
+                           % (", ".join(recorded if recorded is not None else keys), ", ".join(selected)))
     chosen = set(recorded if recorded is not None else selected if selected is not None else keys)
     return [t for t in targets if t["key"] in chosen]
 
@@ -207,8 +207,8 @@ def begin_pass(backend, wave_id, purpose):
     if purpose == "run":
         if first is not None:
             raise RunError("wave %s already exists under %s: resume it (execute_targets.yml -e resume=%s), roll it "
-                             "back (rollback_run.yml -e wave=%s) or choose another wave_id; nothing was changed"
-                             % (wave_id, where, wave_id, wave_id))
+                           "back (rollback_run.yml -e wave=%s) or choose another wave_id; nothing was changed"
+                           % (wave_id, where, wave_id, wave_id))
         return FIRST
     if first is None:
         raise RunError("no wave %r (its report %s/report.json is missing); nothing was changed" % (wave_id, where))
@@ -235,7 +235,7 @@ def plan_copy_path(backend, wave_id, first):
     path = backend.local_file(key) if key else None
     if path is None:
         raise RunError("the approved copy of the plan of wave %s is missing (%s): refused, nothing was changed"
-                         % (wave_id, backend.location(key or wave_folder(wave_id) + "approved-plan.yml")))
+                       % (wave_id, backend.location(key or wave_folder(wave_id) + "approved-plan.yml")))
     return path
 
 

@@ -47,8 +47,8 @@ def plan_screen(loaded, state, run_id, asking, tag_resources, drift_lines=()):
     else:
         lines = screens.compact_plan(loaded, done, resolved, header, run_id, tag_resources)
     # who else the plan lets in, which steps change permissions: said whoever approved
-    return lines + [printable(line) for line in approval_notes(loaded["plan"]["target"]["account_id"],
-                                                                loaded["blast_radius"])]
+    notes = approval_notes(loaded["plan"]["target"]["account_id"], loaded["blast_radius"])
+    return lines + [printable(line) for line in notes]
 
 
 def drift_table(backend, session_params, say):

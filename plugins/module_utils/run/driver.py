@@ -18,6 +18,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run import loop, ques
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import resolved_lines
 
+
 def _direct(work):
     return work()
 

@@ -27,9 +27,8 @@ def loading_plan(info, dry_run=False):
              "  Id:        %s" % plan["id"],
              "  Created:   %s" % printable(plan.get("created"))]
     if approval.get("signatures"):
-        lines += ["  Approved:  by %s at %s" % (printable(approval.get("approved_by")),
-                                               printable(approval.get("approved_at"))),
-                  "  Signature: %s" % printable(info["approval_text"])]
+        approved = (printable(approval.get("approved_by")), printable(approval.get("approved_at")))
+        lines += ["  Approved:  by %s at %s" % approved, "  Signature: %s" % printable(info["approval_text"])]
     else:  # an unsigned claim, said for what it is (guard/approvals.py unsigned_text)
         lines.append("  Approval:  %s (at %s)" % (printable(info["approval_text"]), printable(approval.get("approved_at"))))
     if plan.get("ticket"):
@@ -42,8 +41,8 @@ def loading_plan(info, dry_run=False):
         lines += ["  %s" % printable(line) for line in info.get("approval_notes") or []]
     lines += ["  Digest:    %s" % info["sha256"], "  File:      %s" % printable(info["path"])]
     if plan.get("markdown"):
-        lines.append("  Made from: %s (sha256 %s)" % (printable(plan["markdown"]["file"]),
-                                                     printable(plan["markdown"]["sha256"][:12])))
+        made_from = (printable(plan["markdown"]["file"]), printable(plan["markdown"]["sha256"][:12]))
+        lines.append("  Made from: %s (sha256 %s)" % made_from)
     return lines
 
 
@@ -148,8 +147,9 @@ def compact_plan(loaded, done, resolved, resume_header=None, run_id=None, tag_re
         len(plan["steps"]), len({s["phase_index"] for s in plan["steps"]}), radius["mutating_steps"],
         radius["destructive_steps"]))
     for step in plan["steps"]:
-        lines.append("  [%d] %s / %s%s: %s" % (step["index"], printable(step["phase"]), step["id"],
-                                              _marks(step, done), printable(resolved[step["id"]]["cli"])))
+        shown = (step["index"], printable(step["phase"]), step["id"], _marks(step, done),
+                 printable(resolved[step["id"]]["cli"]))
+        lines.append("  [%d] %s / %s%s: %s" % shown)
     return lines + ([_tags_line(run_id, plan)] if tag_resources else []) + policy_lines(loaded, "Policies: ")
 
 
@@ -159,8 +159,8 @@ def rollback_plan(loaded, run_id, previous_status, to_undo, resolved, drift_line
     plan = loaded["plan"]
     target = plan["target"]
     lines = ["ROLLBACK PLAN for run %s (status %s)" % (run_id, previous_status or "unfinished"),
-             "  Target: environment %s, account %s, region %s" % (target["environment"], target["account_id"],
-                                                                 printable(target["region"]))]
+             "  Target: environment %s, account %s, region %s" % (
+                 target["environment"], target["account_id"], printable(target["region"]))]
     steps = [s for s in reversed(plan["steps"]) if s["id"] in to_undo]
     for step in steps:
         lines.append("    undo [%d] %s" % (step["index"], step["id"]))

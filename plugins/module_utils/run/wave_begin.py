@@ -100,8 +100,8 @@ def begin_wave(backend, args, task_vars, ask, say, check_mode):
     keys = waves.wave_keys(loaded, found, inventory, selected)
     plan = loaded["plan"]
     say("PLAN %s (%s), digest %s" % (printable(plan["name"]), plan["id"], loaded["sha256"]))
-    say("%d targets, %d steps each: %s" % (len(plan["targets"]), len(plan["steps"]),
-                                          ", ".join(s["id"] for s in plan["steps"])))
+    step_ids = ", ".join(s["id"] for s in plan["steps"])
+    say("%d targets, %d steps each: %s" % (len(plan["targets"]), len(plan["steps"]), step_ids))
     say("This wave: %d of them%s: %s" % (len(keys), " (selected in the inventory; every target of the plan is "
                                          "verified)" if inventory else "", ", ".join(keys)))
     _verify_every_target(loaded, args, say)

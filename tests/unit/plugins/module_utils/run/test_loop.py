@@ -37,8 +37,8 @@ def test_a_new_run_begins_with_the_first_segment_no_question_before_the_phase_ju
 def test_a_first_segment_that_is_destructive_is_asked_about_first():
     context = loop.Context([dict(SEGMENTS[2], index=0)], prompts=True)
     move = loop.first_move(context)
-    assert (move["kind"], move["question"]["kind"], move["question"]["reason"]) == (loop.ASK, "checkpoint",
-                                                                                   "destructive")
+    shown = (move["kind"], move["question"]["kind"], move["question"]["reason"])
+    assert shown == (loop.ASK, "checkpoint", "destructive")
 
 
 def test_a_resume_begins_where_the_run_stopped_with_the_checkpoint_of_that_phase():
