@@ -99,9 +99,9 @@ def pin_objects(plan, read_object):
     entries = {}
     for item in plan_objects(plan):
         if not item["known"]:
-            where = (item["step"], item["field"], item["object"])
             raise GuardRefusal("step %s, %s: the object it fetches (%s) is named by a value known only at run time; "
-                               "name it literally so its content can be pinned" % where)
+                               "name it literally so its content can be pinned"
+                               % (item["step"], item["field"], item["object"]))
         key = (item["step"], item["object"])
         if key not in entries:
             entries[key] = {"step": item["step"], "field": item["field"], "object": item["object"],

@@ -205,8 +205,8 @@ class _Walker:
     def _principal(self, text, path, effect, name=None):
         """A value that says who gets access: a grant, public, or (False) not a principal at all."""
         if text.strip().lower() in PUBLIC_VALUES:
-            who = (name or "principal", text)
-            self.add("public", path, text, "%s %r shares the resource with every AWS account" % who)
+            self.add("public", path, text,
+                     "%s %r shares the resource with every AWS account" % (name or "principal", text))
             return True
         if _names_principal(text) or ORGANIZATION_RE.fullmatch(text.strip()):
             self.add("grant", path, text.strip(), effect)
