@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
-from crash_support import (  # noqa: F401  (the fixtures full_run_seconds, held_sandbox and sandbox)
+from crash_support import (  # noqa: F401  # pylint: disable=unused-import  (the fixtures full_run_seconds, held_sandbox and sandbox)
     ACCOUNT, EXECUTE, OTHER_SANDBOX, PLAN_APPLIED, PRODUCTION, PROFILE, RECOVER, SEED, TRIALS, Diagnosis, HeldCall,
     Sandbox, applied, check, crash, expect_stale_lock_note, full_run_seconds, held_sandbox, moment, process_tree,
     sandbox, tear_last_line, unwrapped, wait_until, ways_out, whole_events)
@@ -165,7 +165,7 @@ def interrupt_during(sandbox: Sandbox, service: str, operation: str) -> tuple[st
 def test_ctrl_c_leaves_a_report_that_names_rollback_and_resume(held_sandbox):
     run_id, shown, _events = interrupt_during(held_sandbox, "ssm", "PutParameter")  # put_db_host
 
-    started = shown[:shown.index("Run put_db_host")]  # printed before the interrupt
+    started = shown[:shown.index("Run the plan")]  # printed at Load, before the Run task that was interrupted
     assert all(command in started for command in ways_out(run_id)), started
     report = held_sandbox.report_md(run_id).read_text()
     assert f"# Run {run_id}: ABORTED" in report

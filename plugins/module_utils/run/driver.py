@@ -39,7 +39,7 @@ class Driver:
         """Moves until the loop says finish (or its bound is reached); the end is journaled (``outcome``, which
         Finish reads) and returned as a dict. ``first``: the move to begin with (the rescue's), else the loop's."""
         move = first or loop.first_move(self.ctx, checkpoint_answer)
-        for _ in range(loop.max_moves(self.ctx)):
+        for _move in range(loop.max_moves(self.ctx)):
             self._record(move)
             if move["kind"] == loop.FINISH:
                 break

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 
-from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, PlanError, RunError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, RunError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import approval_environments, plan_info
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan

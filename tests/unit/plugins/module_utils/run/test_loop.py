@@ -200,7 +200,7 @@ def test_rollback_and_pause_at_what_now():
 def test_no_valid_answer_after_max_asks_pauses():
     context = ctx(prompts=True)
     move = asked(context)
-    for _ in range(decide.MAX_ASKS):
+    for _ask in range(decide.MAX_ASKS):
         move = loop.after_answer(context, move, "later", FAILED_C)
     assert (move["kind"], move["outcome"]) == (loop.FINISH, "paused")
     assert "no valid answer after 5 tries" in move["note"]
@@ -224,7 +224,7 @@ def test_unexpected_output_accepted_goes_on_and_refused_asks_what_now():
 
 def test_a_step_retried_too_often_pauses_instead_of_offering_more():
     context = ctx(prompts=True)
-    for _ in range(loop.MAX_RETRIES):
+    for _retry in range(loop.MAX_RETRIES):
         assert loop.after_answer(context, asked(context), "retry", FAILED_C)["kind"] == loop.BATCH
     move = loop.after_answer(context, asked(context), "retry", FAILED_C)
     assert (move["kind"], move["outcome"]) == (loop.FINISH, "paused")
