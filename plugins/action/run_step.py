@@ -157,11 +157,13 @@ class ActionModule(ControllerAction):
         except GuardRefusal as exc:
             return self._refused(result, exc)
         plan = session.loaded
+        say = target_display(plan)
+        session.speak_with(say)  # with several targets, each line names its own
         ctx = loop.Context(plan["segments"], done_steps(state), prompts, self._task.check_mode, args["on_failure"],
                            rollback_run, [s["id"] for s in plan["plan"]["steps"] if s.get("skippable")],
                            args["segments"])
         ask = prompter(self._task.get_name())
-        driver = Driver(session, ctx, ask, target_display(plan), self._protect)
+        driver = Driver(session, ctx, ask, say, self._protect)
         try:
             if first is not None:
                 session.journal.append("interrupted", reason=args["failure"] or "the Run task failed")

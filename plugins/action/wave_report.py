@@ -111,7 +111,7 @@ class ActionModule(ControllerAction):
             start = waves.undo_due(row, report["rollup"], args["purpose"], args["all_or_nothing"])
         else:
             start = waves.may_start(row, report["rollup"], args["purpose"], args["max_errors"],
-                                    waves.stopped_by_person(report["rows"]))
+                                    waves.stopped_by_person(report["rows"], report.get("baseline")))
         result.update(start=start, rollup=report["rollup"])
         return result
 
@@ -139,7 +139,7 @@ class ActionModule(ControllerAction):
         rollup = result["rollup"]
         folder = result["report_dir"]
         commands = wave_commands(context.CLIARGS.get("args") or [], args["wave_id"], args["command_vars"])
-        ok, lines = waves.verdict(rollup, args["purpose"], waves.stopped_by_person(result["rows"]), commands,
+        ok, lines = waves.verdict(rollup, args["purpose"], waves.stopped_by_person(result["rows"], result.get("baseline")), commands,
                                   self._task.check_mode)
         for line in lines:
             self.say(line)

@@ -127,6 +127,15 @@ class RunSession:
         self._follow(state)
         return self
 
+    def speak_with(self, say):
+        """Every line of this session (steps, progress, guardrails) goes to ``say`` from now on (a wave's lines
+        name their target)."""
+        self.say = say
+        if self.runner is not None:
+            self.runner.progress = Progress(say)
+        if self.policies is not None:
+            self.policies.say = say
+
     def _follow(self, state):
         """The runner sees the journal as it stands: each step's last outcome, what the run made."""
         self.runner.previous = state["steps"]

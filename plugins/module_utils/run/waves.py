@@ -58,9 +58,13 @@ def wave_keys(loaded, found_rows, inventory, selected):
     return [key for key in keys if key in set(selected)] if inventory else keys
 
 
-def stopped_by_person(rows):
-    """A person answered something other than yes at a wave checkpoint of this pass."""
-    return any(row.get("stopped_by_person") for row in rows)
+def stopped_by_person(rows, baseline=None):
+    """A person answered something other than yes at a wave checkpoint of this pass: a target's stop counts once
+    its run gained a pass since ``baseline`` ({target: passes when the wave's pass began}); the stop that a resume
+    of the wave goes on from does not stop it again."""
+    baseline = baseline or {}
+    return any(row.get("stopped_by_person") and len(row.get("history") or [None]) > baseline.get(row.get("target"), 0)
+               for row in rows)
 
 
 def may_start(row, rollup, purpose, max_errors, stopped):

@@ -63,6 +63,10 @@ def test_may_a_target_start(row_next, failed, purpose, stopped, start):
 def test_stopped_by_a_person_is_read_from_the_rows():
     assert waves.stopped_by_person([{"stopped_by_person": False}, {"stopped_by_person": True}])
     assert not waves.stopped_by_person([{}, {"stopped_by_person": False}])
+    # a resume of the wave goes on from the stop of its earlier pass: that one counts only once the run moved on
+    earlier = {"target": "a", "stopped_by_person": True, "history": ["aborted"]}
+    assert not waves.stopped_by_person([earlier], {"a": 1})
+    assert waves.stopped_by_person([dict(earlier, history=["aborted", "aborted"])], {"a": 1})
 
 
 @pytest.mark.parametrize("status, failed, purpose, all_or_nothing, due", [
