@@ -19,7 +19,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend.local import LocalBackend
 from ansible_collections.coworker.aws.plugins.module_utils.run.lock import read_holder
-from crash_kill import (  # noqa: F401  # pylint: disable=unused-import  (re-exported)
+from crash_kill import (  # noqa: F401  (re-exported)  # pylint: disable=unused-import
     crash, process_tree, tear_last_line, wait_until, whole_events)
 from fault_proxy import FaultProxy
 from moto_harness import (

@@ -26,12 +26,12 @@ import time
 import urllib.error
 from pathlib import Path
 
-from account_snapshots import account_snapshot  # noqa: F401  # pylint: disable=unused-import  (re-exported)
-from aws_profiles import AwsEnv  # noqa: F401  # pylint: disable=unused-import  (re-exported)
-from aws_requests import (  # noqa: F401  # pylint: disable=unused-import  (re-exported)
+from account_snapshots import account_snapshot  # noqa: F401  (re-exported)  # pylint: disable=unused-import
+from aws_profiles import AwsEnv  # noqa: F401  (re-exported)  # pylint: disable=unused-import
+from aws_requests import (  # noqa: F401  (re-exported)  # pylint: disable=unused-import
     RecordedCall, RequestKind, call_keys, classify_request, is_mutating, mutating_calls, operation_of,
     parse_recording)
-from moto_net import (  # noqa: F401  # pylint: disable=unused-import  (re-exported)
+from moto_net import (  # noqa: F401  (re-exported)  # pylint: disable=unused-import
     DEFAULT_ACCOUNT_ID, FAKE_KEY, LOOPBACK, REGION, REPO_ROOT, free_port, http_call, require_local_endpoint)
 
 # ------------------------------------------------------------------------ moto server

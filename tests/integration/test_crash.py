@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import read_events
-from crash_support import (  # noqa: F401  # pylint: disable=unused-import  (the fixtures full_run_seconds, held_sandbox and sandbox)
+from crash_support import (  # noqa: F401  (the fixtures full_run_seconds, held_sandbox and sandbox)  # pylint: disable=unused-import
     ACCOUNT, EXECUTE, OTHER_SANDBOX, PLAN_APPLIED, PRODUCTION, PROFILE, RECOVER, SEED, TRIALS, Diagnosis, HeldCall,
     Sandbox, applied, check, crash, expect_stale_lock_note, full_run_seconds, held_sandbox, moment, process_tree,
     sandbox, tear_last_line, unwrapped, wait_until, ways_out, whole_events)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from moto_harness import REPO_ROOT, account_snapshot, mutating_calls, output_of, run_playbook
-from run_step_support import (  # noqa: F401  # pylint: disable=unused-import  (the fixtures sandbox and workspace)
+from run_step_support import (  # noqa: F401  (the fixtures sandbox and workspace)  # pylint: disable=unused-import
     BUCKET, PROFILE, sandbox, small_plan, step_task, workspace)
 
 pytestmark = pytest.mark.integration

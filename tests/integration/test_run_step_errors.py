@@ -9,7 +9,7 @@ import json
 import pytest
 
 from moto_harness import account_snapshot, output_of
-from run_step_support import (  # noqa: F401  # pylint: disable=unused-import  (the fixtures sandbox and workspace)
+from run_step_support import (  # noqa: F401  (the fixtures sandbox and workspace)  # pylint: disable=unused-import
     BUCKET, PROFILE, rollback_task, sandbox, small_plan, step_task, workspace)
 
 pytestmark = pytest.mark.integration
