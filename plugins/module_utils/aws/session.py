@@ -12,6 +12,8 @@ they expire mid-batch, the call fails with AWS's error and the batch stops there
 
 from __future__ import annotations
 
+import threading
+
 try:
     import boto3
     from botocore import xform_name
@@ -58,6 +60,7 @@ class AwsContext:
         # the SourceIdentity AWS returned when this context's role was assumed (None: not set, or not ours to see)
         self.source_identity = None
         self._clients = {}
+        self._lock = threading.Lock()  # steps at the same time (run/together.py): one client per service and region
 
     def _frozen(self):
         if self.session is None:
@@ -67,7 +70,9 @@ class AwsContext:
     def client(self, service, region=None):
         key = (service, region or self.region)
         if key not in self._clients:
-            self._clients[key] = self._frozen().client(service, region_name=key[1], config=self.config)
+            with self._lock:  # a botocore session is not thread-safe; its clients are
+                if key not in self._clients:
+                    self._clients[key] = self._frozen().client(service, region_name=key[1], config=self.config)
         return self._clients[key]
 
     def call(self, service, operation, params, region=None):
