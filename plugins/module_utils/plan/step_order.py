@@ -23,7 +23,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.references impor
 
 # a text is also read as the words it is made of: ARNs, URIs, paths, JSON documents
 _WORD_SPLIT = re.compile(r"[\s\"',:;=/\\\[\]{}()*?&|<>]+")
-MAX_CONCURRENCY = 16
+_S3_HOST = re.compile(r"\.s3[.-]")
 
 
 def _calls(step):
@@ -56,8 +56,16 @@ def _words(step):
         for _path, text in iter_strings(call["params"]):
             if _literal(text):
                 found.add(text)
-                found.update(word for word in _WORD_SPLIT.split(text) if word)
+                for word in _WORD_SPLIT.split(text):
+                    found.update(_parts(word))
     return found
+
+
+def _parts(word):
+    """A word, its dotted parts, and the bucket of a virtual-hosted S3 host name (``b.s3.amazonaws.com``)."""
+    if not word:
+        return []
+    return [word, _S3_HOST.split(word)[0]] + word.split(".")
 
 
 def _referred(step):
