@@ -44,8 +44,9 @@ class FaultRule:
     """Fail matching requests: `remaining` more times, or forever when None."""
     service: str
     operation: str  # "*" matches every operation of the service
-    kind: str       # "throttle", "error500", "drop_answer" (forwarded, then the connection closes) or
-                    # "hold" (forwarded, and the answer kept until release(): a call in flight)
+    # "throttle", "error500", "drop_answer" (forwarded, then the connection closes) or
+    # "hold" (forwarded, and the answer kept until release(): a call in flight)
+    kind: str
     remaining: int | None = None
     status: int | None = None  # overrides the protocol's usual status
     rate: float = 1.0          # the share of matching requests that fail (a seeded draw each)

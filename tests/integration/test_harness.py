@@ -211,7 +211,7 @@ def test_a_held_answer_reaches_the_client_only_when_released_and_moto_has_acted_
     caller = threading.Thread(target=lambda: answers.append(ssm.put_parameter(Name="/held", Value="v", Type="String")))
     caller.start()
     direct = aws_env.boto3_session().client("ssm")
-    for _ in range(100):
+    for _attempt in range(100):
         if direct.describe_parameters()["Parameters"]:
             break
         time.sleep(0.05)

@@ -8,7 +8,7 @@ import pytest
 
 from moto_harness import call_keys, output_of
 from perimeter_support import (
-    PROD_BUCKET, PRODUCTION, SANDBOX, Perimeter, assert_refused, flat, policy, prod_arn, step)
+    PROD_BUCKET, PRODUCTION, SANDBOX, Perimeter, assert_refused, flat, policy, step)
 
 pytestmark = pytest.mark.integration
 

@@ -47,8 +47,9 @@ def test_a_template_in_a_bucket_of_another_account_is_refused_unpinned_or_pinned
     ws.put_prod_object("stack.yml", TEMPLATE)
     url = f"https://{PROD_BUCKET}.s3.amazonaws.com/stack.yml"
     result, calls = ws.execute(_stack(url))
-    assert_refused(ws, result, calls, f"step stack, params.TemplateURL: s3://{PROD_BUCKET}/stack.yml is fetched by "
-                                      "reference and its content is not covered by the approval")
+    # not pinned, and not the target's: the bucket is judged first (before the approval prompt)
+    assert_refused(ws, result, calls, f"step stack, TemplateURL: bucket '{PROD_BUCKET}' is not owned by the "
+                                      f"target account {SANDBOX}")
     path, digest, _document = _approved(ws, _stack(url))  # the approval pins it: the bucket still is not ours
     result, calls = ws.run(path, digest)
     assert_refused(ws, result, calls, f"step stack, TemplateURL: bucket '{PROD_BUCKET}' is not owned by the "

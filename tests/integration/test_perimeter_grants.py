@@ -177,8 +177,9 @@ def test_a_grant_whose_principal_is_known_only_at_run_time_is_refused_before_it_
                   rollback={"action": "ssm:DeleteParameter", "params": {"Name": "/grant/who"}}),
              step("read", "ssm:ListTagsForResource", {"ResourceType": "Parameter", "ResourceId": "/grant/who"},
                   register={"who": "TagList[?Key=='Owner'].Value | [0]"}),
-             step("grant", "lambda:AddPermission", {"FunctionName": name, "StatementId": "who",
-                                                   "Action": "lambda:InvokeFunction", "Principal": "${read.who}"})]
+             step("grant", "lambda:AddPermission", {
+                 "FunctionName": name, "StatementId": "who", "Action": "lambda:InvokeFunction",
+                 "Principal": "${read.who}"})]
     result, calls = ws.execute(steps)
     out = flat(output_of(result))
     assert "- step grant, params.Principal: Allow <read.who> (known only at run time" in out

@@ -100,8 +100,8 @@ def pin_objects(plan, read_object):
     for item in plan_objects(plan):
         if not item["known"]:
             raise GuardRefusal("step %s, %s: the object it fetches (%s) is named by a value known only at run time; "
-                               "name it literally so its content can be pinned" % (item["step"], item["field"],
-                                                                                     item["object"]))
+                               "name it literally so its content can be pinned"
+                               % (item["step"], item["field"], item["object"]))
         key = (item["step"], item["object"])
         if key not in entries:
             entries[key] = {"step": item["step"], "field": item["field"], "object": item["object"],
@@ -125,4 +125,3 @@ def verify_object(pinned, step, found, read_object, where):
     if now != wanted:
         raise GuardRefusal("REFUSED by the perimeter: %s, %s: %s changed after approval (SHA-256 now %s, approved "
                            "%s); nothing was sent" % (where, found.path, name, now[:16], wanted[:16]))
-

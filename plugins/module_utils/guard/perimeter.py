@@ -32,8 +32,7 @@ import json
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
 from ansible_collections.coworker.aws.plugins.module_utils.aws.unmarked_secrets import credential_reason
-from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import (  # noqa: F401  (re-exported)
-    BucketNotOwned, OwnedBuckets, WithPlanned, check_bucket, refusal)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import WithPlanned, check_bucket, refusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
     DEFAULT_MAX_REQUEST_BYTES, region_allowed)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import check_recorded
@@ -127,8 +126,12 @@ def check_request(perimeter, service, operation, params, where, buckets=True, st
     check_operation(perimeter, service, operation, where)
     check_size(perimeter, params, where)
     found = named_values(service, operation, params)
-    for item in found:
-        JUDGES[item.kind](perimeter, item, where, buckets, step)
+    for item in found:  # what each value is, first: a grant to everyone is said as such, whoever owns the bucket
+        JUDGES[item.kind](perimeter, item, where, False, step)
+    if buckets:  # then whose buckets they are (the target's ListBuckets, read once)
+        for item in found:
+            if item.kind in ("bucket", "arn"):
+                JUDGES[item.kind](perimeter, item, where, True, step)
     return found
 
 

@@ -138,8 +138,8 @@ class _Walker:
             return
         bucket, key = value[members[0]], value[members[1]]
         version = value.get(members[2]) if members[2] else None
-        self.add("object", _join(path, members[0]), "s3://%s/%s%s" % (bucket, key, "?versionId=%s" % version
-                                                                       if version else ""), (bucket, key, version))
+        suffix = "?versionId=%s" % version if version else ""
+        self.add("object", _join(path, members[0]), "s3://%s/%s%s" % (bucket, key, suffix), (bucket, key, version))
 
     # -- one string --------------------------------------------------------
     def string(self, text, path, role, name):
@@ -205,8 +205,8 @@ class _Walker:
     def _principal(self, text, path, effect, name=None):
         """A value that says who gets access: a grant, public, or (False) not a principal at all."""
         if text.strip().lower() in PUBLIC_VALUES:
-            self.add("public", path, text, "%s %r shares the resource with every AWS account" % (name or "principal",
-                                                                                                  text))
+            self.add("public", path, text,
+                     "%s %r shares the resource with every AWS account" % (name or "principal", text))
             return True
         if _names_principal(text) or ORGANIZATION_RE.fullmatch(text.strip()):
             self.add("grant", path, text.strip(), effect)

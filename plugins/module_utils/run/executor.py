@@ -17,10 +17,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.execution_role 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal, Interrupted, PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     check_execution, establish_identity, plan_regions)
-from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import list_buckets
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import OwnedBuckets, list_buckets
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import recorded
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approved_grants
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter, check_plan
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.run import drift, integrity
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of

@@ -13,7 +13,8 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.aws import service_model
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import s3_reader, verify_object
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import BucketNotOwned, check_request
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import BucketNotOwned
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import check_request
 
 BUCKET_OWNER_MEMBERS = ("ExpectedBucketOwner", "ExpectedSourceBucketOwner")
 

@@ -268,4 +268,3 @@ class Undo:
             if others:
                 found.append({"step": step["id"], "resource": value, "what": what, "items": others})
         return found
-

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import OwnedBuckets, Perimeter
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import OwnedBuckets
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner

@@ -11,8 +11,8 @@ import pytest
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import (
     approval_notes, cross_account_grants, plan_grants)
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import (
-    OwnedBuckets, Perimeter, check_plan, check_request)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import OwnedBuckets
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import Journal, read_events
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner

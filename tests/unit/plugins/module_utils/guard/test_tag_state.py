@@ -18,9 +18,8 @@ TAGS = [{"Key": "Owner", "Value": "web"}, {"Key": "CostCenter", "Value": "cc"}]
 
 def _plan(*steps):
     document = base_plan()
-    document["phases"] = [{"name": "P", "steps": [dict({"id": s[0], "action": s[1], "params": s[2]}, **(s[3] if len(s)
-                                                                                                     > 3 else {}))
-                                                  for s in steps]}]
+    document["phases"] = [{"name": "P", "steps": [
+        dict({"id": s[0], "action": s[1], "params": s[2]}, **(s[3] if len(s) > 3 else {})) for s in steps]}]
     return validate_document(document, "plan.yml", 1000)
 
 

@@ -101,8 +101,8 @@ ARNS = [
     ("arn:aws:iam::%s:role/x" % PROD, ("aws", "iam", "", PROD, "role/x")),
     ("arn:aws-cn:s3:::bucket/key", ("aws-cn", "s3", "", "", "bucket/key")),
     ("arn:aws:sqs:*:*:q", ("aws", "sqs", "*", "*", "q")),
-    ("arn:aws:lambda:us-east-1:<make.account>:function:f", ("aws", "lambda", "us-east-1", "<make.account>",
-                                                           "function:f")),
+    ("arn:aws:lambda:us-east-1:<make.account>:function:f",
+     ("aws", "lambda", "us-east-1", "<make.account>", "function:f")),
     ("arn:aws:iam::aws:policy/ReadOnlyAccess", ("aws", "iam", "", "aws", "policy/ReadOnlyAccess")),
 ]
 

@@ -30,8 +30,11 @@ def test_gone_undescribable_and_unrecorded_resources(after, now, state):
     assert drift.compare(after, now)[0] == state
 
 
+def row(state):
+    return {"drift": state, "changes": []}
+
+
 def test_only_changes_and_what_cannot_be_described_or_others_made_need_consent():
-    row = lambda state: {"drift": state, "changes": []}  # noqa: E731
     assert not drift.needs_consent([row(drift.NONE), row(drift.GONE), row(drift.NOT_DESCRIBED), row(drift.LATER)])
     assert drift.needs_consent([row(drift.CHANGED)]) and drift.needs_consent([row(drift.UNKNOWN)])
     assert drift.needs_consent([row(drift.NONE)], [{"step": "b", "resource": "x", "what": "objects", "items": ["k"]}])

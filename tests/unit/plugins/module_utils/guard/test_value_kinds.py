@@ -11,8 +11,8 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments
-from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import (
-    OwnedBuckets, Perimeter, check_plan, check_request)
+from ansible_collections.coworker.aws.plugins.module_utils.guard.buckets import OwnedBuckets
+from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter import Perimeter, check_plan, check_request
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
 
 ME, PROD = "123456789012", "999999999999"
