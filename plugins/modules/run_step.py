@@ -107,6 +107,12 @@ options:
         allows, nor than 16.
     type: int
     default: 0
+  max_requests_per_second:
+    description:
+      - The most requests per second this collection sends to the target account, all its runs on this machine
+        together (steps at the same time, the targets of a wave); each call waits for its slot. V(0) sets no budget.
+    type: float
+    default: 0
   stop_on_unexpected:
     description: Stop the batch after a step whose C(expect) or C(register) found unexpected output.
     type: bool
@@ -232,6 +238,7 @@ ARGUMENT_SPEC = dict(
     state_backend=dict(type="dict"),
     stop_on_unexpected=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=0),
+    max_requests_per_second=dict(type="float", default=0),
     tag_resources=dict(type="bool", default=True),
 )
 

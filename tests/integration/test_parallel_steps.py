@@ -148,3 +148,17 @@ def test_killed_with_several_calls_in_flight_rollback_run_undoes_everything(work
     assert rolled.returncode == 0, output_of(rolled)
     assert workflow.parameter_values() == before
     assert workflow.report(run_id)["status"] == "rolled_back"
+
+
+def test_a_request_budget_spaces_every_call_to_the_account(workflow, fault_proxy):
+    behind_latency(workflow, fault_proxy)
+    fault_proxy.latency = 0.0  # moto's own speed: only the budget spaces the calls
+    plan = workflow.write_plan("budget", [("Create", [put_param("p%d" % n, "/budget/p%d" % n) for n in range(6)])])
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_concurrency=4",
+                          "-e", "max_requests_per_second=10")
+    assert result.returncode == 0, output_of(result)
+    first = min(start for service, op, start, _end in fault_proxy.timeline if op == "PutParameter")
+    sent = sorted(start for service, _op, start, _end in fault_proxy.timeline if service == "ssm" and start >= first)
+    assert len(sent) >= 12  # the put and the validation of each step at least
+    assert min(b - a for a, b in zip(sent, sent[1:])) >= 0.09  # 10 a second, whatever runs at once
+    assert len(workflow.parameter_values()) == 6

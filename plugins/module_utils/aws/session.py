@@ -59,6 +59,7 @@ class AwsContext:
         self.assumed_role = None
         # the SourceIdentity AWS returned when this context's role was assumed (None: not set, or not ours to see)
         self.source_identity = None
+        self.budget = None  # a RequestBudget (aws/request_budget.py): every call waits for its slot
         self._clients = {}
         self._lock = threading.Lock()  # steps at the same time (run/together.py): one client per service and region
 
@@ -77,6 +78,8 @@ class AwsContext:
 
     def call(self, service, operation, params, region=None):
         """Make one API call by its botocore operation name; return the response dict."""
+        if self.budget is not None:
+            self.budget.take()
         return getattr(self.client(service, region), xform_name(operation))(**params)
 
     def assume(self, role_arn, session_name, policy=None):
@@ -91,7 +94,7 @@ class AwsContext:
                                 aws_session_token=creds["SessionToken"], profile_name=self.profile,
                                 region_name=self.region)
         assumed = AwsContext(self.profile, self.region, session=session)
-        assumed.config, assumed.assumed_role = self.config, role_arn
+        assumed.config, assumed.assumed_role, assumed.budget = self.config, role_arn, self.budget
         assumed.source_identity = answer.get("SourceIdentity") or self.source_identity
         return assumed
 

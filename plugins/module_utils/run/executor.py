@@ -34,6 +34,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
+from ansible_collections.coworker.aws.plugins.module_utils.aws.request_budget import RequestBudget
 from ansible_collections.coworker.aws.plugins.module_utils.run.together import SerializedJournal, Together, serialized
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import concurrency
 from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import dependencies
@@ -138,6 +139,8 @@ class StepBatch:
         # the drift check only reads, and is shown before the approval it informs
         check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode or params["mode"] == "drift")
         aws, identity, classification, perimeter = self._verify(loaded, steps)
+        if params.get("max_requests_per_second"):  # every call of the batch, to this account, machine-wide
+            aws.budget = RequestBudget(identity["account"], params["max_requests_per_second"])
         other = state["accounts"] - {identity["account"]}
         if other:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
