@@ -441,9 +441,14 @@ def compare_backends(bench: Bench, kinds: list, counts: list, backends: list, re
         if r["state_operations"]:
             print("     state requests by operation: " + ", ".join(
                 f"{op} {count}" for op, count in sorted(r["state_operations"].items())))
-    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s); moto records "
-          "every request in both runs." % (*os.getloadavg(), os.cpu_count(), repeat))
-    out = REPO / "benchmarks" / "results" / "state-backends.json"
+    save_rows("state-backends.json", rows, repeat, "moto records every request in both runs.")
+
+
+def save_rows(name: str, rows: list, repeat: int, note: str) -> None:
+    """The load line under a table, and the rows in benchmarks/results/<name>."""
+    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s); %s"
+          % (*os.getloadavg(), os.cpu_count(), repeat, note))
+    out = REPO / "benchmarks" / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": rows,
                                "load_average": os.getloadavg(), "cpus": os.cpu_count()}, indent=2) + "\n")
@@ -467,13 +472,7 @@ def compare_concurrency(bench: Bench, kinds: list, counts: list, limits: list, l
         first = next(x for x in rows if x["kind"] == r["kind"] and x["steps"] == r["steps"])
         print(f"{r['kind']:4} {r['steps']:>4} {r['max_concurrency']:>7} {r['phase_s']:>8.2f} {r['wall_s']:>7.2f} "
               f"{r['requests']:>8} {first['phase_s'] / r['phase_s']:>13.1f}x")
-    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s); speed-up against the "
-          "first max_concurrency of the row's plan." % (*os.getloadavg(), os.cpu_count(), repeat))
-    out = REPO / "benchmarks" / "results" / "concurrency.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": rows,
-                               "load_average": os.getloadavg(), "cpus": os.cpu_count()}, indent=2) + "\n")
-    print(f"Results: {out.relative_to(REPO)}")
+    save_rows("concurrency.json", rows, repeat, "speed-up against the first max_concurrency of the row's plan.")
 
 
 if __name__ == "__main__":

@@ -58,10 +58,8 @@ options:
     default: true
   max_concurrency:
     description:
-      - How many independent steps of a phase may be sent at the same time (plan order and C(after), shared
-        resource names and references decide which are independent). V(0) takes the class's C(max_concurrency)
-        from the environments file, else 1 (one step after another, as written). Never more than the class
-        allows, nor than 16.
+      - The run's C(max_concurrency) (see M(coworker.aws.run_step)), for RV(concurrency) to show which steps start
+        together. V(0) takes the class's.
     type: int
     default: 0
   check_policies:
