@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import check_self_approval, check_signatures
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
-    EXECUTABLE, classify, load_environments, path_source, resolve_path)
+    EXECUTABLE, classify, concurrency, load_environments, path_source, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import (
     ADVICE, STOP, check_execution, establish_identity, plan_regions)
@@ -15,6 +15,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.perimeter impor
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import dependencies, schedule_lines
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 
 
@@ -43,6 +44,14 @@ def _verdict(aws, config, loaded, approval, policies=True):
     return result
 
 
+def _schedule(config, environment, loaded, asked):
+    """How many steps the run sends at once and, when more than one, which steps start together (the review)."""
+    limit, note = concurrency(config, environment, asked)
+    steps = loaded["plan"]["steps"]
+    lines = schedule_lines(steps, dependencies(steps), limit) if limit > 1 else []
+    return {"limit": limit, "note": note, "lines": ([note + ": %d at once" % limit] if note else []) + lines}
+
+
 def verify_environment(params, source=None):
     """The task result of verify_environment (``failed`` set when refused and fail_on_refusal); ``source`` says
     where the environments file's path came from (shown with the file that classified the account)."""
@@ -62,6 +71,8 @@ def verify_environment(params, source=None):
                           params.get("check_policies", True))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
+    if loaded and result.get("allowed"):
+        result["concurrency"] = _schedule(config, result["environment"], loaded, params.get("max_concurrency"))
     result["environments"] = {"path": config["source"],
                               "source": source or path_source(params.get("environments_file"))}
     if result.get("refusal"):

@@ -34,6 +34,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
+from ansible_collections.coworker.aws.plugins.module_utils.aws.request_budget import RequestBudget
+from ansible_collections.coworker.aws.plugins.module_utils.run.together import SerializedJournal, Together, serialized
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import concurrency
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import dependencies
 
 
 def select_steps(loaded, ids):
@@ -135,6 +139,8 @@ class StepBatch:
         # the drift check only reads, and is shown before the approval it informs
         check_run_approval(state, loaded["sha256"], params["run_id"], self.check_mode or params["mode"] == "drift")
         aws, identity, classification, perimeter = self._verify(loaded, steps)
+        if params.get("max_requests_per_second"):  # every call of the batch, to this account, machine-wide
+            aws.budget = RequestBudget(identity["account"], params["max_requests_per_second"])
         other = state["accounts"] - {identity["account"]}
         if other:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
@@ -168,6 +174,10 @@ class StepBatch:
         return outcome
 
     def _execute(self, runner, steps, journal):
+        limit, _why = concurrency(self.config, runner.context["target"]["environment"],
+                                  self.params.get("max_concurrency"))
+        if limit > 1 and len(steps) > 1 and not self.check_mode:
+            return self._execute_together(runner, steps, journal, limit)
         results, completed = [], []
         outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
                    "changed": False, "not_run": []}
@@ -188,6 +198,37 @@ class StepBatch:
             if outcome.get("failed") or outcome["unexpected_step"]:
                 outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
                 break
+        return outcome
+
+    def _execute_together(self, runner, steps, journal, limit):
+        """Independent steps at the same time (run/together.py); the outcome as a batch run one by one gives it:
+        results and completed in plan order, the first failed (or unexpected) step, and the others not done."""
+        journal = runner.journal = SerializedJournal(journal)
+        say = serialized(self.say)
+        stop_on_unexpected = self.params["stop_on_unexpected"]
+
+        def before(step):
+            self._check_alive(journal, step)
+            self.policies.before_step(step, runner.context, journal)
+
+        def ended(result):
+            say(step_line(result, self.total))
+            return result["status"] == "failed" or bool(result["unexpected"] and stop_on_unexpected)
+
+        ran = Together(runner, dependencies(self.plan_steps), limit, before, ended).run(steps)
+        results = [ran[s["id"]] for s in steps if s["id"] in ran]
+        failed = [r for r in results if r["status"] == "failed"]
+        completed = [r["id"] for r in results if r["status"] != "failed"]
+        unexpected = [r["id"] for r in results if r["status"] != "failed" and r["unexpected"] and stop_on_unexpected]
+        outcome = {"results": results, "completed": completed, "changed": any(r["changed"] for r in results),
+                   "failed_step": failed[0]["id"] if failed else None,
+                   "unexpected_step": None if failed else (unexpected[0] if unexpected else None)}
+        if failed:
+            outcome.update(failed=True, error=failed[0]["error"],
+                           msg="step %s failed\n%s" % (failed[0]["id"], failed[0]["error"].get("text", "")))
+        stopped_at = outcome["failed_step"] or outcome["unexpected_step"]
+        outcome["not_run"] = [s["id"] for s in steps if s["id"] != stopped_at and s["id"] not in completed] \
+            if stopped_at else []
         return outcome
 
     def _rollback(self, runner, steps, journal):
