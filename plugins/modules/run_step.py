@@ -211,7 +211,7 @@ not_run:
   description:
     - Ids of the steps of this batch after the failed or unexpected step, which were not run.
     - With O(max_concurrency) above 1, every step of the batch that did not complete but the one in
-      RV(failed_step) (or RV(unexpected_step)): steps never started and other steps that failed, in plan order.
+      RV(failed_step) (or RV(unexpected_step)), in plan order; steps never started and other steps that failed.
   returned: always
   type: list
   elements: str

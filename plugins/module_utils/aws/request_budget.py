@@ -33,7 +33,7 @@ class RequestBudget:
         self.gap, self.clock, self.sleep = 1.0 / rate, clock, sleep
 
     def take(self):
-        """Reserve the next slot (now, or ``1 / rate`` after the last one reserved) and wait for it."""
+        """Reserve the next slot (now, or ``1 / rate`` after the last one reserved), wait for it, return it."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -51,4 +51,4 @@ class RequestBudget:
             os.close(fd)  # closing releases the lock
         if slot > now:
             self.sleep(slot - now)
-        return slot - now
+        return slot

@@ -68,7 +68,7 @@ class Together:
                         running[pool.submit(copy.copy(self.runner).execute, step)] = step
                     if not running:
                         return results
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    done = wait(running, return_when=FIRST_COMPLETED).done
                     for future in sorted(done, key=lambda f: running[f]["index"]):
                         step = running.pop(future)
                         result = results[step["id"]] = future.result()

@@ -103,7 +103,7 @@ def test_the_journal_takes_one_event_at_a_time():
 
     inner = Slow()
     journal = SerializedJournal(inner)
-    threads = [threading.Thread(target=lambda: [journal.append("e") for _ in range(20)]) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: [journal.append("e") for _event in range(20)]) for _thread in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
