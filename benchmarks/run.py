@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py [--steps 10,50,200] [--kind s3,ec2] [--skip-cli] [--repeat 1]
     .venv/bin/python benchmarks/run.py --steps 50 --kind s3 --skip-cli --state-backend local,s3
+    .venv/bin/python benchmarks/run.py --steps 12 --kind s3 --concurrency 1,4,10 --latency 100
 
 Starts its own moto server on 127.0.0.1 (never real AWS), then for every kind and step
 count runs the same N create+validate steps through: our playbook, raw boto3 in one
@@ -30,6 +31,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "collections")]
 from moto_harness import AwsEnv, ansible_bin, start_moto_server  # noqa: E402
+from fault_proxy import FaultProxy  # noqa: E402
 from ansible_collections.coworker.aws.plugins.module_utils.plan.approval import approval_block  # noqa: E402
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan  # noqa: E402
 
@@ -248,6 +250,30 @@ class Bench:
         return {"cli_s": elapsed * steps / sample, "cli_extrapolated_from_calls": (
             2 * sample if sample < steps else None)}
 
+    def concurrent(self, kind: str, steps: int, limit: int, latency_ms: float) -> dict:
+        """A real run with ``max_concurrency=limit``, every request answered ``latency_ms`` late (a proxy in front
+        of moto, as a WAN round trip); the phase's time is from its first request to its last answer."""
+        prefix, tmp = self.fresh(kind, steps, f"concurrency{limit}")
+        plan, digest = self.write_plan(kind, steps, prefix, tmp)
+        proxy = FaultProxy(self.server.url).start()
+        proxy.latency = latency_ms / 1000
+        env, self.env = self.env, dict(self.env, AWS_ENDPOINT_URL=proxy.url)
+        try:
+            wall, _rss = self.playbook(["playbooks/execute_nonprod.yml", "-e", f"plan={plan}", "-e", f"approve={digest}",
+                                        "-e", f"state_dir={tmp / 'state'}", "-e", f"max_concurrency={limit}"],
+                                       tmp / "run.log")
+        finally:
+            self.env = env
+            proxy.stop()
+        self.expect(kind, prefix, steps, f"our run with max_concurrency={limit}")
+        # the phase: from the first step's call (the review's ListBuckets comes before the question) to the last answer
+        create = "CreateBucket" if kind == "s3" else "CreateSecurityGroup"
+        calls = [(op, start, end) for service, op, start, end in proxy.timeline if service == kind]
+        first = min(start for op, start, _end in calls if op == create)
+        spans = [(start, end) for _op, start, end in calls if start >= first]
+        return {"kind": kind, "steps": steps, "max_concurrency": limit, "latency_ms": latency_ms, "wall_s": wall,
+                "phase_s": max(e for _s, e in spans) - first, "requests": len(spans)}
+
     def stop(self) -> None:
         self.server.stop()
 
@@ -346,6 +372,10 @@ def main() -> None:
                         help="run playbook and boto3 measurements R times, keep the fastest")
     parser.add_argument("--state-backend", default="",
                         help="local,s3: only compare real runs with their state on these backends")
+    parser.add_argument("--concurrency", default="",
+                        help="1,4,10: only compare real runs with these max_concurrency values")
+    parser.add_argument("--latency", type=float, default=100.0,
+                        help="with --concurrency: milliseconds every request waits in front of moto")
     args = parser.parse_args()
     counts = [int(n) for n in args.steps.split(",")]
     kinds = [k for k in args.kind.split(",") if k]
@@ -357,6 +387,9 @@ def main() -> None:
     bench = Bench(Path(tempfile.mkdtemp(prefix="coworker-bench-")))
     if args.state_backend:
         return compare_backends(bench, kinds, counts, args.state_backend.split(","), args.repeat)
+    if args.concurrency:
+        limits = [int(n) for n in args.concurrency.split(",")]
+        return compare_concurrency(bench, kinds, counts, limits, args.latency, args.repeat)
     rows = []
     try:
         for kind in kinds:
@@ -408,13 +441,38 @@ def compare_backends(bench: Bench, kinds: list, counts: list, backends: list, re
         if r["state_operations"]:
             print("     state requests by operation: " + ", ".join(
                 f"{op} {count}" for op, count in sorted(r["state_operations"].items())))
-    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s); moto records "
-          "every request in both runs." % (*os.getloadavg(), os.cpu_count(), repeat))
-    out = REPO / "benchmarks" / "results" / "state-backends.json"
+    save_rows("state-backends.json", rows, repeat, "moto records every request in both runs.")
+
+
+def save_rows(name: str, rows: list, repeat: int, note: str) -> None:
+    """The load line under a table, and the rows in benchmarks/results/<name>."""
+    print("Load average now (1/5/15 min): %.2f %.2f %.2f on %d CPUs; fastest of %d run(s); %s"
+          % (*os.getloadavg(), os.cpu_count(), repeat, note))
+    out = REPO / "benchmarks" / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": rows,
                                "load_average": os.getloadavg(), "cpus": os.cpu_count()}, indent=2) + "\n")
     print(f"Results: {out.relative_to(REPO)}")
+
+
+def compare_concurrency(bench: Bench, kinds: list, counts: list, limits: list, latency: float, repeat: int) -> None:
+    """The same plan of independent steps run with each max_concurrency, behind the same latency."""
+    rows = []
+    try:
+        for kind in kinds:
+            for n in counts:
+                for limit in limits:
+                    print(f"{kind} x{n}, max_concurrency {limit}, {latency:.0f} ms a request ...", flush=True)
+                    runs = [bench.concurrent(kind, n, limit, latency) for _repeat in range(repeat)]
+                    rows.append(min(runs, key=lambda run: run["phase_s"]))
+    finally:
+        bench.stop()
+    print(f"\n{'kind':4} {'N':>4} {'at once':>7} {'phase s':>8} {'wall s':>7} {'requests':>8} {'phase speed-up':>14}")
+    for r in rows:
+        first = next(x for x in rows if x["kind"] == r["kind"] and x["steps"] == r["steps"])
+        print(f"{r['kind']:4} {r['steps']:>4} {r['max_concurrency']:>7} {r['phase_s']:>8.2f} {r['wall_s']:>7.2f} "
+              f"{r['requests']:>8} {first['phase_s'] / r['phase_s']:>13.1f}x")
+    save_rows("concurrency.json", rows, repeat, "speed-up against the first max_concurrency of the row's plan.")
 
 
 if __name__ == "__main__":

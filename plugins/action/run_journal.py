@@ -48,6 +48,8 @@ ARGUMENT_SPEC = with_group_args(dict(
     tag_resources=dict(type="bool", default=True),
     # op=approve of a rollback run: undo what changed since the run without a person reading the drift table
     accept_drift=dict(type="bool", default=False),
+    # op=approve: the run's max_concurrency, for the review's list of the steps that start together
+    max_concurrency=dict(type="int", default=0),
     event=dict(type="str", choices=list(RECORDABLE)),
     data=dict(type="dict", default={}),
     outcome=dict(type="str", default="auto", choices=OUTCOMES),
@@ -136,7 +138,7 @@ class ActionModule(ControllerAction):
         return {"plan": None, "plans_dir": args["plans_dir"], "environments_file": args["environments_file"],
                 "profile": args["profile"], "retry_mode": args["retry_mode"] or "standard",
                 "max_attempts": args["max_attempts"] or 5, "tag_resources": args["tag_resources"],
-                "accept_drift": args["accept_drift"]}
+                "accept_drift": args["accept_drift"], "max_concurrency": args["max_concurrency"]}
 
     def _ended(self, result, ended):
         """A run that ends in this task: its report, then the task fails with the one closing line."""

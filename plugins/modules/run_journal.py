@@ -115,6 +115,12 @@ options:
         refuses the rollback (nothing is sent) unless O(accept_drift) is true; a person's typed yes accepts it.
     type: bool
     default: false
+  max_concurrency:
+    description:
+      - For V(approve), the run's C(max_concurrency) (see M(coworker.aws.run_step)): with more than one step at
+        once, the review lists the steps that start together. V(0) takes the class's.
+    type: int
+    default: 0
   event:
     description: For V(record), the event name.
     type: str

@@ -132,6 +132,20 @@ options:
     description: Total attempts per call, first one included (botocore C(total_max_attempts)).
     type: int
     default: 5
+  max_concurrency:
+    description:
+      - How many independent steps of a phase may be sent at the same time (plan order and C(after), shared
+        resource names and references decide which are independent). V(0) takes the class's C(max_concurrency)
+        from the environments file, else 1 (one step after another, as written). Never more than the class
+        allows, nor than 16.
+    type: int
+    default: 0
+  max_requests_per_second:
+    description:
+      - The most requests per second this collection sends to the target account, all its runs on this machine
+        together (steps at the same time, the targets of a wave); each call waits for its slot. V(0) sets no budget.
+    type: float
+    default: 0
   stop_on_unexpected:
     description: Stop the batch after a step whose C(expect) or C(register) found unexpected output.
     type: bool
@@ -244,7 +258,10 @@ unexpected_step:
   returned: always
   type: str
 not_run:
-  description: Ids of the steps of this batch after the failed or unexpected step, which were not run.
+  description:
+    - Ids of the steps of this batch after the failed or unexpected step, which were not run.
+    - With O(max_concurrency) above 1, every step of the batch that did not complete but the one in
+      RV(failed_step) (or RV(unexpected_step)), in plan order; steps never started and other steps that failed.
   returned: always
   type: list
   elements: str
@@ -274,6 +291,8 @@ ARGUMENT_SPEC = dict(
     state_dir=dict(type="path", default=".coworker"),
     state_backend=dict(type="dict"),
     stop_on_unexpected=dict(type="bool", default=True),
+    max_concurrency=dict(type="int", default=0),
+    max_requests_per_second=dict(type="float", default=0),
     tag_resources=dict(type="bool", default=True),
 )
 

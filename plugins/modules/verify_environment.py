@@ -56,6 +56,12 @@ options:
     description: Fail when execution is not allowed. With V(false), report the verdict in RV(allowed).
     type: bool
     default: true
+  max_concurrency:
+    description:
+      - The run's C(max_concurrency) (see M(coworker.aws.run_step)), for RV(concurrency) to show which steps start
+        together. V(0) takes the class's.
+    type: int
+    default: 0
   check_policies:
     description:
       - Evaluate the class's guardrail policies (C(guardrails) in the environments file) against the calls of
@@ -150,6 +156,12 @@ policies:
       "cannot tell yet" at most.
   returned: when O(plan) is given, O(check_policies) is true and the plan is allowed
   type: dict
+concurrency:
+  description:
+    - How the run will send the steps. C(limit) (steps at once), C(note) (why fewer than asked, or null) and
+      C(lines) (the steps that start together, round by round, for the review; empty when one at a time).
+  returned: when O(plan) is given and the plan is allowed
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -161,7 +173,8 @@ ARGUMENT_SPEC = with_group_args(dict(profile=dict(type="str", aliases=["aws_prof
                                      plans_dir=dict(type="path"), target=dict(type="str"),
                                      fail_on_refusal=dict(type="bool", default=True),
                                      check_policies=dict(type="bool", default=True),
-                                     run_id=dict(type="str"), command_vars=dict(type="dict", default={})))
+                                     run_id=dict(type="str"), command_vars=dict(type="dict", default={}),
+                                     max_concurrency=dict(type="int", default=0)))
 
 
 def main():

@@ -10,6 +10,8 @@ or botocore would not read the error code (see /work/shared/TESTING.md, "Faults"
     proxy.add_fault("ec2", "*", "error500")                        # every EC2 call, forever
     proxy.add_fault("iam", "CreateRole", "drop_answer", count=1)   # moto acts, the answer is lost
     proxy.hits("s3", "CreateBucket")                               # requests seen, incl. faulted
+    proxy.latency = 0.1                                             # every request waits 100 ms, as over a WAN
+    proxy.timeline                                                  # (service, operation, received, answered)
     held = proxy.add_fault("ec2", "CreateSecurityGroup", "hold", count=1)  # moto acts, the answer waits...
     held.release()                                                  # ...until the test lets it go
 """
@@ -21,6 +23,7 @@ import itertools
 import json
 import random
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -133,6 +136,8 @@ class FaultProxy:
         self._rules: list[FaultRule] = []
         self._hits: Counter = Counter()
         self._faults: Counter = Counter()
+        self.latency = 0.0  # seconds every request waits before it is forwarded (a real endpoint's round trip)
+        self.timeline: list[tuple[str, str, float, float]] = []  # (service, operation, received, answered)
         # http.server builds a handler per request from a class: give it one bound to us.
         handler = type("BoundProxyHandler", (_ProxyHandler,), {"proxy": self})
         self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
@@ -206,8 +211,18 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     def do_request(self) -> None:
         """Every HTTP method: classify, count, then fault or forward."""
+        received = time.monotonic()
         body = self._read_body()
         kind = classify_request(self.command, self.path, dict(self.headers.items()), body)
+        try:
+            self._answer(kind, body)
+        finally:
+            with self.proxy._lock:  # pylint: disable=protected-access
+                self.proxy.timeline.append((kind.service, kind.operation, received, time.monotonic()))
+
+    def _answer(self, kind, body: bytes) -> None:
+        if self.proxy.latency:
+            time.sleep(self.proxy.latency)
         rule = self.proxy.take_fault(kind.service, kind.operation)
         if rule and rule.kind == "hold":
             answer = self._forward(body)  # moto has acted; the client waits for its answer

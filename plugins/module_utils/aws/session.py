@@ -12,6 +12,8 @@ they expire mid-batch, the call fails with AWS's error and the batch stops there
 
 from __future__ import annotations
 
+import threading
+
 from ansible_collections.coworker.aws.plugins.module_utils.aws.botocore_data import new_session
 
 try:
@@ -60,7 +62,9 @@ class AwsContext:
         self.assumed_role = None
         # the SourceIdentity AWS returned when this context's role was assumed (None: not set, or not ours to see)
         self.source_identity = None
+        self.budget = None  # a RequestBudget (aws/request_budget.py): every call waits for its slot
         self._clients = {}
+        self._lock = threading.Lock()  # steps at the same time (run/together.py): one client per service and region
 
     def _frozen(self):
         if self.session is None:
@@ -70,11 +74,15 @@ class AwsContext:
     def client(self, service, region=None):
         key = (service, region or self.region)
         if key not in self._clients:
-            self._clients[key] = self._frozen().client(service, region_name=key[1], config=self.config)
+            with self._lock:  # a botocore session is not thread-safe; its clients are
+                if key not in self._clients:
+                    self._clients[key] = self._frozen().client(service, region_name=key[1], config=self.config)
         return self._clients[key]
 
     def call(self, service, operation, params, region=None):
         """Make one API call by its botocore operation name; return the response dict."""
+        if self.budget is not None:
+            self.budget.take()
         return getattr(self.client(service, region), xform_name(operation))(**params)
 
     def assume(self, role_arn, session_name, policy=None):
@@ -89,7 +97,7 @@ class AwsContext:
                                 aws_session_token=creds["SessionToken"], profile_name=self.profile,
                                 region_name=self.region, botocore_session=new_session())
         assumed = AwsContext(self.profile, self.region, session=session)
-        assumed.config, assumed.assumed_role = self.config, role_arn
+        assumed.config, assumed.assumed_role, assumed.budget = self.config, role_arn, self.budget
         assumed.source_identity = answer.get("SourceIdentity") or self.source_identity
         return assumed
 

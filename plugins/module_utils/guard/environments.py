@@ -31,7 +31,9 @@ Rules:
   act on other accounts, refused unless listed here, e.g. ``sts:AssumeRole``)
   ``max_request_bytes`` (the largest resolved request, default 1 MiB) and
   ``cross_account_grants`` (``allow``, the default: a grant to another account is listed at
-  approval and its step gets a checkpoint; ``refuse``: any such grant is refused).
+  approval and its step gets a checkpoint; ``refuse``: any such grant is refused) and
+  ``max_concurrency`` (the most independent steps a run of the class sends at once, 1 to 16;
+  unset: the run's own ``max_concurrency`` decides, default 1).
 * ``guardrails``: the policies checked against the plan's calls (guard/policy_rules.py).
 * ``approval`` (optional, sandbox/development/test): signed approvals, see
   guard/approvals.py.
@@ -56,7 +58,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the module as missing_required_lib("PyYAML")
     yaml = None
 
-from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError
+from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, CoworkerError
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policy_rules import load_guardrails
 from ansible_collections.coworker.aws.plugins.module_utils.guard.approvals import approval_settings
 from ansible_collections.coworker.aws.plugins.module_utils.plan.safe_yaml import load_yaml
@@ -70,7 +72,8 @@ DEFAULT_UNKNOWN = "staging"
 LIST_KEYS = ("account_ids", "account_aliases", "profiles", "regions")
 PERIMETER_LIST_KEYS = ("source_regions", "allow_operations")
 CLASS_KEYS = LIST_KEYS + PERIMETER_LIST_KEYS + ("max_request_bytes", "cross_account_grants", "execution_role",
-                                                "guardrails", "approval")
+                                                "guardrails", "approval", "max_concurrency")
+MAX_CONCURRENCY = 16  # the most steps a run sends at once, whatever a class or a run asks
 GRANT_CHOICES = ("allow", "refuse")
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 OPERATION_RE = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*")
@@ -192,6 +195,12 @@ def _perimeter_entry(path, field, entry):
         raise ConfigError(path, "%s.cross_account_grants" % field, "must be allow (listed at approval, a checkpoint "
                           "before the step) or refuse, got %r" % (grants,))
     result["cross_account_grants"] = grants
+    limit = entry.get("max_concurrency")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CONCURRENCY):
+        raise ConfigError(path, "%s.max_concurrency" % field, "must be a whole number from 1 to %d, got %r"
+                          % (MAX_CONCURRENCY, limit))
+    if limit is not None:
+        result["max_concurrency"] = limit
     return result
 
 
@@ -297,6 +306,21 @@ def region_allowed(config: dict, environment: str, region: str) -> bool:
         return False
     patterns = config["environments"].get(environment, {}).get("regions", ["*"])
     return _first_match(region, patterns) is not None
+
+
+def concurrency(config: dict, environment: str, asked) -> tuple:
+    """(how many steps a run sends at once, why it is fewer than asked or None): the run's ``max_concurrency``,
+    else the class's (its default and its ceiling), else 1; never more than 16."""
+    if isinstance(asked, bool) or not isinstance(asked, (int, type(None))) or (asked or 0) < 0:
+        raise CoworkerError("max_concurrency must be 0 (the class's setting) or a whole number of steps, got %r"
+                            % (asked,))
+    ceiling = config["environments"].get(environment, {}).get("max_concurrency")
+    wanted = asked if asked else (ceiling or 1)
+    if ceiling is not None and wanted > ceiling:
+        return ceiling, "max_concurrency %d asked; the class %s allows %d" % (wanted, environment, ceiling)
+    if wanted > MAX_CONCURRENCY:
+        return MAX_CONCURRENCY, "max_concurrency %d asked; at most %d" % (wanted, MAX_CONCURRENCY)
+    return wanted, None
 
 
 def describe_signals(matched: list) -> str:

@@ -43,6 +43,9 @@ SETTINGS = (
     Setting(("dry_run", "execute_nonprod_dry_run"), "whether anything is changed"),
     Setting(("max_attempts", "execute_nonprod_max_attempts", "retry_mode", "execute_nonprod_retry_mode"),
             "how often a changing call may be sent again"),
+    Setting(("max_concurrency", "execute_nonprod_max_concurrency"), "how many independent steps are sent at once"),
+    Setting(("max_requests_per_second", "execute_nonprod_max_requests_per_second"),
+            "how fast requests reach the target account"),
     Setting(("plan", "execute_nonprod_plan", "plans_dir", "execute_nonprod_plans_dir", "execute_nonprod_target"),
             "which plan (and which of its targets) runs"),
     Setting(("resume", "execute_nonprod_resume", "run", "execute_nonprod_rollback_run", "wave", "wave_id",
@@ -73,7 +76,7 @@ COLLECTION_INVENTORY_VARIABLES = frozenset((
 OPTIONS = dict({name: name for name in (
     "environments_file", "state_backend", "state_dir", "plans_dir", "force_unlock", "on_failure", "dry_run",
     "dry_run_warn_only", "tag_resources", "retry_mode", "max_attempts", "confirm", "approved_by", "principal",
-    "signing_key", "expires_in_days", "inline_files", "account_id", "accept_drift")},
+    "signing_key", "expires_in_days", "inline_files", "account_id", "accept_drift", "max_concurrency", "max_requests_per_second")},
     profile="aws_profile", aws_profile="aws_profile", token="approve", answer="confirm")
 
 _BY_NAME = {name: setting for setting in SETTINGS for name in setting.names}

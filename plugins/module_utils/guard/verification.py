@@ -11,11 +11,12 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.errors import CoworkerError, GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.guard import sequence
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import (
-    EXECUTABLE, classify, load_environments, path_source, resolve_path)
+    EXECUTABLE, classify, concurrency, load_environments, path_source, resolve_path)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.identity import ADVICE, STOP, establish_identity
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import check_plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import dependencies, schedule_lines
 
 
 def _classified(config, identity):
@@ -53,9 +54,18 @@ def _with_plan(config, loaded, profile, policies):
     return result
 
 
+def schedule(config, environment, loaded, asked):
+    """How many steps the run sends at once and, when more than one, which steps start together (the review)."""
+    limit, note = concurrency(config, environment, asked)
+    steps = loaded["plan"]["steps"]
+    lines = schedule_lines(steps, dependencies(steps), limit) if limit > 1 else []
+    return {"limit": limit, "note": note, "lines": ([note + ": %d at once" % limit] if note else []) + lines}
+
+
 def verify_environment(params, source=None):
     """The task result of verify_environment (``failed`` set when refused and fail_on_refusal); ``source`` says
     where the environments file's path came from (shown with the file that classified the account)."""
+    loaded = None
     try:
         config = load_environments(resolve_path(params.get("environments_file")))
         if params.get("plan"):
@@ -67,6 +77,8 @@ def verify_environment(params, source=None):
             result = _account_only(config, params.get("region"), params.get("profile"))
     except CoworkerError as exc:
         return dict(failed=True, changed=False, msg=str(exc), allowed=False, refusal=str(exc))
+    if loaded and result.get("allowed"):
+        result["concurrency"] = schedule(config, result["environment"], loaded, params.get("max_concurrency"))
     result["environments"] = {"path": config["source"],
                               "source": source or path_source(params.get("environments_file"))}
     if result.get("refusal"):

@@ -69,6 +69,21 @@ def _reference_problem(scope, name, own, self_ok, order, registers, step_id):
     return None
 
 
+def check_after(steps, check):
+    """``after``: the earlier steps this one waits for when steps run at the same time (plan/step_order.py).
+    Only earlier steps: plan order stays an order in which every step comes after what it waits for."""
+    earlier = set()
+    for step in steps:
+        for index, other in enumerate(step["after"]):
+            where = "%s.after[%d]" % (step["path"], index)
+            if other == step["id"]:
+                check.add(where, "a step does not wait for itself")
+            elif other not in earlier:
+                check.add(where, "%r is not an earlier step of this plan (a step waits only for steps written "
+                          "before it)" % other)
+        earlier.add(step["id"])
+
+
 def check_undone_by(steps, check):
     """``undone_by``: the step has no rollback of its own; what it changes goes when an earlier step's rollback
     removes the resource (the bucket whose versioning it set). Rolled back, it is undone when that step is."""

@@ -21,7 +21,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PL
 from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import expect_problem, register_problem
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import (
-    check_ids_and_references, check_undone_by)
+    check_after, check_ids_and_references, check_undone_by)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import REGION_RE, parse_targets, select_target
 
@@ -31,7 +31,7 @@ TOP_KEYS = {"format", "id", "name", "created", "objective", "target", "targets",
             "approval", "ticket", "markdown", "fetched"}
 FETCHED_KEYS = {"step", "field", "object", "sha256"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
-             "validate", "rollback", "undone_by", "destructive", "skippable"}
+             "validate", "rollback", "undone_by", "after", "destructive", "skippable"}
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
 VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
@@ -281,11 +281,24 @@ def _step(raw, path, phase, phase_index, check):
         "wait": _wait(raw.get("wait"), service, path + ".wait", check),
         "validate": validate, "rollback": rollback,
         "undone_by": check.text(raw, "undone_by", path, required=False, pattern=STEP_ID_RE),
+        "after": _step_ids(raw, "after", path, check),
         "destructive": bool(inferred or declared), "destructive_inferred": inferred,
         "skippable": bool(check.get(raw, "skippable", bool, path, required=False, default=False)),
         "mutating": bool(call and not access_levels.is_read_only(call["service"], call["operation"])),
         "permissions": bool(call and access_levels.changes_permissions(call["service"], call["operation"])),
     }
+
+
+def _step_ids(raw, key, path, check):
+    """A list of step ids (``after``); each checked against the plan in plan/reference_checks.py."""
+    values = check.get(raw, key, list, path, required=False, default=[])
+    good = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not STEP_ID_RE.match(value):
+            check.add("%s.%s[%d]" % (path, key, index), "must be a step id (%s)" % STEP_ID_RE.pattern)
+        else:
+            good.append(value)
+    return good
 
 
 def _phases(doc, check):
@@ -392,6 +405,7 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
     steps = _phases(doc, check)
     check_ids_and_references(steps, check)
     check_undone_by(steps, check)
+    check_after(steps, check)
     if check.problems:
         # a malformed reference is seen by both the shape check and the reference check
         raise PlanError(source, list(dict.fromkeys(check.problems)))

@@ -10,7 +10,9 @@ guard verifies the signatures). A dry run needs no approval: it changes nothing.
 from __future__ import annotations
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import ConfigError, GuardRefusal
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import load_environments, resolve_path
 from ansible_collections.coworker.aws.plugins.module_utils.guard.grants import approval_notes
+from ansible_collections.coworker.aws.plugins.module_utils.guard.verification import schedule
 from ansible_collections.coworker.aws.plugins.module_utils.guard.policies import plan_policies
 from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import token_matches
 from ansible_collections.coworker.aws.plugins.module_utils.plan.display import printable
@@ -51,6 +53,16 @@ def plan_screen(loaded, state, run_id, asking, tag_resources, drift_lines=()):
     return lines + [printable(line) for line in notes]
 
 
+def schedule_lines(environments_file, loaded, asked):
+    """The review's lines on steps at the same time (guard/verification.py ``schedule``); none for one at a time."""
+    try:
+        config = load_environments(resolve_path(environments_file))
+    except ConfigError:
+        return []  # said at the policies; the Run task refuses on it
+    return ["  " + printable(line) for line in schedule(config, loaded["plan"]["target"]["environment"], loaded,
+                                                       asked)["lines"]]
+
+
 def drift_table(backend, session_params, say):
     """A rollback run's drift check (read-only, with the guard's verified session): each resource of the run as
     it is now against what the run left, journaled (run/executor.py ``RunSession.drift``)."""
@@ -87,6 +99,9 @@ def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_re
             return _refused(backend, run_id, str(exc), getattr(exc, "identity", None))
     for line in plan_screen(loaded, state, run_id, asking, tag_resources, table["lines"]):
         say(line)
+    if purpose_of(state) != "rollback":  # which steps start together (rollback: one at a time)
+        for line in schedule_lines(environments_file, loaded, (session_params or {}).get("max_concurrency")):
+            say(line)
     if table["needs_consent"] and not asking and not session_params.get("accept_drift"):
         return _refused(backend, run_id, drift.REFUSAL % run_id)
     if token:

@@ -29,6 +29,10 @@ from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
     Progress, rollback_line, silent, step_line, sweep_line)
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import run_context
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
+from ansible_collections.coworker.aws.plugins.module_utils.aws.request_budget import RequestBudget
+from ansible_collections.coworker.aws.plugins.module_utils.run.together import SerializedJournal, Together, serialized
+from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import concurrency
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import dependencies
 
 
 def select_steps(loaded, ids):
@@ -144,6 +148,9 @@ class RunSession:
     def _verify(self, state, steps):
         self.verified = sequence.verify(self.config, self.loaded, self.params["profile"], steps, self.run_id,
                                         self.params["retry_mode"], self.params["max_attempts"])
+        if self.params.get("max_requests_per_second"):  # every call of the task, to this account, machine-wide
+            self.verified.aws.budget = RequestBudget(self.verified.identity["account"],
+                                                     self.params["max_requests_per_second"])
         other = state["accounts"] - {self.verified.identity["account"]}
         if other:
             raise GuardRefusal("run %s changed account %s; these credentials belong to account %s: refused, "
@@ -201,6 +208,9 @@ class RunSession:
         return self._execute(steps)
 
     def _execute(self, steps):
+        limit, _why = concurrency(self.config, self.verified.environment, self.params.get("max_concurrency"))
+        if limit > 1 and len(steps) > 1 and not self.check_mode:
+            return self._execute_together(steps, limit)
         results, completed = [], []
         outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
                    "changed": False, "not_run": []}
@@ -222,6 +232,41 @@ class RunSession:
             if outcome.get("failed") or outcome["unexpected_step"]:
                 outcome["not_run"] = [s["id"] for s in steps[position + 1:]]
                 break
+        return outcome
+
+    def _execute_together(self, steps, limit):
+        """Independent steps at the same time (run/together.py); the outcome as a batch run one by one gives it:
+        results and completed in plan order, the first failed (or unexpected) step, and the others not done."""
+        runner, plain, say = self.runner, self.journal, serialized(self.say)
+        self.journal = runner.journal = SerializedJournal(plain)  # every writer, this thread's too, in turn
+        stop_on_unexpected = self.params.get("stop_on_unexpected", True)
+
+        def before(step):
+            self._check_alive(step)
+            self.policies.before_step(step, runner.context, self.journal)
+
+        def ended(result):
+            say(step_line(result, self.total))
+            return result["status"] == "failed" or bool(result["unexpected"] and stop_on_unexpected)
+
+        try:
+            ran = Together(runner, dependencies(self.loaded["plan"]["steps"]), limit, before, ended).run(steps)
+        finally:
+            self.journal = runner.journal = plain
+        results = [ran[s["id"]] for s in steps if s["id"] in ran]
+        failed = [r for r in results if r["status"] == "failed"]
+        completed = [r["id"] for r in results if r["status"] != "failed"]
+        unexpected = [r["id"] for r in results if r["status"] != "failed" and r["unexpected"] and stop_on_unexpected]
+        outcome = {"results": results, "completed": completed, "changed": any(r["changed"] for r in results),
+                   "failed_step": failed[0]["id"] if failed else None,
+                   "unexpected_step": None if failed else (unexpected[0] if unexpected else None)}
+        self.changed = self.changed or outcome["changed"]
+        if failed:
+            outcome.update(failed=True, error=failed[0]["error"],
+                           msg="step %s failed\n%s" % (failed[0]["id"], failed[0]["error"].get("text", "")))
+        stopped_at = outcome["failed_step"] or outcome["unexpected_step"]
+        outcome["not_run"] = [s["id"] for s in steps if s["id"] != stopped_at and s["id"] not in completed] \
+            if stopped_at else []
         return outcome
 
     def rollback(self, step_ids=None):

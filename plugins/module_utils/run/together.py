@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Independent steps of a batch at the same time (``max_concurrency`` > 1).
+
+A step starts as soon as every step of the batch it depends on (plan/step_order.py) has succeeded,
+up to ``limit`` at once, earliest in plan order first. Each step runs in a thread of its own with a
+copy of the step runner (its own step id and retry count; the journal, the context of outputs and
+the AWS clients are shared). The journal is written one event at a time, each durable before the
+next, so "durable before each call" holds for every call in flight.
+
+After a failure, unexpected output, a refusal or an interruption no new step starts; the steps in
+flight finish (their calls cannot be taken back) and are journaled, and only then does the batch
+end, so the failure options are offered once, with everything that happened known.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+
+class SerializedJournal:
+    """A journal that several threads append to, one event at a time (the chain needs an order)."""
+
+    def __init__(self, journal):
+        self._journal = journal
+        self._lock = threading.Lock()
+
+    def append(self, event, **fields):
+        with self._lock:
+            return self._journal.append(event, **fields)
+
+    def commit(self):
+        with self._lock:
+            self._journal.commit()
+
+    def __getattr__(self, name):
+        return getattr(self._journal, name)
+
+
+def serialized(say):
+    """``say`` for several threads: each line whole."""
+    lock = threading.Lock()
+
+    def say_one(line):
+        with lock:
+            say(line)
+    return say_one
+
+
+class Together:
+    """Runs the steps of one batch; ``before(step)`` runs in this thread before a step starts (the guard's
+    checks, liveness) and may raise; ``ended(result)`` is told of each step as it ends and says whether
+    the batch must stop starting new steps."""
+
+    def __init__(self, runner, graph, limit, before, ended):
+        self.runner, self.graph, self.limit = runner, graph, limit
+        self.before, self.ended = before, ended
+
+    def run(self, steps):
+        """``{step id: result}`` of every step that ran; the others never started."""
+        batch = {s["id"] for s in steps}
+        pending, running, results, succeeded = list(steps), {}, {}, set()
+        stop = False
+        with ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="coworker-step") as pool:
+            try:
+                while True:
+                    for step in [] if stop else self._ready(pending, batch, succeeded, len(running)):
+                        self.before(step)
+                        pending.remove(step)
+                        running[pool.submit(copy.copy(self.runner).execute, step)] = step
+                    if not running:
+                        return results
+                    done = wait(running, return_when=FIRST_COMPLETED).done
+                    for future in sorted(done, key=lambda f: running[f]["index"]):
+                        step = running.pop(future)
+                        result = results[step["id"]] = future.result()
+                        if self.ended(result):
+                            stop = True
+                        elif result["status"] != "failed":
+                            succeeded.add(step["id"])
+            except BaseException:
+                # a refusal before a step, Ctrl-C, SIGTERM: what is in flight finishes and is journaled first
+                for future in wait(running).done:
+                    if future.exception() is None:
+                        self.ended(future.result())
+                raise
+
+    def _ready(self, pending, batch, succeeded, in_flight):
+        ready = []
+        for step in pending:
+            if in_flight + len(ready) >= self.limit:
+                break
+            if all(other in succeeded for other in self.graph.get(step["id"], ()) if other in batch):
+                ready.append(step)
+        return ready
