@@ -117,7 +117,7 @@ options:
     default: false
   max_concurrency:
     description:
-      - For V(approve), the run's C(max_concurrency) (see M(coworker.aws.run_step)): with more than one step at
+      - For V(approve), the run's C(max_concurrency) (see M(coworker.aws.run_step)). With more than one step at
         once, the review lists the steps that start together. V(0) takes the class's.
     type: int
     default: 0

@@ -32,7 +32,8 @@ REFUSED = "refused: settings that decide safety come only from extra vars (-e), 
 EVERY_NAME = [name for setting in SETTINGS for name in setting.names]
 VALID = {"on_failure": "abort", "retry_mode": "adaptive", "max_attempts": 1, "tag_resources": False, "dry_run": False,
          "dry_run_warn_only": True, "wave_checkpoints": False, "coworker_wave_checkpoints": False,
-         "all_or_nothing": False, "inline_files": False, "confirm": "yes", "state_backend": "", "accept_drift": False}
+         "all_or_nothing": False, "inline_files": False, "confirm": "yes", "state_backend": "", "accept_drift": False,
+         "max_concurrency": 1, "max_requests_per_second": 0}
 
 
 def as_a_user(flow, **extra) -> dict:

@@ -59,8 +59,8 @@ def schedule_lines(environments_file, loaded, asked):
         config = load_environments(resolve_path(environments_file))
     except ConfigError:
         return []  # said at the policies; the Run task refuses on it
-    return ["  " + printable(line) for line in schedule(config, loaded["plan"]["target"]["environment"], loaded,
-                                                       asked)["lines"]]
+    found = schedule(config, loaded["plan"]["target"]["environment"], loaded, asked)
+    return ["  " + printable(line) for line in found["lines"]]
 
 
 def drift_table(backend, session_params, say):
