@@ -162,3 +162,12 @@ def test_a_request_budget_spaces_every_call_to_the_account(workflow, fault_proxy
     assert len(sent) >= 12  # the put and the validation of each step at least
     assert min(b - a for a, b in zip(sent, sent[1:])) >= 0.09  # 10 a second, whatever runs at once
     assert len(workflow.parameter_values()) == 6
+
+
+def test_the_dry_run_shows_the_schedule_and_changes_nothing(workflow):
+    plan = workflow.write_plan("dryrun", [("Create", [put_param("d%d" % n, "/dry/p%d" % n) for n in range(3)])])
+    result = workflow.run(plan, "--check", "-e", "max_concurrency=4")
+    out = unwrapped(output_of(result))
+    assert result.returncode == 0, out
+    assert "Steps that run at the same time (max_concurrency 4):" in out and "Create: d0, d1, d2" in out
+    assert workflow.parameter_values() == {}

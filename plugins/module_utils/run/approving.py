@@ -84,11 +84,13 @@ def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_re
     """
     state = run_state(backend.events(run_id))
     started = state["started"]
-    if started.get("dry_run"):
+    loaded = load_plan(run_plan_path(started, None, backend), None, verify=False, target=started.get("target"))
+    if started.get("dry_run"):  # the schedule a real run would follow; the dry run itself goes one step at a time
+        for line in schedule_lines(environments_file, loaded, (session_params or {}).get("max_concurrency")):
+            say(line)
         say("DRY RUN: nothing is sent that could change anything, so no approval is needed")
         return {"approved": True, "how": "dry_run", "reason": None}
     digest = started["sha256"]
-    loaded = load_plan(run_plan_path(started, None, backend), None, verify=False, target=started.get("target"))
     loaded["policies"] = plan_policies(environments_file, loaded["plan"])  # shown with the plan, before the question
     asking = ask is not None and not token
     table = {"lines": [], "needs_consent": False}
