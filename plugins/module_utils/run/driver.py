@@ -51,6 +51,9 @@ class Driver:
         end = {key: move[key] for key in ("outcome", "by_person", "note", "status", "final")}
         self.session.journal.append("outcome", **end)
         self.session.commit()
+        # the report says what the journal says before the task returns: a signal between this task and Finish
+        # leaves a report of the whole run, not the one written when it started
+        self.session.refresh_report()
         return dict(end, changed=self.changed or self.session.changed)
 
     def _record(self, move):
