@@ -25,8 +25,8 @@ import pytest
 from moto_harness import output_of, run_playbook
 from test_s3_state_backend import BUCKET, TOOLING, TOOLING_PROFILE, Machine, only_run
 from workflow_support import (
-    ACCOUNT, ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, EXECUTE, expect, finish, four_steps, kill_tree, unwrapped,
-    workflow)
+    ACCOUNT, ALL_FOUR, APPROVAL_WAITING, CHECKPOINT_WAITING, EXECUTE, ctrl_c_at_the_prompt, expect, finish,
+    four_steps, kill_tree, unwrapped, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -142,8 +142,7 @@ def test_ctrl_c_at_a_prompt_gives_the_lock_back_and_sigterm_leaves_it_to_run_out
     plan = workflow.write_plan("wf", four_steps())
     child = here.spawn(EXECUTE, "-e", f"plan={plan.path}")
     expect(child, APPROVAL_WAITING)
-    child.sendintr()  # Ctrl-C, then "A" to abort, as the pause offers
-    expect(child, "Press 'C' to continue the play or 'A' to abort")
+    ctrl_c_at_the_prompt(child)  # Ctrl-C, then "A" to abort, as the pause offers
     child.send("A")
     code, transcript = finish(child)
     assert code != 0, transcript

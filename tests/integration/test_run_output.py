@@ -11,7 +11,7 @@ import pytest
 
 from moto_harness import REPO_ROOT, mutating_calls, output_of, run_playbook, spawn_playbook
 from workflow_support import (
-    APPROVAL_WAITING, CHECKPOINT_WAITING, ROLLBACK, assert_closing_line, expect, finish, put_param, workflow)
+    APPROVAL_WAITING, CHECKPOINT_WAITING, ROLLBACK, assert_closing_line, ctrl_c_at_the_prompt, expect, finish, put_param, workflow)
 
 pytestmark = pytest.mark.integration
 __all__ = ["workflow"]  # the fixture, imported for pytest
@@ -109,8 +109,7 @@ def test_ctrl_c_at_the_approval_then_a_or_c_ends_with_the_report_and_the_closing
     child = spawn_playbook(workflow.execute_args(plan), bare_env(workflow), workflow.tmp)
     workflow.children.append(child)
     expect(child, APPROVAL_WAITING)
-    child.send("\x03")
-    expect(child, "Press 'C' to continue the play or 'A' to abort")
+    ctrl_c_at_the_prompt(child)
     child.send(key)
     code, transcript = finish(child)
     run_id = workflow.only_run()
@@ -127,8 +126,7 @@ def test_ctrl_c_at_a_checkpoint_stops_there_with_the_commands(workflow):
     expect(child, APPROVAL_WAITING)
     child.sendline("yes")
     expect(child, CHECKPOINT_WAITING)
-    child.send("\x03")
-    expect(child, "Press 'C' to continue the play or 'A' to abort")
+    ctrl_c_at_the_prompt(child)
     child.send("a")
     code, transcript = finish(child)
     run_id = workflow.only_run()

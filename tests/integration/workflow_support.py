@@ -247,6 +247,25 @@ def assert_no_task_dump(transcript: str) -> None:
         assert noise not in transcript, f"{noise!r} in:\n{transcript}"
 
 
+INTERRUPT_FOLLOW_UP = "Press 'C' to continue the play or 'A' to abort"
+
+
+def ctrl_c_at_the_prompt(child, tries: int = 3) -> None:
+    """Ctrl-C at a question that is waiting, until Ansible's follow-up ("Press 'C' ... or 'A' ...") shows.
+
+    The controller prints the question before Display.prompt_until reads the terminal (ansible.builtin.pause
+    has the same window): a Ctrl-C inside that window is not seen, and a person simply presses it again.
+    """
+    for attempt in range(tries):
+        child.send("\x03")
+        try:
+            child.expect_exact(INTERRUPT_FOLLOW_UP, timeout=5 if attempt < tries - 1 else TIMEOUT)
+            return
+        except pexpect.TIMEOUT:
+            if attempt == tries - 1:
+                raise
+
+
 def assert_closing_line(code: int, transcript: str, closing: str, task: str = "Closing line") -> None:
     """Every end but success: exit code 2 and one task failure (``task``), whose message is the run's one
     closing line (it starts with ``closing``); no retry noise, no JSON escapes."""
