@@ -92,6 +92,7 @@ class RunSession:
         self.policies = None
         self.verified = None
         self.config = None
+        self._graph = None  # which steps wait for which (plan/step_order.py): the plan's, read once per task
         self.events = []
         self.rolling_back = False
         self.changed = False  # anything this task sent may have changed something (the task is "changed")
@@ -250,7 +251,9 @@ class RunSession:
             return result["status"] == "failed" or bool(result["unexpected"] and stop_on_unexpected)
 
         try:
-            ran = Together(runner, dependencies(self.loaded["plan"]["steps"]), limit, before, ended).run(steps)
+            if self._graph is None:
+                self._graph = dependencies(self.loaded["plan"]["steps"])
+            ran = Together(runner, self._graph, limit, before, ended).run(steps)
         finally:
             self.journal = runner.journal = plain
         results = [ran[s["id"]] for s in steps if s["id"] in ran]
