@@ -86,10 +86,19 @@ def foreign_items(answer, items_path, id_path, keep, run_id, own, itself):
     found = []
     for item in items:
         ident = jmespath.search(id_path, item)
-        if ident in own or ident == itself or tags_of(item).get(RUN_KEY) == run_id:
+        if ident in own or ident == itself or tags_of(item).get(RUN_KEY) == run_id or _goes_with(item, own):
             continue
         found.append(ident)
     return found
+
+
+def _goes_with(item, own):
+    """Whether the item belongs to a resource the run made: an instance of the run's primary network interface
+    (device 0, which cannot be detached from it) or one deleted on its termination is the run's too, not
+    something others made. Anything else attached to it since is others'."""
+    attachment = item.get("Attachment") or {}
+    return attachment.get("InstanceId") in own and (
+        attachment.get("DeleteOnTermination") is True or attachment.get("DeviceIndex") == 0)
 
 
 def _canonical(value):

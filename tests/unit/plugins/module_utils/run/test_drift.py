@@ -60,6 +60,22 @@ def test_foreign_items_leave_out_what_the_run_made_or_named_and_the_resource_its
     assert found == ["sg-theirs"]
 
 
+def test_the_interfaces_that_go_with_an_instance_of_the_run_are_the_runs_not_one_attached_to_stay():
+    interfaces = {"NetworkInterfaces": [
+        {"NetworkInterfaceId": "eni-primary", "Attachment": {"InstanceId": "i-ours", "DeviceIndex": 0,
+                                                             "DeleteOnTermination": False}},  # as moto says
+        {"NetworkInterfaceId": "eni-second", "Attachment": {"InstanceId": "i-ours", "DeviceIndex": 1,
+                                                            "DeleteOnTermination": True}},
+        {"NetworkInterfaceId": "eni-added", "Attachment": {"InstanceId": "i-ours", "DeviceIndex": 1,
+                                                           "DeleteOnTermination": False}},
+        {"NetworkInterfaceId": "eni-theirs", "Attachment": {"InstanceId": "i-theirs", "DeviceIndex": 0}},
+        {"NetworkInterfaceId": "eni-free"}]}
+    lookups = {what: (items, ident, keep) for what, _op, _p, items, ident, keep
+               in drift.dependent_lookups("ec2", "GroupId", "sg-1")}
+    found = drift.foreign_items(interfaces, *lookups["network interfaces"], "run-1", {"i-ours"}, "sg-1")
+    assert found == ["eni-added", "eni-theirs", "eni-free"]  # outlives the run's instance, or was never its
+
+
 def test_live_instances_only_and_never_the_default_group():
     answer = {"Reservations": [{"Instances": [{"InstanceId": "i-1", "State": {"Name": "running"}},
                                               {"InstanceId": "i-2", "State": {"Name": "terminated"}}]}]}
