@@ -20,16 +20,17 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.run import drift, integrity
 from ansible_collections.coworker.aws.plugins.module_utils.run.backend import backend_of
-from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state, steps_to_roll_back
+from ansible_collections.coworker.aws.plugins.module_utils.run.journal import run_state
 from ansible_collections.coworker.aws.plugins.module_utils.run.ownership import RunRecord
 from ansible_collections.coworker.aws.plugins.module_utils.run.plan_copy import run_plan_path
 from ansible_collections.coworker.aws.plugins.module_utils.run.policy_checks import BatchPolicies
 from ansible_collections.coworker.aws.plugins.module_utils.run.report import write_report
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import (
-    Progress, rollback_line, silent, step_line, sweep_line)
+    Progress, silent, step_line)
 from ansible_collections.coworker.aws.plugins.module_utils.run.resolved import run_context
 from ansible_collections.coworker.aws.plugins.module_utils.run.step_runner import StepRunner
 from ansible_collections.coworker.aws.plugins.module_utils.aws.request_budget import RequestBudget
+from ansible_collections.coworker.aws.plugins.module_utils.run.session_undo import SessionUndo, drifted
 from ansible_collections.coworker.aws.plugins.module_utils.run.together import SerializedJournal, Together, serialized
 from ansible_collections.coworker.aws.plugins.module_utils.guard.environments import concurrency
 from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import dependencies
@@ -76,7 +77,7 @@ def run_plan(params, backend, state):
                      profile=params.get("profile"), render=False, target=started.get("target"))
 
 
-class RunSession:
+class RunSession(SessionUndo):
     """The verified context, the journal and the step runner of one task of a run."""
 
     def __init__(self, params, check_mode, loaded=None, keep_going=None, say=None, backend=None):
@@ -96,6 +97,10 @@ class RunSession:
         self.events = []
         self.rolling_back = False
         self.changed = False  # anything this task sent may have changed something (the task is "changed")
+
+    def select(self, step_ids):
+        """The plan's steps named, in plan order."""
+        return select_steps(self.loaded, step_ids)
 
     @property
     def total(self):
@@ -201,7 +206,7 @@ class RunSession:
         """Run ``step_ids`` in plan order; stop at the first failure or unexpected output."""
         state = self.state()
         self._follow(state)
-        steps = select_steps(self.loaded, step_ids)
+        steps = self.select(step_ids)
         self.policies.before_batch(steps, self.runner.context)  # with every value the run has produced so far
         if self.check_mode:
             self.verified.perimeter.owned_buckets.planned.update(
@@ -209,8 +214,8 @@ class RunSession:
         return self._execute(steps)
 
     def _execute(self, steps):
-        limit, _why = concurrency(self.config, self.verified.environment, self.params.get("max_concurrency"))
-        if limit > 1 and len(steps) > 1 and not self.check_mode:
+        limit = self._limit()
+        if limit > 1 and len(steps) > 1:
             return self._execute_together(steps, limit)
         results, completed = [], []
         outcome = {"results": results, "completed": completed, "failed_step": None, "unexpected_step": None,
@@ -235,27 +240,41 @@ class RunSession:
                 break
         return outcome
 
+    def _limit(self):
+        """How many steps (or undos) at once: one in a dry run, else as the run and its class allow."""
+        if self.check_mode or self.verified is None:
+            return 1
+        return concurrency(self.config, self.verified.environment, self.params.get("max_concurrency"))[0]
+
+    def graph(self):
+        """The plan's step graph (plan/step_order.py), read once per task."""
+        if self._graph is None:
+            self._graph = dependencies(self.loaded["plan"]["steps"])
+        return self._graph
+
+    def _together(self, steps, graph, limit, before, ended, work=None):
+        """Run/together.py's threads, with every journal writer (this thread's too) taking its turn."""
+        runner, plain = self.runner, self.journal
+        self.journal = runner.journal = SerializedJournal(plain)
+        try:
+            return Together(runner, graph, limit, before, ended, work).run(steps)
+        finally:
+            self.journal = runner.journal = plain
+
     def _execute_together(self, steps, limit):
         """Independent steps at the same time (run/together.py); the outcome as a batch run one by one gives it:
         results and completed in plan order, the first failed (or unexpected) step, and the others not done."""
-        runner, plain, say = self.runner, self.journal, serialized(self.say)
-        self.journal = runner.journal = SerializedJournal(plain)  # every writer, this thread's too, in turn
-        stop_on_unexpected = self.params.get("stop_on_unexpected", True)
+        say, stop_on_unexpected = serialized(self.say), self.params.get("stop_on_unexpected", True)
 
         def before(step):
             self._check_alive(step)
-            self.policies.before_step(step, runner.context, self.journal)
+            self.policies.before_step(step, self.runner.context, self.journal)
 
         def ended(result):
             say(step_line(result, self.total))
             return result["status"] == "failed" or bool(result["unexpected"] and stop_on_unexpected)
 
-        try:
-            if self._graph is None:
-                self._graph = dependencies(self.loaded["plan"]["steps"])
-            ran = Together(runner, self._graph, limit, before, ended).run(steps)
-        finally:
-            self.journal = runner.journal = plain
+        ran = self._together(steps, self.graph(), limit, before, ended)
         results = [ran[s["id"]] for s in steps if s["id"] in ran]
         failed = [r for r in results if r["status"] == "failed"]
         completed = [r["id"] for r in results if r["status"] != "failed"]
@@ -272,85 +291,11 @@ class RunSession:
             if stopped_at else []
         return outcome
 
-    def rollback(self, step_ids=None):
-        """Undo ``step_ids`` (None: every step the journal shows as changed and not undone), last first; a step
-        ``undone_by`` another is undone with that one's rollback (run/undo.py); then what still carries the run's
-        tag is swept (run/sweep.py). Only what the run made, as the run left it, is touched."""
-        state = self.state()
-        self._follow(state)
-        steps = select_steps(self.loaded, steps_to_roll_back(state) if step_ids is None else step_ids)
-        self.policies.before_rollback(steps, self.runner.context)  # the guardrails judge the rollback calls too
-        return self.undo(steps, state["steps"])
-
-    def undo(self, steps, state_steps):
-        """The rollback calls of ``steps`` (last first), then the sweep; the batch's outcome."""
-        records = self._undo(steps)
-        swept = [] if self.check_mode else self.runner.sweep(self.loaded["plan"]["steps"], {s["id"] for s in steps},
-                                                             state_steps)
-        for found in swept:
-            self.say(sweep_line(found))
-        manual = [r["manual"] for r in records if r.get("manual")] + [_left_line(s) for s in swept
-                                                                      if s["status"] == "left"]
-        changed = any(c["status"] == "done" for r in records + swept for c in r.get("calls", []))
-        self.changed = self.changed or changed
-        return {"results": [], "completed": [], "failed_step": None, "unexpected_step": None,
-                "rollback": records, "swept": swept, "manual_cleanup": manual, "changed": changed}
-
-    def _undo(self, steps):
-        records, waiting = [], {}
-
-        def record(result):
-            records.append(result)
-            self.say(rollback_line(result, self.total))
-
-        for step in reversed(steps):  # undo in reverse plan order
-            self._check_alive(step)
-            if step.get("undone_by"):  # after the step whose rollback undoes it (an earlier one)
-                waiting.setdefault(step["undone_by"], []).append(step)
-                continue
-            own = self.runner.rollback(step)
-            record(own)
-            for covered in waiting.pop(step["id"], []):
-                record(self.runner.rollback_with(covered, own))
-        for covered in [s for group in waiting.values() for s in group]:  # undone, or not, before this pass
-            record(self.runner.rollback_with(covered))
-        return records
-
-    def drift(self, step_ids=None):
-        """The drift table of the steps a rollback would undo (read-only): each resource of an earlier pass as
-        it is now against what the run left, and what others made inside it. Journaled; ``needs_consent``
-        says whether a person (or accept_drift) must accept it before the undo."""
-        state = self.state()
-        self._follow(state)
-        steps = select_steps(self.loaded, steps_to_roll_back(state) if step_ids is None else step_ids)
-        runner = self.runner
-        rows, dependents, undone_first = [], [], set()
-        for step in reversed(steps):
-            if step["id"] in runner.past.steps:
-                row = runner.drift_row(step)
-                if row["drift"] == drift.CHANGED and runner.names(step) & undone_first:
-                    row["drift"] = drift.LATER  # its undo comes after theirs: the change may be theirs
-                rows.append(row)
-                dependents += runner.dependents(step)
-            undone_first |= runner.names(step)
-        consent = drift.needs_consent(rows, dependents)
-        self.journal.append("drift_checked", rows=rows, dependents=dependents, needs_consent=consent,
-                            accepted=bool(self.params.get("accept_drift")))
-        return {"rows": rows, "dependents": dependents, "needs_consent": consent,
-                "lines": drift.table_lines(rows, dependents) if rows else []}
-
     def described(self, outcome):
         """The batch's result with who verified it (the action checks that answer once more)."""
         outcome.update(identity=self.verified.identity, environment=self.verified.classification,
                        plan_sha256=self.loaded["sha256"])
         return outcome
-
-
-def _left_line(swept):
-    """A resource the sweep found carrying the run's tag and left, for the manual clean-up list."""
-    reason = swept.get("reason") or "; ".join(c.get("error") or c.get("reason") or "" for c in swept.get("calls", [])
-                                              if c["status"] in ("failed", "left"))
-    return "%s: %s carries this run's tags and was left: %s" % (swept["step"], swept["resource"], reason)
 
 
 def diff_of(results):
@@ -362,16 +307,6 @@ def diff_of(results):
 
 
 NOT_DESCRIBED = "(not described: the step has no validate call)"
-
-
-def drifted(session, step_ids=None):
-    """A drift check as a task result: refused (failed) when the table needs consent and accept_drift is not set."""
-    table = session.drift(step_ids)
-    outcome = {"results": [], "completed": [], "failed_step": None, "unexpected_step": None, "changed": False,
-               "drift": table}
-    if table["needs_consent"] and not session.params.get("accept_drift"):  # the rows are in the journal
-        outcome.update(failed=True, refused=True, msg="\n".join(table["lines"] + [drift.REFUSAL % session.run_id]))
-    return outcome
 
 
 def run_batch(params, check_mode, diff=False, session=None, protect=None):

@@ -11,6 +11,10 @@ next, so "durable before each call" holds for every call in flight.
 After a failure, unexpected output, a refusal or an interruption no new step starts; the steps in
 flight finish (their calls cannot be taken back) and are journaled, and only then does the batch
 end, so the failure options are offered once, with everything that happened known.
+
+Rollback uses the same runner with the graph turned round (``undo_order``), one phase at a time,
+the last first: a step is undone only after every step that depended on it was, so independent
+undos go out together and a security group is deleted only once the instance in it is terminated.
 """
 
 from __future__ import annotations
@@ -49,37 +53,63 @@ def serialized(say):
     return say_one
 
 
+def phases_of(steps):
+    """``steps`` cut where the phase changes, in the order given."""
+    groups = []
+    for step in steps:
+        if not groups or groups[-1][-1]["phase_index"] != step["phase_index"]:
+            groups.append([])
+        groups[-1].append(step)
+    return groups
+
+
+def undo_order(steps, graph):
+    """``{step id: [ids of the steps to undo first]}`` for undoing ``steps`` of one phase: every one of them
+    that depends on it, directly or through steps not being undone (``graph``: the whole plan's, in plan order)."""
+    closure, first = {}, {s["id"]: [] for s in steps}
+    for step_id, earlier in graph.items():  # plan order: what a step needs is closed before the step
+        closure[step_id] = set(earlier).union(*(closure.get(other, ()) for other in earlier))
+    for step in steps:
+        for needed in closure.get(step["id"], ()):
+            if needed in first:
+                first[needed].append(step["id"])
+    return first
+
+
 class Together:
     """Runs the steps of one batch; ``before(step)`` runs in this thread before a step starts (the guard's
     checks, liveness) and may raise; ``ended(result)`` is told of each step as it ends and says whether
-    the batch must stop starting new steps."""
+    the batch must stop starting new steps. ``work(runner, step)`` is what a thread does with its copy of
+    the runner (execute the step, or undo it); a step starts once every step it waits for ended without
+    stopping the batch, in the order ``steps`` are given."""
 
-    def __init__(self, runner, graph, limit, before, ended):
+    def __init__(self, runner, graph, limit, before, ended, work=None):
         self.runner, self.graph, self.limit = runner, graph, limit
         self.before, self.ended = before, ended
+        self.work = work or (lambda runner, step: runner.execute(step))
 
     def run(self, steps):
         """``{step id: result}`` of every step that ran; the others never started."""
         batch = {s["id"] for s in steps}
-        pending, running, results, succeeded = list(steps), {}, {}, set()
+        pending, running, results, finished = list(steps), {}, {}, set()
         stop = False
         with ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="coworker-step") as pool:
             try:
                 while True:
-                    for step in [] if stop else self._ready(pending, batch, succeeded, len(running)):
+                    for step in [] if stop else self._ready(pending, batch, finished, len(running)):
                         self.before(step)
                         pending.remove(step)
-                        running[pool.submit(copy.copy(self.runner).execute, step)] = step
+                        running[pool.submit(self.work, copy.copy(self.runner), step)] = step
                     if not running:
                         return results
                     done = wait(running, return_when=FIRST_COMPLETED).done
-                    for future in sorted(done, key=lambda f: running[f]["index"]):
+                    for future in sorted(done, key=lambda f: steps.index(running[f])):
                         step = running.pop(future)
                         result = results[step["id"]] = future.result()
                         if self.ended(result):
                             stop = True
-                        elif result["status"] != "failed":
-                            succeeded.add(step["id"])
+                        else:
+                            finished.add(step["id"])
             except BaseException:
                 # a refusal before a step, Ctrl-C, SIGTERM: what is in flight finishes and is journaled first
                 for future in wait(running).done:
@@ -87,11 +117,11 @@ class Together:
                         self.ended(future.result())
                 raise
 
-    def _ready(self, pending, batch, succeeded, in_flight):
+    def _ready(self, pending, batch, finished, in_flight):
         ready = []
         for step in pending:
             if in_flight + len(ready) >= self.limit:
                 break
-            if all(other in succeeded for other in self.graph.get(step["id"], ()) if other in batch):
+            if all(other in finished for other in self.graph.get(step["id"], ()) if other in batch):
                 ready.append(step)
         return ready

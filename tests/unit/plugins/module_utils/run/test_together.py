@@ -1,5 +1,6 @@
 """run/together.py: independent steps at the same time, never more than the limit, never before what they
-depend on, and nothing new after a failure or a refusal while what is in flight finishes."""
+depend on, and nothing new after a failure or a refusal while what is in flight finishes; undos in reverse
+dependency order, a phase at a time."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import time
 import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
-from ansible_collections.coworker.aws.plugins.module_utils.run.together import SerializedJournal, Together
+from ansible_collections.coworker.aws.plugins.module_utils.run.together import (
+    SerializedJournal, Together, phases_of, undo_order)
 
 
-def steps(*ids):
-    return [{"id": step_id, "index": index} for index, step_id in enumerate(ids, start=1)]
+def steps(*ids, phase=0):
+    return [{"id": step_id, "index": index, "phase_index": phase} for index, step_id in enumerate(ids, start=1)]
 
 
 class FakeRunner:
@@ -109,3 +111,42 @@ def test_the_journal_takes_one_event_at_a_time():
     for thread in threads:
         thread.join()
     assert len(inner.events) == 80 and inner.overlaps == 0
+
+
+def test_a_step_is_undone_after_every_step_that_depends_on_it_even_through_steps_not_undone():
+    graph = {"a": [], "b": ["a"], "c": ["b"], "d": [], "e": ["d", "a"]}
+    undoing = [s for s in steps(*"abcde") if s["id"] != "b"]  # b changed nothing: not undone
+    assert undo_order(undoing, graph) == {"a": ["c", "e"], "c": [], "d": ["e"], "e": []}
+
+
+def test_undos_overlap_where_independent_and_wait_for_their_dependents():
+    graph = {"a": [], "b": ["a"], "c": [], "d": []}
+    runner = FakeRunner(times={"b": 0.15})
+    last_first = list(reversed(steps(*"abcd")))
+    ended = []
+
+    def on_end(result):
+        ended.append(result["id"])
+        return False  # an undo that fails does not stop the others
+    results = Together(runner, undo_order(last_first, graph), 4, lambda step: None, on_end,
+                       lambda copy, step: copy.execute(dict(step))).run(last_first)
+    assert sorted(results) == list("abcd")
+    assert runner.spans["a"][0] >= runner.spans["b"][1]  # b depended on a: undone first
+    assert runner.spans["c"][0] < runner.spans["b"][1] and runner.spans["d"][0] < runner.spans["b"][1]
+    assert runner.most == 3  # d, c and b at once; a after b
+
+
+def test_a_failed_undo_still_lets_what_it_depended_on_be_undone():
+    graph = {"a": [], "b": ["a"]}
+    runner = FakeRunner(failing={"b"})
+    last_first = list(reversed(steps("a", "b")))
+    results = Together(runner, undo_order(last_first, graph), 4, lambda step: None, lambda result: False).run(
+        last_first)
+    assert [results[s]["status"] for s in ("b", "a")] == ["failed", "succeeded"]
+    assert runner.spans["a"][0] >= runner.spans["b"][1]
+
+
+def test_phases_are_cut_where_the_phase_changes_in_the_order_given():
+    later, earlier = steps("c", "d", phase=1), steps("a", "b", phase=0)
+    groups = phases_of(list(reversed(earlier + later)))
+    assert [[s["id"] for s in group] for group in groups] == [["d", "c"], ["b", "a"]]
