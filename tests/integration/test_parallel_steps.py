@@ -5,6 +5,7 @@ of a moto whose every answer takes 100 ms (the fault proxy's latency, as over a 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -30,7 +31,31 @@ def events_of(journal, event):
     return {e["step"]: index for index, e in enumerate(journal) if e["event"] == event}
 
 
-def test_the_planners_deployment_security_group_then_instance_and_the_bucket_beside_them(workflow, fault_proxy):
+def wait_for_calls(workflow, event, enough, timeout=60):
+    """Wait until the run's journal shows ``enough(steps whose event is journaled)``; the run's id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ids = workflow.run_ids()
+        try:
+            if ids and enough(events_of(workflow.journal(ids[0]), event)):
+                return ids[0]
+        except (OSError, ValueError):
+            pass  # not written yet, or a line being written
+        time.sleep(0.05)
+    return None
+
+
+def release_once_started(workflow, holds, event, step_ids):
+    """Let the held answers go once the call of every step named is journaled as started: their spans overlap."""
+    def watch():
+        wait_for_calls(workflow, event, lambda started: set(step_ids) <= set(started))
+        for hold in holds:
+            hold.release()
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def deployment(workflow):
+    """The planner's deployment: a security group then an instance in it, and a bucket (configured next) beside them."""
     image = workflow.session.client("ec2").describe_images()["Images"][0]["ImageId"]
     steps = [
         {"id": "make_sg", "action": "ec2:CreateSecurityGroup", "params": {"GroupName": "web", "Description": "web"},
@@ -49,8 +74,15 @@ def test_the_planners_deployment_security_group_then_instance_and_the_bucket_bes
          "params": {"Bucket": "wf-parallel-logs", "VersioningConfiguration": {"Status": "Enabled"}},
          "undone_by": "logs"},
     ]
-    plan = workflow.write_plan("deploy", [("Deploy", steps)])
+    return workflow.write_plan("deploy", [("Deploy", steps)])
+
+
+def test_the_planners_deployment_security_group_then_instance_and_the_bucket_beside_them(workflow, fault_proxy):
+    plan = deployment(workflow)
     behind_latency(workflow, fault_proxy)
+    holds = [fault_proxy.add_fault("ec2", "CreateSecurityGroup", "hold", count=1),
+             fault_proxy.add_fault("s3", "CreateBucket", "hold", count=1)]  # each answer waits for the other's call
+    release_once_started(workflow, holds, "call_started", ["make_sg", "logs"])
     result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_concurrency=4")
     out = unwrapped(output_of(result))
     assert result.returncode == 0, out
@@ -71,6 +103,31 @@ def test_the_planners_deployment_security_group_then_instance_and_the_bucket_bes
     group = ec2.describe_security_groups(GroupNames=["web"])["SecurityGroups"][0]["GroupId"]
     reservations = ec2.describe_instances()["Reservations"]
     assert [i["SecurityGroups"][0]["GroupId"] for r in reservations for i in r["Instances"]] == [group]
+
+
+def test_rollback_terminates_the_instance_before_its_group_and_deletes_the_bucket_meanwhile(workflow, fault_proxy):
+    plan = deployment(workflow)
+    behind_latency(workflow, fault_proxy)
+    result = workflow.run(plan, "-e", f"approve={plan.digest}", "-e", "max_concurrency=4")
+    assert result.returncode == 0, output_of(result)
+    run_id = workflow.only_run()
+    holds = [fault_proxy.add_fault("ec2", "TerminateInstances", "hold", count=1),
+             fault_proxy.add_fault("s3", "DeleteBucket", "hold", count=1)]
+    release_once_started(workflow, holds, "rollback_call_started", ["launch", "logs"])
+    rolled = workflow.run_rollback("-e", f"run={run_id}", "-e", f"approve={plan.digest}", "-e", "max_concurrency=4")
+    out = unwrapped(output_of(rolled))
+    assert rolled.returncode == 0, out
+    journal = workflow.journal(run_id)
+    started, ended = events_of(journal, "rollback_call_started"), events_of(journal, "rollback_succeeded")
+    assert started["make_sg"] > ended["launch"]  # the instance in the group is gone first
+    assert started["logs"] < ended["launch"] and started["launch"] < ended["logs"]  # independent: together
+    assert ended["logs_versioning"] > ended["logs"]  # undone with the bucket's rollback
+    assert set(step_statuses(workflow.report(run_id)).values()) == {"rolled_back"}
+    ec2 = workflow.session.client("ec2")
+    assert not ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["web"]}])["SecurityGroups"]
+    states = [i["State"]["Name"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+    assert states == ["terminated"]
+    assert "wf-parallel-logs" not in workflow.snapshot()["s3_buckets"]
 
 
 def phase_seconds(fault_proxy, names):
@@ -119,7 +176,9 @@ def test_a_failure_among_steps_in_flight_is_offered_once_and_rollback_undoes_the
     assert succeeded == {"put_a", "put_b", "put_d"}  # the others in flight finished; put_e never started
     assert "put_e" not in events_of(journal, "call_started")
     undone = [e["step"] for e in journal if e["event"] == "rollback_succeeded"]
-    assert undone == ["put_d", "put_b", "put_a"]  # reverse plan order
+    assert sorted(undone) == ["put_a", "put_b", "put_d"]  # independent undos: at the same time
+    started = [index for index, e in enumerate(journal) if e["event"] == "rollback_call_started"]
+    assert len(started) == 3 and max(started) < min(events_of(journal, "rollback_succeeded").values())
     assert workflow.parameter_values() == {"/wf/c": "keep"}
     assert step_statuses(workflow.report(run_id))["put_c"] == "failed"
 
@@ -133,14 +192,8 @@ def test_killed_with_several_calls_in_flight_rollback_run_undoes_everything(work
                                                               for n, name in enumerate(names)])])
     held = fault_proxy.add_fault("ssm", "PutParameter", "hold", count=3)  # moto acts; the answers wait
     child = workflow.spawn(plan, "-e", f"approve={plan.digest}", "-e", "max_concurrency=3")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ids = workflow.run_ids()
-        journal = workflow.state_dir / "runs" / ids[0] / "journal.jsonl" if ids else None
-        if journal and journal.exists() and len(events_of(workflow.journal(ids[0]), "call_started")) >= 3:
-            break
-        time.sleep(0.1)
-    run_id = workflow.only_run()
+    run_id = wait_for_calls(workflow, "call_started", lambda started: len(started) >= 3)
+    assert run_id == workflow.only_run()
     kill_tree(child)  # SIGKILL with three calls in flight
     held.release()
     assert len(events_of(workflow.journal(run_id), "call_started")) == 3
