@@ -138,6 +138,8 @@ options:
         resource names and references decide which are independent). V(0) takes the class's C(max_concurrency)
         from the environments file, else 1 (one step after another, as written). Never more than the class
         allows, nor than 16.
+      - A rollback undoes as many at once, in reverse dependency order, a phase at a time; a dry run sends
+        one step after another.
     type: int
     default: 0
   max_requests_per_second:
