@@ -213,7 +213,10 @@ def test_a_request_budget_spaces_every_call_to_the_account(workflow, fault_proxy
     first = min(start for service, op, start, _end in fault_proxy.timeline if op == "PutParameter")
     sent = sorted(start for service, _op, start, _end in fault_proxy.timeline if service == "ssm" and start >= first)
     assert len(sent) >= 12  # the put and the validation of each step at least
-    assert min(b - a for a, b in zip(sent, sent[1:])) >= 0.09  # 10 a second, whatever runs at once
+    # 10 a second, whatever runs at once (at moto's speed, 4 at once, they would all go in about 0.3 s); each call
+    # leaves at its slot plus a thread's wake-up, which a loaded machine stretches: 100 ms of it allowed
+    assert sent[-1] - sent[0] >= (len(sent) - 1) * 0.1 - 0.1
+    assert max(sum(1 for t in sent if start <= t < start + 0.5) for start in sent) <= 6
     assert len(workflow.parameter_values()) == 6
 
 
