@@ -160,7 +160,7 @@ def _not_approved(params, check_mode):
 
 
 def reviewed_digest(params):
-    """``reviewed_sha256``: the plan digest the person was shown (plan_info's ``sha256``), lowercase; None if not given."""
+    """``reviewed_sha256``: the digest the person was shown (plan_info's ``sha256``), lowercase; None if not given."""
     given = params.get("reviewed_sha256")
     if given is None:
         return None
