@@ -18,6 +18,8 @@ description:
     file as it was.
   - The digest is the SHA-256 of the canonical JSON of the plan without C(approval); any later edit
     invalidates the approval.
+  - With O(reviewed_sha256), the digest of the plan the person was shown, the approval is written only if the file
+    still has that digest; an edit between the review and the V(yes) is refused, with nothing written.
   - Use C(playbooks/approve_plan.yml), which shows the plan and asks for an explicit C(yes).
   - O(plan) may be the Markdown the planner (C(/aws-coworker-plan-interaction)) writes (a C(.md) file). It is first
     converted into a plan of the collection's format and written, not yet approved, into O(plans_dir) as
@@ -60,6 +62,17 @@ options:
     description:
       - The signer's principal, as the approvers file of the target's class lists it for this key (exact name, no
         pattern). Defaults to O(approved_by).
+    type: str
+  reviewed_sha256:
+    description:
+      - The digest of the plan as the person reviewed it (C(sha256) of M(coworker.aws.plan_info), the review's
+        C(Digest to approve)), 64 hex characters.
+      - With O(confirm=true), the approval is refused, and nothing is written, when the plan file's digest is not
+        this one (the file was edited after the review, by another process or in a shared folder); run the
+        approval again to review the plan as it is now. Converting a Markdown O(plan), O(inline_files) and
+        O(record_fetched) then only compare; a plan they would change is not the plan reviewed, and is refused.
+      - C(playbooks/approve_plan.yml) always passes it. Optional here, but give it whenever the V(yes) answers a
+        review; without it the approval covers the file as it is when this task runs.
     type: str
   confirm:
     description:
@@ -135,10 +148,17 @@ EXAMPLES = r"""
     record_fetched: true
     confirm: false
 
-- name: Approve a plan after review
-  coworker.aws.approve_plan:
+- name: Read the plan for the review
+  coworker.aws.plan_info:
     plan: plans/dev-logs.yml
+    verify_approval: false
+  register: reviewed
+
+- name: Approve the plan as reviewed (refused if the file changed since)
+  coworker.aws.approve_plan:
+    plan: "{{ reviewed.path }}"
     approved_by: alice@example.com
+    reviewed_sha256: "{{ reviewed.sha256 }}"
     expires_in_days: 7
     confirm: true
 """
@@ -183,7 +203,8 @@ ARGUMENT_SPEC = with_group_args(dict(plan=dict(type="str", required=True), plans
                                      approved_by=dict(type="str", required=True), expires_in_days=dict(type="int"),
                                      confirm=dict(type="bool", required=True), inline_files=dict(type="bool", default=False),
                                      signing_key=dict(type="path", no_log=False), principal=dict(type="str"),
-                                     account_id=dict(type="str"), record_fetched=dict(type="bool", default=False)))
+                                     account_id=dict(type="str"), record_fetched=dict(type="bool", default=False),
+                                     reviewed_sha256=dict(type="str")))
 
 
 def main():

@@ -144,8 +144,11 @@ options:
     default: 0
   max_requests_per_second:
     description:
-      - The most requests per second this collection sends to the target account, all its runs on this machine
-        together (steps at the same time, the targets of a wave); each call waits for its slot. V(0) sets no budget.
+      - The most requests per second this collection sends to the target account, all runs of this OS user on this
+        machine together (steps at the same time, the targets of a wave); each call waits for its slot. V(0) sets no
+        budget.
+      - The slots are kept in C(<tmp>/coworker-aws-request-budget-<uid>), mode 0700; a folder of that name that is
+        not a directory of this user, or that its group or others may write, is refused before any call.
     type: float
     default: 0
   stop_on_unexpected:

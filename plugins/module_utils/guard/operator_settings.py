@@ -77,7 +77,7 @@ OPTIONS = dict({name: name for name in (
     "environments_file", "state_backend", "state_dir", "plans_dir", "force_unlock", "on_failure", "dry_run",
     "dry_run_warn_only", "tag_resources", "retry_mode", "max_attempts", "confirm", "approved_by", "principal",
     "signing_key", "expires_in_days", "inline_files", "account_id", "accept_drift", "max_concurrency", "max_requests_per_second")},
-    profile="aws_profile", aws_profile="aws_profile", token="approve", answer="confirm")
+    profile="aws_profile", aws_profile="aws_profile", token="approve", answer="confirm", reviewed_sha256="confirm")
 
 _BY_NAME = {name: setting for setting in SETTINGS for name in setting.names}
 

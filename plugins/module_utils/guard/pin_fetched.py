@@ -15,7 +15,8 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.fetched import 
     check_recorded, pin_objects, plan_objects, s3_reader)
 from ansible_collections.coworker.aws.plugins.module_utils.guard.target_session import target_context
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
-from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import approve, with_fetched, write_atomically
+from ansible_collections.coworker.aws.plugins.module_utils.plan.writer import (
+    approve, not_as_reviewed, reviewed_digest, with_fetched, write_atomically)
 
 
 def _each_target(params):
@@ -67,11 +68,19 @@ def require_pinned(params):
 
 
 def approve_with_pins(params, check_mode=False, diff=False):
-    """approve_plan: pin the fetched content first (``record_fetched``); approve only a plan whose content is pinned."""
+    """approve_plan: pin the fetched content first (``record_fetched``); approve only a plan whose content is pinned.
+
+    With ``reviewed_sha256`` and ``confirm`` the pins are only compared: pins that would change are not
+    what the person reviewed, and the approval is refused with nothing written (plan/writer.py approve).
+    """
+    reviewed = reviewed_digest(params) if params["confirm"] else None
     if params.get("record_fetched"):
-        pinned = record_in_plan(params, check_mode)
+        pinned = record_in_plan(params, check_mode or reviewed is not None)
         if not params["confirm"]:
             return pinned
+        if reviewed is not None and pinned["changed"]:
+            raise not_as_reviewed(pinned["path"], reviewed, "pins other content than the objects its calls fetch "
+                                  "now (S3)")
     if params["confirm"]:
         require_pinned(params)
     return approve(params, check_mode, diff)

@@ -159,6 +159,24 @@ def _not_approved(params, check_mode):
     return "not approved: confirm is false — the plan file was not changed"
 
 
+def reviewed_digest(params):
+    """``reviewed_sha256``: the digest the person was shown (plan_info's ``sha256``), lowercase; None if not given."""
+    given = params.get("reviewed_sha256")
+    if given is None:
+        return None
+    digest = str(given).strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise CoworkerError("reviewed_sha256: give the whole digest the review showed (64 hex characters, plan_info's "
+                            "sha256), not %r: not approved, nothing was written" % str(given)[:80])
+    return digest
+
+
+def not_as_reviewed(path, reviewed, why):
+    """The refusal of an approval whose plan is not the one the person reviewed (nothing is written)."""
+    return CoworkerError("%s %s (the review showed digest %s): not approved, nothing was written; run approve_plan "
+                         "again to review the plan as it is now" % (path, why, reviewed))
+
+
 def approve(params, check_mode=False, diff=False):
     """Validate the plan and write its approval block; return the task result.
 
@@ -166,13 +184,25 @@ def approve(params, check_mode=False, diff=False):
     ``confirm`` that is all it does (the playbook inlines, shows the plan, then asks for the approval).
     A Markdown plan is first converted into a plan in ``plans_dir`` (converted_plan); without ``confirm``
     that is all, and the plan approved is that one.
+
+    With ``reviewed_sha256`` (the digest the review showed) and ``confirm``, the approval is refused,
+    before anything is written, unless the plan file still has that digest: an edit between the review
+    and the person's yes would otherwise be approved unseen. Converting, inlining (and pinning, see
+    guard/pin_fetched.py) then only look: a plan they would change is not the plan reviewed.
     """
+    reviewed = reviewed_digest(params) if params["confirm"] else None
     if is_markdown(params["plan"]):
-        converted = converted_plan(params, check_mode)
+        converted = converted_plan(params, check_mode or reviewed is not None)
+        if reviewed is not None and converted["converted"]:
+            raise not_as_reviewed(params["plan"], reviewed, "changed since the review: no plan made from it as it "
+                                  "is now is in plans_dir")
         if not params["confirm"] or check_mode and converted["converted"]:
             return dict(converted, inlined=[])
         params = dict(params, plan=converted["path"])
-    inlined = inline_files(params, check_mode) if params.get("inline_files") else None
+    inlined = inline_files(params, check_mode or reviewed is not None) if params.get("inline_files") else None
+    if reviewed is not None and inlined and inlined["changed"]:
+        raise not_as_reviewed(inlined["path"], reviewed, "still reads files (file://) that inlining would write into "
+                              "it after the review")
     if inlined is not None and (not params["confirm"] or check_mode and inlined["changed"]):
         return inlined
     if not params["confirm"]:
@@ -183,6 +213,9 @@ def approve(params, check_mode=False, diff=False):
         loaded = load_plan(params["plan"], params["plans_dir"], verify=False)
     except PlanError as exc:
         raise CoworkerError("cannot approve an invalid plan:\n%s" % exc) from None
+    if reviewed is not None and loaded["sha256"] != reviewed:
+        raise not_as_reviewed(loaded["path"], reviewed, "changed since the review: it now has digest %s"
+                              % loaded["sha256"])
     if loaded["plan"]["guardrail"]["status"] == "FAIL":
         raise CoworkerError("%s: guardrail.status: FAIL — a plan that failed guardrail validation cannot "
                             "be approved" % loaded["path"])
@@ -195,6 +228,9 @@ def approve(params, check_mode=False, diff=False):
                                   expires_in_days=params["expires_in_days"])
     with open(loaded["path"], encoding="utf-8") as handle:
         before = handle.read()
+    if plan_digest(parse_document(before, loaded["path"])) != loaded["sha256"]:  # edited since load_plan read it
+        raise CoworkerError("%s changed while it was being approved: not approved, nothing was written; run "
+                            "approve_plan again to review the plan as it is now" % loaded["path"])
     after = with_approval(before, loaded["path"], approval)
     result = dict(changed=True, path=loaded["path"], approval=approval, sha256=approval["plan_sha256"],
                   inlined=inlined["inlined"] if inlined else [])
