@@ -13,17 +13,15 @@ from __future__ import annotations
 import re
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws import access_levels, service_model
-from ansible_collections.coworker.aws.plugins.module_utils.plan.cli import read_command
-from ansible_collections.coworker.aws.plugins.module_utils.plan.command_checks import (
-    check_command_profile, command_region)
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
+from ansible_collections.coworker.aws.plugins.module_utils.plan.call_checks import (
+    CALL_KEYS, VALIDATE_KEYS, check_call, check_calls, check_expect, check_register, check_wait)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PLAN_ID_RE
-from ansible_collections.coworker.aws.plugins.module_utils.plan.register_check import expect_problem, register_problem
-from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import (
     check_after, check_ids_and_references, check_undone_by)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
-from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import REGION_RE, parse_targets, select_target
+from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import parse_targets, select_target
+from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 
 FORMAT = "coworker.aws/plan-v1"
 STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -33,9 +31,6 @@ FETCHED_KEYS = {"step", "field", "object", "sha256"}
 STEP_KEYS = {"id", "description", "action", "command", "params", "region", "register", "expect", "wait",
              "validate", "rollback", "undone_by", "after", "destructive", "skippable"}
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-CALL_KEYS = {"action", "command", "params", "region", "expect", "description"}
-VALIDATE_KEYS = CALL_KEYS | {"retries", "delay"}
-WAIT_KEYS = {"waiter", "params", "delay", "max_attempts"}
 PHASE_KEYS = {"name", "description", "steps"}
 GUARDRAIL_KEYS = {"status", "validated_at", "findings"}
 FINDING_KEYS = {"severity", "message"}  # a finding's keys (only ``message`` is required)
@@ -107,151 +102,6 @@ def _kind_names(kinds):
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kinds))
 
 
-def _jmespath_problems(expressions, path, check):
-    if not expressions:
-        return
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-    for where, expr in expressions:
-        try:
-            jmespath.compile(expr)
-        except JMESPathError as exc:
-            check.add("%s.%s" % (path, where), "not a valid JMESPath expression: %s" % " ".join(str(exc).split()))
-
-
-def _call(raw, path, check, keys):
-    """Normalise one call (``action`` + ``params`` or ``command``)."""
-    if not isinstance(raw, dict):
-        check.add(path, "a call must be a mapping with 'action' or 'command'")
-        return None
-    check.keys(raw, keys, path)
-    if ("action" in raw) == ("command" in raw):
-        check.add(path, "give exactly one of 'action' (service:Operation) or 'command' (aws ...)")
-        return None
-    region = check.text(raw, "region", path, required=False, pattern=REGION_RE)
-    query = None
-    if "command" in raw:
-        command = check.text(raw, "command", path)
-        if command is None:
-            return None
-        if "params" in raw:
-            check.add(path + ".params", "'params' cannot be combined with 'command'")
-        try:
-            cli = read_command(command, check.source, path + ".command")
-        except PlanError as exc:
-            check.problems.extend(exc.problems)
-            return None
-        service, operation, params, query = cli.service, cli.operation, cli.params, cli.query
-        region = command_region(cli.region, region, path, check)
-        check_command_profile(cli.profile, path, check)
-        if query is not None:
-            _jmespath_problems([("command", query)], path, check)
-    else:
-        action = check.text(raw, "action", path)
-        params = check.get(raw, "params", dict, path, required=False, default={})
-        if not action:
-            return None
-        if action.count(":") != 1:
-            check.add(path + ".action", "%r must be service:Operation, e.g. ec2:CreateVpc" % action)
-            return None
-        service, operation = action.split(":")
-        try:
-            service_model.operation_model(service, operation)
-        except ValueError as exc:
-            check.add(path + ".action", str(exc))
-            return None
-        if params is None:
-            return None
-    check.problems.extend(service_model.check_params(service, operation, params, path + ".params"))
-    expect = _expressions(raw, "expect", path, check, (service, operation))
-    return {"service": service, "operation": operation, "params": params, "region": region, "query": query,
-            "expect": expect, "description": raw.get("description") or ""}
-
-
-def _expressions(raw, key, path, check, action):
-    """A call's ``expect`` list; ``action`` (service, operation) gives the response they test."""
-    if key not in raw:
-        return []
-    values = check.get(raw, key, list, path, required=False, default=[])
-    output = _output_shape({"service": action[0], "operation": action[1]})
-    good = []
-    for index, expr in enumerate(values):
-        if not isinstance(expr, str) or not expr.strip():
-            check.add("%s.%s[%d]" % (path, key, index), "must be a non-empty JMESPath string")
-            continue
-        if expect_problem(expr, output, action[0]):
-            check.add("%s.%s[%d]" % (path, key, index), expect_problem(expr, output, action[0]))
-        good.append(expr)
-    _jmespath_problems([("%s[%d]" % (key, i), e) for i, e in enumerate(good)], path, check)
-    return good
-
-
-def _calls(raw, path, check, keys):
-    """A call or a list of calls."""
-    items = raw if isinstance(raw, list) else [raw]
-    calls = []
-    for index, item in enumerate(items):
-        where = "%s[%d]" % (path, index) if isinstance(raw, list) else path
-        call = _call(item, where, check, keys)
-        if call is None:
-            continue
-        if keys is VALIDATE_KEYS:
-            call["retries"] = _non_negative(item, "retries", where, check, 0)
-            call["delay"] = _non_negative(item, "delay", where, check, 0)
-            if not access_levels.is_read_only(call["service"], call["operation"]):
-                check.add(where + ".action", "validate calls must be read-only; %s:%s changes things (AWS's "
-                          "access level: %s; Read or List needed)" % (
-                              call["service"], call["operation"],
-                              access_levels.describe_level(call["service"], call["operation"])))
-        calls.append(call)
-    return calls
-
-
-def _non_negative(obj, key, path, check, default):
-    value = check.get(obj, key, (int, float), path, required=False, default=default)
-    if value is not None and value < 0:
-        check.add("%s.%s" % (path, key), "must not be negative")
-        return default
-    return value
-
-
-def _wait(raw, service, path, check):
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        check.add(path, "must be a mapping with 'waiter'")
-        return None
-    check.keys(raw, WAIT_KEYS, path)
-    name = check.text(raw, "waiter", path)
-    params = check.get(raw, "params", dict, path, required=False, default={})
-    if name and service and name not in service_model.waiter_names(service):
-        known = ", ".join(service_model.waiter_names(service)) or "none"
-        check.add(path + ".waiter", "unknown %s waiter %r (known: %s)" % (service, name, known))
-    return {"waiter": name, "params": params, "delay": _non_negative(raw, "delay", path, check, None),
-            "max_attempts": _non_negative(raw, "max_attempts", path, check, None)}
-
-
-def _output_shape(call):
-    try:
-        return service_model.operation_model(call["service"], call["operation"]).output_shape if call else None
-    except (ValueError, KeyError, TypeError):
-        return None  # an unknown operation is reported by the call's own check
-
-
-def _register(raw, path, check, call):
-    register = check.get(raw, "register", dict, path, required=False, default={})
-    output = _output_shape(call)
-    for name, expr in register.items():
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            check.add("%s.register.%s" % (path, name), "register names are letters, digits and _")
-        if not isinstance(expr, str):
-            check.add("%s.register.%s" % (path, name), "must be a JMESPath string")
-        elif register_problem(expr, output, call and call["service"]):
-            check.add("%s.register.%s" % (path, name), register_problem(expr, output, call and call["service"]))
-    _jmespath_problems([("register.%s" % n, e) for n, e in register.items() if isinstance(e, str)], path, check)
-    return register
-
-
 def _step(raw, path, phase, phase_index, check):
     if not isinstance(raw, dict):
         check.add(path, "a step must be a mapping")
@@ -261,12 +111,12 @@ def _step(raw, path, phase, phase_index, check):
     if step_id in BUILTIN:
         check.add(path + ".id", "%r is reserved for ${%s.*} references; choose another step id" % (step_id, step_id))
     call_raw = {k: raw[k] for k in ("action", "command", "params", "region") if k in raw}
-    call = _call(call_raw, path, check, CALL_KEYS)
+    call = check_call(call_raw, path, check, CALL_KEYS)
     if call is not None:
-        call["expect"] = _expressions(raw, "expect", path, check, (call["service"], call["operation"]))
+        call["expect"] = check_expect(raw, "expect", path, check, (call["service"], call["operation"]))
     service = call["service"] if call else None
-    validate = _calls(raw["validate"], path + ".validate", check, VALIDATE_KEYS) if raw.get("validate") else []
-    rollback = _calls(raw["rollback"], path + ".rollback", check, CALL_KEYS) if raw.get("rollback") else []
+    validate = check_calls(raw["validate"], path + ".validate", check, VALIDATE_KEYS) if raw.get("validate") else []
+    rollback = check_calls(raw["rollback"], path + ".rollback", check, CALL_KEYS) if raw.get("rollback") else []
     declared = check.get(raw, "destructive", bool, path, required=False)
     named = bool(call and call["operation"].startswith(service_model.DESTRUCTIVE_PREFIXES))
     # a step that changes permissions is destructive too, whatever the plan says (raised, never lowered)
@@ -277,8 +127,8 @@ def _step(raw, path, phase, phase_index, check):
     return {
         "id": step_id, "phase": phase, "phase_index": phase_index,
         "description": check.get(raw, "description", str, path, required=False, default=""),
-        "call": call, "register": _register(raw, path, check, call),
-        "wait": _wait(raw.get("wait"), service, path + ".wait", check),
+        "call": call, "register": check_register(raw, path, check, call),
+        "wait": check_wait(raw.get("wait"), service, path + ".wait", check),
         "validate": validate, "rollback": rollback,
         "undone_by": check.text(raw, "undone_by", path, required=False, pattern=STEP_ID_RE),
         "after": _step_ids(raw, "after", path, check),

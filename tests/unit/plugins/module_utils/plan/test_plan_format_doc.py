@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from ansible_collections.coworker.aws.plugins.module_utils.aws.service_model import DESTRUCTIVE_PREFIXES
-from ansible_collections.coworker.aws.plugins.module_utils.plan import approval, loader, schema, signatures, targets
+from ansible_collections.coworker.aws.plugins.module_utils.plan import (
+    approval, call_checks, loader, schema, signatures, targets)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.cli_names import (
     GLOBAL_OPTIONS, INPUT_OPTIONS, PAGING_OPTIONS, READS_FILE, READS_URL)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
@@ -43,9 +44,9 @@ EXPECTED = {
     "`guardrail`": fields(schema.GUARDRAIL_KEYS) + fields(schema.FINDING_KEYS) + fields(schema.GUARDRAIL_STATUSES),
     "`phases`": fields(schema.PHASE_KEYS),
     "`steps`": fields(schema.STEP_KEYS) + [schema.STEP_ID_RE.pattern] + fields(BUILTIN),
-    "`validate`": fields(schema.VALIDATE_KEYS),
-    "`rollback`": fields(schema.CALL_KEYS - {"expect"}) + ["`expect`"],
-    "`wait`": fields(schema.WAIT_KEYS),
+    "`validate`": fields(call_checks.VALIDATE_KEYS),
+    "`rollback`": fields(call_checks.CALL_KEYS - {"expect"}) + ["`expect`"],
+    "`wait`": fields(call_checks.WAIT_KEYS),
     "`fetched`": fields(schema.FETCHED_KEYS),
     "`command`": ["`--%s`" % option for option in sorted(set(GLOBAL_OPTIONS) | set(INPUT_OPTIONS) | set(PAGING_OPTIONS))]
     + fields(READS_FILE + READS_URL),
@@ -66,13 +67,14 @@ def test_every_field_the_loader_accepts_is_in_its_section(title):
 
 
 def test_every_mapping_the_loader_checks_has_its_section():
-    """A new key set in the schema (a new mapping in the plan) needs a section and an entry above."""
+    """A new key set in the schema or its call checks (a new mapping in the plan) needs a section and an entry above."""
     documented = {id(getattr(module, name)) for module, name in (
-        (schema, "TOP_KEYS"), (schema, "STEP_KEYS"), (schema, "CALL_KEYS"), (schema, "VALIDATE_KEYS"),
-        (schema, "WAIT_KEYS"), (schema, "PHASE_KEYS"), (schema, "GUARDRAIL_KEYS"), (schema, "FINDING_KEYS"),
+        (schema, "TOP_KEYS"), (schema, "STEP_KEYS"), (call_checks, "CALL_KEYS"), (call_checks, "VALIDATE_KEYS"),
+        (call_checks, "WAIT_KEYS"), (schema, "PHASE_KEYS"), (schema, "GUARDRAIL_KEYS"), (schema, "FINDING_KEYS"),
         (schema, "FETCHED_KEYS"))}
-    key_sets = [name for name, value in vars(schema).items() if name.endswith("_KEYS") and isinstance(value, set)]
-    assert sorted(name for name in key_sets if id(getattr(schema, name)) not in documented) == []
+    key_sets = [(module.__name__, name) for module in (schema, call_checks) for name, value in vars(module).items()
+                if name.endswith("_KEYS") and isinstance(value, set) and id(value) not in documented]
+    assert key_sets == []
 
 
 SKELETON = {"format": "coworker.aws/plan-v1", "id": "doc-example", "name": "doc example",
