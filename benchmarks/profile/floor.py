@@ -4,8 +4,8 @@
 
 N=0 makes one sts:GetCallerIdentity; N>0 makes N s3 CreateBucket+HeadBucket, as benchmarks/run.py's raw boto3
 does. The playbook and its action plugin are written to a temporary directory and run with an empty
-ansible.cfg against a local moto server (benchmarks/run.py's Bench). Prints the best wall and CPU (user+sys of
-the process tree) of each, next to raw boto3 in a fresh interpreter.
+ansible.cfg against a local moto server (benchmarks/bench_support.py's Bench). Prints the best wall and CPU
+(user+sys of the process tree) of each, next to raw boto3 in a fresh interpreter.
 """
 import argparse
 import os
@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "benchmarks"), str(REPO / "tests" / "integration"), str(REPO / "collections")]
-from run import RAW_CALLS, RAW_SCRIPT, Bench  # noqa: E402
+from bench_support import RAW_CALLS, RAW_SCRIPT, Bench  # noqa: E402
 
 ACTION = '''
 from ansible.plugins.action import ActionBase

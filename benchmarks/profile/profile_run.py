@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/profile/profile_run.py OUT s3:10,s3:50,demo timing[,phases,controller,workers] [--repeat 3]
 
-The plans, environments file, profile and approval token are benchmarks/run.py's (its Bench class);
+The plans, environments file, profile and approval token are benchmarks/run.py's (Bench, in bench_support.py);
 `demo` is examples/plans/s3-dev-logs.yml approved with its token. For each case and mode the run goes to
 OUT/r<repeat>/<case>-<mode>/ with run.log and summary.json (wall, CPU of the ansible-playbook tree,
 moto's CPU, the requests moto recorded by operation), and, by mode:
@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path[:0] = [str(REPO / "benchmarks"), str(REPO / "tests" / "integration"), str(REPO / "collections")]
 import yaml  # noqa: E402
-from run import Bench  # noqa: E402
+from bench_support import Bench  # noqa: E402
 
 MODES = ("timing", "phases", "controller", "workers")
 
