@@ -15,6 +15,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.guard.environments im
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.aws.errors import (
     BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError)
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import calls_of
 
 STOP = "STOPPING: this collection executes in non-production only."
 ADVICE = "For staging/production, generate a CI/CD change instead."
@@ -82,4 +83,4 @@ def check_execution(config, identity, target, regions):
 
 def plan_regions(steps):
     """Every region a plan's calls (main, validate, rollback) may use."""
-    return sorted({c["region"] for s in steps for c in [s["call"]] + s["validate"] + s["rollback"] if c})
+    return sorted({c["region"] for s in steps for c in calls_of(s)})

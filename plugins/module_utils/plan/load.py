@@ -24,6 +24,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import pl
 from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import find_plan, read_document
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import MAX_STEPS, validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import calls_of
 from ansible_collections.coworker.aws.plugins.module_utils.bulk import gc_paused
 
 
@@ -31,7 +32,7 @@ def _add_cli(steps, target, profile):
     """Render every call as an aws CLI line; target values filled in, later outputs as <step.name>."""
     context = {"target": {"account_id": target["account_id"], "region": target["region"]}}
     for step in steps:
-        for call in [step["call"]] + step["validate"] + step["rollback"]:
+        for call in calls_of(step):
             params = resolve(call["params"], context, placeholder=True)
             call["cli"] = render_call(call, params, profile)
 
@@ -48,7 +49,7 @@ def blast_radius(steps, grants=()):
         "irreversible_steps": [s["id"] for s in steps if s["mutating"] and not s["rollback"] and not s.get("undone_by")],
         "by_service": dict(sorted(Counter(c["service"] for c in calls).items())),
         "by_action": dict(sorted(Counter("%s:%s" % (c["service"], c["operation"]) for c in calls).items())),
-        "regions": sorted({c["region"] for s in steps for c in [s["call"]] + s["validate"] + s["rollback"]}),
+        "regions": sorted({c["region"] for s in steps for c in calls_of(s)}),
     }
 
 

@@ -20,6 +20,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.loader import PL
 from ansible_collections.coworker.aws.plugins.module_utils.plan.reference_checks import (
     check_after, check_ids_and_references, check_undone_by)
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import BUILTIN
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import calls_of
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import parse_targets, select_target
 from ansible_collections.coworker.aws.plugins.module_utils.timeutil import parse_time
 
@@ -262,8 +263,8 @@ def validate_document(doc, source, max_steps=MAX_STEPS, target=None):
     selected = select_target(targets, target, source) if "targets" in doc else defaults
     plan.update(target=selected or targets[0], targets=targets, target_selected=selected is not None)
     for step in steps:
-        for call in [step["call"]] + step["validate"] + step["rollback"]:
-            if call and not call["region"]:
+        for call in calls_of(step):
+            if not call["region"]:
                 call["region"] = plan["target"]["region"]
     plan["steps"] = steps
     return plan

@@ -26,8 +26,9 @@ _WORD_SPLIT = re.compile(r"[\s\"',:;=/\\\[\]{}()*?&|<>]+")
 _S3_HOST = re.compile(r"\.s3[.-]")
 
 
-def _calls(step):
-    return [c for c in [step["call"]] + step["validate"] + step["rollback"] if c]
+def calls_of(step):
+    """Every call a step may make: its main call, its validate calls, its rollback calls (in that order)."""
+    return [c for c in [step["call"], *step["validate"], *step["rollback"]] if c]
 
 
 def _literal(value):
@@ -37,7 +38,7 @@ def _literal(value):
 def _resource_names(step):
     """The literal values by which the step's calls name resources, with an ARN's resource part too."""
     names = set()
-    for call in _calls(step):
+    for call in calls_of(step):
         for _member, value in identifiers(call["service"], call["operation"], call["params"]):
             if not _literal(value):
                 continue
@@ -52,7 +53,7 @@ def _resource_names(step):
 def _words(step):
     """Every literal text of the step's requests, whole and split into its words."""
     found = set()
-    for call in _calls(step):
+    for call in calls_of(step):
         for _path, text in iter_strings(call["params"]):
             if _literal(text):
                 found.add(text)
@@ -71,7 +72,7 @@ def _parts(word):
 def _referred(step):
     """The step ids the step's requests refer to (``${id.name}``)."""
     referred = set()
-    for call in _calls(step):
+    for call in calls_of(step):
         for _path, text in iter_strings(call["params"]):
             referred.update(scope for scope, _name in references_in(text))
     if step.get("wait"):

@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import PlanError
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan, plan_info
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import calls_of
 
 from plan_samples import EXAMPLES, approved, base_plan, independent_digest, many_steps, write_json, write_yaml
 
@@ -103,7 +104,7 @@ def test_a_raised_destructive_flag_gets_a_checkpoint_too(tmp_path):
 
 
 def test_cli_line_of_every_call(mixed):
-    lines = {s["id"]: [c["cli"] for c in [s["call"]] + s["validate"] + s["rollback"]] for s in mixed["plan"]["steps"]}
+    lines = {s["id"]: [c["cli"] for c in calls_of(s)] for s in mixed["plan"]["steps"]}
     assert lines["make_bucket"] == [
         "aws s3api create-bucket --bucket b1 --region us-east-1 --profile sandbox-admin",
         "aws s3api head-bucket --bucket b1 --region us-east-1 --profile sandbox-admin",
@@ -136,7 +137,7 @@ def test_profile_argument_overrides_the_plan_profile(tmp_path):
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_examples_render_a_cli_line_for_every_call(path):
     loaded = load_plan(str(path))
-    calls = [c for s in loaded["plan"]["steps"] for c in [s["call"]] + s["validate"] + s["rollback"]]
+    calls = [c for s in loaded["plan"]["steps"] for c in calls_of(s)]
     assert len(calls) >= 3 * len(loaded["plan"]["steps"])  # each example step has validate and rollback
     for call in calls:
         cli_service = {"s3": "s3api"}.get(call["service"], call["service"])

@@ -11,6 +11,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.plan.digest import pl
 from ansible_collections.coworker.aws.plugins.module_utils.plan.load import load_plan
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import resolve
 from ansible_collections.coworker.aws.plugins.module_utils.plan.schema import validate_document
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import calls_of
 from ansible_collections.coworker.aws.plugins.module_utils.plan.targets import require_one_target
 
 from plan_samples import approved, base_plan, independent_digest, write_yaml
@@ -56,7 +57,7 @@ def test_entries_inherit_from_target_and_each_is_selectable():
     chosen = validate_document(doc, SOURCE, target=B + "-eu-west-1")
     assert chosen["target_selected"] is True and chosen["target"]["account_id"] == B
     # calls without their own region take the selected target's region
-    assert {c["region"] for s in chosen["steps"] for c in [s["call"]] + s["validate"] + s["rollback"]} == {"eu-west-1"}
+    assert {c["region"] for s in chosen["steps"] for c in calls_of(s)} == {"eu-west-1"}
 
 
 def test_references_resolve_per_target():
