@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing
 import os
 import select
 import threading
@@ -181,10 +182,16 @@ def _after_fork_in_child():
 
 
 def _at_exit():
-    """ansible-playbook ends (also after Ctrl-C): its workers are gone, so the locks its runs still hold are
-    given back now instead of running out. Killed (SIGKILL, SIGTERM), it gets no say: the leases run out."""
+    """ansible-playbook ends (also after Ctrl-C): once its workers are gone, the locks its runs still hold are
+    given back instead of running out. A worker stopped by Ctrl-C first lets the steps in flight finish and
+    journals them (several at once, with max_concurrency): until it ends the heartbeat keeps the lock, so no
+    other run takes it while the journal is still written. Killed (SIGKILL, SIGTERM), it gets no say: the
+    leases run out."""
     if os.getpid() != _OWNER:
         return
+    for worker in multiprocessing.active_children():
+        if not worker.daemon:
+            worker.join()  # what multiprocessing's own exit handler does next (it was registered first: runs last)
     waited = _KEEPER.beating.acquire(timeout=FORK_WAIT)
     try:
         with _KEEPER.lock:

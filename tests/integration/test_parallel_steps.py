@@ -8,6 +8,7 @@ import os
 import threading
 import time
 
+import pexpect
 import pytest
 
 from moto_harness import output_of
@@ -183,17 +184,24 @@ def test_a_failure_among_steps_in_flight_is_offered_once_and_rollback_undoes_the
     assert step_statuses(workflow.report(run_id))["put_c"] == "failed"
 
 
+def three_calls_in_flight(workflow, fault_proxy, label, spawn=None):
+    """A run of six independent PutParameter steps, three at once (``spawn``: workflow.spawn by default), once
+    the answers of the first three are held by the fault proxy (moto has acted): (plan, the run, the hold)."""
+    behind_latency(workflow, fault_proxy)
+    plan = workflow.write_plan(label, [("Create", [put_param("p%d" % n, "/%s/p%d" % (label, n)) for n in range(6)])])
+    held = fault_proxy.add_fault("ssm", "PutParameter", "hold", count=3)  # moto acts; the answers wait
+    child = (spawn or workflow.spawn)(plan, "-e", f"approve={plan.digest}", "-e", "max_concurrency=3")
+    deadline = time.monotonic() + 60
+    while fault_proxy.hits("ssm", "PutParameter") < 3 and time.monotonic() < deadline:  # each journaled first
+        child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.1)  # read the screen, as a terminal shows it
+    return plan, child, held
+
+
 @pytest.mark.parametrize("trial", range(KILL_TRIALS), ids=lambda n: f"trial{n}")
 def test_killed_with_several_calls_in_flight_rollback_run_undoes_everything(workflow, fault_proxy, trial):
-    behind_latency(workflow, fault_proxy)
     before = workflow.parameter_values()
-    names = ["/kill%d/p%d" % (trial, n) for n in range(6)]
-    plan = workflow.write_plan("kill%d" % trial, [("Create", [put_param("p%d" % n, name)
-                                                              for n, name in enumerate(names)])])
-    held = fault_proxy.add_fault("ssm", "PutParameter", "hold", count=3)  # moto acts; the answers wait
-    child = workflow.spawn(plan, "-e", f"approve={plan.digest}", "-e", "max_concurrency=3")
-    run_id = wait_for_calls(workflow, "call_started", lambda started: len(started) >= 3)
-    assert run_id == workflow.only_run()
+    plan, child, held = three_calls_in_flight(workflow, fault_proxy, "kill%d" % trial)
+    run_id = workflow.only_run()
     kill_tree(child)  # SIGKILL with three calls in flight
     held.release()
     assert len(events_of(workflow.journal(run_id), "call_started")) == 3

@@ -51,3 +51,24 @@ def test_what_a_worker_wrote_reaches_the_next_worker_through_the_process_that_fo
     done = subprocess.run([sys.executable, "-c", SCRIPT], env={"PYTHONPATH": str(COLLECTIONS_DIR)},
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0 and done.stdout.endswith("OK\n"), done.stdout + done.stderr
+
+
+AT_EXIT = textwrap.dedent("""
+    import multiprocessing.util, os, sys, time  # as in ansible-playbook: its exit handler registered first
+    from ansible_collections.coworker.aws.plugins.plugin_utils import lock_keeper
+
+    def worker():  # stopped by Ctrl-C, it still journals the steps that were in flight
+        time.sleep(1)
+        open(sys.argv[1], "w").close()
+
+    lock_keeper._KEEPER.heartbeat.release_all = lambda: print("given back after the worker:", os.path.exists(sys.argv[1]))
+    multiprocessing.get_context("fork").Process(target=worker).start()
+    sys.exit(99)  # as ansible-playbook ends after Ctrl-C
+""")
+
+
+def test_the_locks_are_given_back_at_exit_only_once_the_workers_have_ended(tmp_path):
+    done = subprocess.run([sys.executable, "-c", AT_EXIT, str(tmp_path / "journaled")],
+                          env={"PYTHONPATH": str(COLLECTIONS_DIR)}, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 99 and done.stdout == "given back after the worker: True\n", done.stdout + done.stderr
