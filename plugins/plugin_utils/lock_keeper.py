@@ -39,6 +39,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.errors import Coworke
 from ansible_collections.coworker.aws.plugins.module_utils.run import heads
 from ansible_collections.coworker.aws.plugins.module_utils.run.chain import Head
 from ansible_collections.coworker.aws.plugins.module_utils.run.heartbeat import Heartbeat
+from ansible_collections.coworker.aws.plugins.module_utils.run.together import leave_signals_to_the_main_thread
 
 # the lease a lock is taken with when no heartbeat can renew it (as long as before heartbeats)
 LEASE_WITHOUT_HEARTBEAT = 900
@@ -141,7 +142,8 @@ def _act(message):
 
 
 def _keep():
-    """The thread: read the pipe as messages come, renew what is due."""
+    """The thread: read the pipe as messages come, renew what is due (Ctrl-C is the main thread's)."""
+    leave_signals_to_the_main_thread()
     while True:
         try:
             select.select([_READ], [], [], _KEEPER.heartbeat.wait())

@@ -20,8 +20,20 @@ undos go out together and a security group is deleted only once the instance in 
 from __future__ import annotations
 
 import copy
+import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+WAKE = 0.25  # seconds: how often the waiting thread wakes to run a signal's handler, wherever the signal landed
+
+
+def leave_signals_to_the_main_thread():
+    """Block Ctrl-C and SIGTERM in the calling thread, so that the kernel hands them to the main thread,
+    where Python runs their handlers: a signal that lands on a step's thread wakes nobody, and the main
+    thread, asleep waiting for the steps, would act on it only once a call returned."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
 class SerializedJournal:
@@ -93,7 +105,8 @@ class Together:
         batch = {s["id"] for s in steps}
         pending, running, results, finished = list(steps), {}, {}, set()
         stop = False
-        with ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="coworker-step") as pool:
+        with ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="coworker-step",
+                                initializer=leave_signals_to_the_main_thread) as pool:
             try:
                 while True:
                     for step in [] if stop else self._ready(pending, batch, finished, len(running)):
@@ -102,7 +115,7 @@ class Together:
                         running[pool.submit(self.work, copy.copy(self.runner), step)] = step
                     if not running:
                         return results
-                    done = wait(running, return_when=FIRST_COMPLETED).done
+                    done = wait(running, timeout=WAKE, return_when=FIRST_COMPLETED).done
                     for future in sorted(done, key=lambda f: steps.index(running[f])):
                         step = running.pop(future)
                         result = results[step["id"]] = future.result()

@@ -4,6 +4,7 @@ dependency order, a phase at a time."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -11,7 +12,7 @@ import pytest
 
 from ansible_collections.coworker.aws.plugins.module_utils.errors import GuardRefusal
 from ansible_collections.coworker.aws.plugins.module_utils.run.together import (
-    SerializedJournal, Together, phases_of, undo_order)
+    WAKE, SerializedJournal, Together, phases_of, undo_order)
 
 
 def steps(*ids, phase=0):
@@ -150,3 +151,34 @@ def test_phases_are_cut_where_the_phase_changes_in_the_order_given():
     later, earlier = steps("c", "d", phase=1), steps("a", "b", phase=0)
     groups = phases_of(list(reversed(earlier + later)))
     assert [[s["id"] for s in group] for group in groups] == [["d", "c"], ["b", "a"]]
+
+
+def test_ctrl_c_is_left_to_the_main_thread_and_one_that_lands_elsewhere_is_acted_on_within_the_wake_up():
+    """The steps' threads block SIGINT and SIGTERM (the kernel hands them to the main thread); a SIGINT that still
+    lands on another thread (here a timer's) is handled by the main thread within the wake-up, not once a call
+    returns, and the steps in flight still end."""
+    masks, seen = [], []
+
+    class Masked(FakeRunner):
+        def execute(self, step):
+            masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+            return super().execute(step)
+
+    def on_sigint(_signum, _frame):
+        seen.append(time.monotonic())
+        raise KeyboardInterrupt
+
+    runner = Masked(times=dict.fromkeys("abc", 1.5))
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    timer = threading.Timer(0.2, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+    try:
+        started = time.monotonic()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run(runner, steps("a", "b", "c", "d"), {}, 3)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks) and len(masks) == 3
+    assert seen and seen[0] - started < 0.2 + 2 * WAKE  # while a, b and c were still in their calls (1.5 s)
+    assert sorted(runner.spans) == ["a", "b", "c"]  # they ended; d never started
