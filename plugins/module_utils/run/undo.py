@@ -20,6 +20,7 @@ from ansible_collections.coworker.aws.plugins.module_utils.aws.resource_ids impo
 from ansible_collections.coworker.aws.plugins.module_utils.aws.run_tags import RUN_KEY, tags_of
 from ansible_collections.coworker.aws.plugins.module_utils.aws.session import response_body, retry_attempts
 from ansible_collections.coworker.aws.plugins.module_utils.plan.references import ReferenceProblem, resolve
+from ansible_collections.coworker.aws.plugins.module_utils.plan.step_order import calls_of
 from ansible_collections.coworker.aws.plugins.module_utils.run import drift
 from ansible_collections.coworker.aws.plugins.module_utils.run.leftovers import by_hand_line
 from ansible_collections.coworker.aws.plugins.module_utils.run.outcome import ABSENT, REMOVING_PREFIXES
@@ -229,7 +230,7 @@ class Undo:
     def names(self, step):
         """Every resource value a step's calls name (its call, validate and rollback calls), as far as known."""
         values = set()
-        for call in [step["call"]] + step["validate"] + step["rollback"]:
+        for call in calls_of(step):
             params = resolve(call["params"], self.context, placeholder=True)
             values.update(v for _m, v in identifiers(call["service"], call["operation"], params))
         return values
