@@ -101,7 +101,8 @@ def approve_run(backend, run_id, token, ask, say, environments_file=None, tag_re
             return _refused(backend, run_id, str(exc), getattr(exc, "identity", None))
     for line in plan_screen(loaded, state, run_id, asking, tag_resources, table["lines"]):
         say(line)
-    if purpose_of(state) != "rollback":  # which steps start together (rollback: one at a time)
+    # which steps start together; a rollback's undos follow the same graph, last first
+    if purpose_of(state) != "rollback":
         for line in schedule_lines(environments_file, loaded, (session_params or {}).get("max_concurrency")):
             say(line)
     if table["needs_consent"] and not asking and not session_params.get("accept_drift"):

@@ -253,25 +253,28 @@ class RunSession(SessionUndo):
         return self._graph
 
     def _together(self, steps, graph, limit, before, ended, work=None):
-        """Run/together.py's threads, with every journal writer (this thread's too) taking its turn."""
-        runner, plain = self.runner, self.journal
+        """Run/together.py's threads, with every journal writer and every line (this thread's too: the step and
+        rollback lines, the steps' progress, the guardrails) taking its turn."""
+        runner, plain, say = self.runner, self.journal, self.say
         self.journal = runner.journal = SerializedJournal(plain)
+        self.speak_with(serialized(say))
         try:
             return Together(runner, graph, limit, before, ended, work).run(steps)
         finally:
             self.journal = runner.journal = plain
+            self.speak_with(say)
 
     def _execute_together(self, steps, limit):
         """Independent steps at the same time (run/together.py); the outcome as a batch run one by one gives it:
         results and completed in plan order, the first failed (or unexpected) step, and the others not done."""
-        say, stop_on_unexpected = serialized(self.say), self.params.get("stop_on_unexpected", True)
+        stop_on_unexpected = self.params.get("stop_on_unexpected", True)
 
         def before(step):
             self._check_alive(step)
             self.policies.before_step(step, self.runner.context, self.journal)
 
         def ended(result):
-            say(step_line(result, self.total))
+            self.say(step_line(result, self.total))
             return result["status"] == "failed" or bool(result["unexpected"] and stop_on_unexpected)
 
         ran = self._together(steps, self.graph(), limit, before, ended)

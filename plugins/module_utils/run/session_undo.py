@@ -13,12 +13,12 @@ from __future__ import annotations
 from ansible_collections.coworker.aws.plugins.module_utils.run import drift
 from ansible_collections.coworker.aws.plugins.module_utils.run.journal import steps_to_roll_back
 from ansible_collections.coworker.aws.plugins.module_utils.run.progress import rollback_line, sweep_line
-from ansible_collections.coworker.aws.plugins.module_utils.run.together import phases_of, serialized, undo_order
+from ansible_collections.coworker.aws.plugins.module_utils.run.together import phases_of, undo_order
 
 
 class SessionUndo:
     """Needs the RunSession's state, select, _follow, loaded, policies, runner, journal, say, total, params, check_mode,
-    changed, _limit, graph, _together and _check_alive."""
+    changed, _limit, graph, _together (which serializes say and the journal) and _check_alive."""
 
     def rollback(self, step_ids=None):
         """Undo ``step_ids`` (None: every step the journal shows as changed and not undone), last first; a step
@@ -48,7 +48,7 @@ class SessionUndo:
         """Last first: in reverse plan order, or with max_concurrency above 1 in reverse dependency order, the
         independent undos at the same time (run/together.py). A step ``undone_by`` an earlier one is recorded
         right after that one's rollback, or at the end when that was undone, or not, before this pass."""
-        records, waiting, say = [], {}, serialized(self.say)
+        records, waiting = [], {}
         for step in reversed(steps):
             if step.get("undone_by"):
                 waiting.setdefault(step["undone_by"], []).append(step)
@@ -56,10 +56,10 @@ class SessionUndo:
 
         def ended(result):
             records.append(result)
-            say(rollback_line(result, self.total))
+            self.say(rollback_line(result, self.total))
             for covered in waiting.pop(result["id"], []):
                 records.append(self.runner.rollback_with(covered, result))
-                say(rollback_line(records[-1], self.total))
+                self.say(rollback_line(records[-1], self.total))
             return False  # an undo that fails does not stop the others
 
         limit = self._limit()

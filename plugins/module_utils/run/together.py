@@ -24,6 +24,8 @@ import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from ansible_collections.coworker.aws.plugins.module_utils.run.progress import silent
+
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 WAKE = 0.25  # seconds: how often the waiting thread wakes to run a signal's handler, wherever the signal landed
 
@@ -56,7 +58,9 @@ class SerializedJournal:
 
 
 def serialized(say):
-    """``say`` for several threads: each line whole."""
+    """``say`` for several threads: each line whole (nobody to tell stays nobody: Progress skips its work then)."""
+    if say is silent:
+        return say
     lock = threading.Lock()
 
     def say_one(line):
