@@ -151,16 +151,9 @@ def compare_backends(bench: Bench, kinds: list, counts: list, backends: list, re
     """The same plan run with its state on each backend, in one process, moto counting requests."""
     if not set(backends) <= {"local", "s3"}:
         raise SystemExit("--state-backend takes local and/or s3")
-    rows = []
-    try:
-        for kind in kinds:
-            for n in counts:
-                for backend in backends:
-                    print(f"{kind} x{n} on the {backend} state backend ...", flush=True)
-                    runs = [bench.ours_on(backend, kind, n) for _repeat in range(repeat)]
-                    rows.append(min(runs, key=lambda run: run["wall_s"]))
-    finally:
-        bench.stop()
+    rows = fastest_runs(bench, repeat, "wall_s", [
+        (f"{kind} x{n} on the {backend} state backend", lambda kind=kind, n=n, backend=backend: bench.ours_on(
+            backend, kind, n)) for kind in kinds for n in counts for backend in backends])
     print(f"\n{'kind':4} {'N':>4} {'backend':>7} {'wall s':>7} {'ms/step':>8} {'state req':>9} {'req/step':>8} "
           f"{'target req':>10}")
     for r in rows:
@@ -170,6 +163,18 @@ def compare_backends(bench: Bench, kinds: list, counts: list, backends: list, re
             print("     state requests by operation: " + ", ".join(
                 f"{op} {count}" for op, count in sorted(r["state_operations"].items())))
     save_rows("state-backends.json", rows, repeat, "moto records every request in both runs.")
+
+
+def fastest_runs(bench: Bench, repeat: int, key: str, cases: list) -> list:
+    """For each (label, measure) case, the fastest of ``repeat`` measurements by ``key``; the bench stops after."""
+    rows = []
+    try:
+        for label, measure in cases:
+            print(f"{label} ...", flush=True)
+            rows.append(min((measure() for _repeat in range(repeat)), key=lambda run: run[key]))
+    finally:
+        bench.stop()
+    return rows
 
 
 def save_rows(name: str, rows: list, repeat: int, note: str) -> None:
@@ -185,16 +190,10 @@ def save_rows(name: str, rows: list, repeat: int, note: str) -> None:
 
 def compare_concurrency(bench: Bench, kinds: list, counts: list, limits: list, latency: float, repeat: int) -> None:
     """The same plan of independent steps run with each max_concurrency, behind the same latency."""
-    rows = []
-    try:
-        for kind in kinds:
-            for n in counts:
-                for limit in limits:
-                    print(f"{kind} x{n}, max_concurrency {limit}, {latency:.0f} ms a request ...", flush=True)
-                    runs = [bench.concurrent(kind, n, limit, latency) for _repeat in range(repeat)]
-                    rows.append(min(runs, key=lambda run: run["phase_s"]))
-    finally:
-        bench.stop()
+    rows = fastest_runs(bench, repeat, "phase_s", [
+        (f"{kind} x{n}, max_concurrency {limit}, {latency:.0f} ms a request",
+         lambda kind=kind, n=n, limit=limit: bench.concurrent(kind, n, limit, latency))
+        for kind in kinds for n in counts for limit in limits])
     print(f"\n{'kind':4} {'N':>4} {'at once':>7} {'phase s':>8} {'wall s':>7} {'requests':>8} {'phase speed-up':>14}")
     for r in rows:
         first = next(x for x in rows if x["kind"] == r["kind"] and x["steps"] == r["steps"])
